@@ -1,0 +1,84 @@
+"""Enable: a self-hosted sales-enablement library of your best calls, playbooks and training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, logging, extensions, blueprints, commands and error pages."""
+    from enable import config as settings
+    from enable.logging_setup import configure_logging
+
+    configure_logging()
+    app = Flask(__name__)
+    app.config.update(settings.load_config(config))
+    _check_secret(app)
+    for folder in ("ENABLE_DATA_DIR", "MEDIA_DIR", "INDEX_DIR", "TRANSCRIPTS_DIR"):
+        app.config[folder].mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+
+    from enable import errors, navigation, security
+
+    errors.init_app(app)
+    security.init_app(app)
+    navigation.init_app(app)
+    return app
+
+
+def _check_secret(app: Flask) -> None:
+    if len(app.config["SECRET_KEY"]) < 16:
+        raise RuntimeError("SECRET_KEY is too short; set at least 16 random characters, or unset it to generate one")
+
+
+def _init_extensions(app: Flask) -> None:
+    from enable import i18n, models, queue  # noqa: F401  (models completes the metadata)
+    from enable.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _repo_path("migrations"))))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from enable.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+    queue.init_app(app)
+    from enable import database
+
+    database.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from enable import auth, main, taxonomy
+
+    for module in (main, auth, taxonomy):
+        app.register_blueprint(module.bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from enable import demo, serve, starter
+
+    starter.init_app(app)
+    serve.init_app(app)
+    demo.init_app(app)
+
+
+def _repo_path(name: str) -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / name)

@@ -1,0 +1,45 @@
+# Enable: `make demo` runs the site with demo content; `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+DEMO_DATA ?= instance
+EXTRAS ?= dev,multilingual,postgres,redis,production
+
+.PHONY: install demo test serve translations translations-update lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d enable/translations
+
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o enable/translations/messages.pot .
+	$(BIN)/pybabel update -i enable/translations/messages.pot -d enable/translations
+
+demo: install
+	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) db upgrade
+	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) content load
+	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) demo load
+	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) serve --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check enable tests
+
+bench: install
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) instance test-artifacts .pytest_cache

@@ -1,0 +1,167 @@
+"""How text is normalised and stemmed: the one definition shared by tagging and the search index.
+
+A tag phrase must match exactly what search would match, so both sides analyse text here.
+
+Normalisation (``normalize``), applied to every token:
+
+- Unicode NFKC, then case folding ("Straße" -> "strasse").
+- Accents folded on Latin, Greek and Cyrillic letters ("é" -> "e", "ё" -> "е"), except "й",
+  which is a letter of its own in Russian and stays.
+- Persian: Arabic yeh "ي" and alef maksura "ى" -> Persian yeh "ی"; Arabic kaf "ك" -> keheh "ک";
+  Arabic diacritics (harakat, superscript alef, hamza and madda marks) removed, so "أ", "إ"
+  and "آ" all become "ا" and "ۀ" becomes "ه"; tatweel "ـ" removed; Arabic-Indic and Persian
+  digits become ASCII digits.
+- The zero-width non-joiner (U+200C) and joiner (U+200D) are removed and the two halves joined,
+  so "می‌خواهم" (typed with ZWNJ) and "میخواهم" (typed without) are the same token. The tokenizer
+  keeps ZWNJ inside a word for this reason. The variant typed with a plain space stays two words.
+
+Stemming (``stem_analyzer``) after normalisation: tokens whose letters are Cyrillic go through the
+Russian Snowball stemmer, Latin ones through the English Snowball stemmer; Persian and other scripts,
+and any token containing a digit ("1c", "q3"), are left as they are. Stop words are kept, so phrase
+queries and tag phrases such as "not now" keep every word.
+
+Index compatibility: the schema of a Whoosh index pickles these filter classes by their import
+path. Renaming them, or changing what they produce, requires rebuilding the index
+(``flask search rebuild``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+from whoosh.analysis import Filter, RegexTokenizer, Token
+from whoosh.analysis.analyzers import CompositeAnalyzer
+from whoosh.lang.snowball import EnglishStemmer, RussianStemmer
+
+# Combining marks that may occur inside a word: Latin/Cyrillic combining diacritics and the
+# Arabic-script marks. Python's \w does not match them, and without them a word typed with
+# diacritics ("كَتَبَ") would be split into letters.
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670"
+    "\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+)
+_WORD = rf"[\w{_MARKS}\u200c\u200d]+"
+# A dot between two word runs keeps numbers like "2.5" and "v1.2" in one token.
+WORD_PATTERN = rf"{_WORD}(?:\.{_WORD})*"
+
+_PERSIAN = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # Arabic yeh -> Persian yeh
+        "\u0649": "\u06cc",  # alef maksura -> Persian yeh
+        "\u0643": "\u06a9",  # Arabic kaf -> keheh
+        "\u0640": None,  # tatweel (kashida) is decoration only
+        "\u200c": None,  # ZWNJ: see the module docstring
+        "\u200d": None,
+        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
+    }
+)
+
+_BREVE = "\u0306"
+_SHORT_I_BASES = frozenset("иИ")
+
+
+def _is_arabic_mark(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x0610 <= cp <= 0x061A or 0x064B <= cp <= 0x065F or cp == 0x0670 or 0x06D6 <= cp <= 0x06ED
+
+
+def _folds_accents(base: str) -> bool:
+    # Latin, Greek and Cyrillic letters lose their accents; marks on other scripts
+    # (Devanagari vowel signs, for instance) carry meaning and are kept.
+    cp = ord(base)
+    return cp < 0x0530 or 0x1E00 <= cp <= 0x1FFF
+
+
+def normalize(text: str) -> str:
+    """Return text in its search form: NFKC, case-folded, accents and Persian variants folded."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_PERSIAN)
+    if text.isascii():
+        return text
+    out: list[str] = []
+    base = ""
+    for ch in unicodedata.normalize("NFD", text):
+        if not unicodedata.combining(ch):
+            base = ch
+            out.append(ch)
+        elif _is_arabic_mark(ch):
+            continue
+        elif ch == _BREVE and base in _SHORT_I_BASES:
+            out.append(ch)
+        elif base and _folds_accents(base):
+            continue
+        else:
+            out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+@lru_cache(maxsize=200_000)
+def _normalize_token(token: str) -> str:
+    return normalize(token)
+
+
+_RUSSIAN = RussianStemmer()
+_ENGLISH = EnglishStemmer()
+
+
+@lru_cache(maxsize=200_000)
+def stem(token: str) -> str:
+    """Return the stem of one normalised token: Russian for Cyrillic, English for Latin, else as is."""
+    if not token or any(ch.isdigit() for ch in token):
+        return token
+    first = token[0]
+    if "\u0400" <= first <= "\u04ff":
+        return _RUSSIAN.stem(token)
+    if first.isascii() or "\u00c0" <= first <= "\u024f":
+        return _ENGLISH.stem(token)
+    return token
+
+
+class NormalizeFilter(Filter):
+    """Whoosh filter applying ``normalize`` to each token and dropping tokens left empty."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        norm = _normalize_token
+        for t in tokens:
+            t.text = norm(t.text)
+            if t.text:
+                yield t
+
+
+class ScriptStemFilter(Filter):
+    """Whoosh filter stemming each token by its script (see ``stem``); skipped for spelling."""
+
+    # Marks the filter as morphological, so Whoosh leaves it out when it collects the
+    # unstemmed words for the spelling dictionary.
+    is_morph = True
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stem_ = stem
+        for t in tokens:
+            t.text = stem_(t.text)
+            yield t
+
+
+def word_tokenizer() -> RegexTokenizer:
+    """Return the Whoosh tokenizer splitting text into words of any script (ZWNJ kept inside)."""
+    return RegexTokenizer(WORD_PATTERN)
+
+
+def plain_analyzer() -> CompositeAnalyzer:
+    """Return a Whoosh analyzer that tokenises and normalises but does not stem."""
+    return word_tokenizer() | NormalizeFilter()
+
+
+def stem_analyzer() -> CompositeAnalyzer:
+    """Return the Whoosh analyzer used for bite text and titles: tokenise, normalise, stem."""
+    return word_tokenizer() | NormalizeFilter() | ScriptStemFilter()
+
+
+_ANALYZER = stem_analyzer()
+
+
+def terms(text: str) -> list[str]:
+    """Return the analysed (normalised and stemmed) terms of text, in order."""
+    return [t.text for t in _ANALYZER(text)]

@@ -1,0 +1,95 @@
+"""Users, teams and roles."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from enable.db import created_at
+from enable.extensions import db
+
+
+class Role(StrEnum):
+    """A user's role; each role includes the rights of those below it."""
+
+    REP = "rep"
+    MANAGER = "manager"
+    ENABLEMENT = "enablement"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+    def includes(self, other: Role) -> bool:
+        """True when this role has at least the rights of `other`."""
+        return self.rank >= other.rank
+
+
+ROLE_LABELS = {
+    Role.REP: _l("Rep"),
+    Role.MANAGER: _l("Manager"),
+    Role.ENABLEMENT: _l("Enablement lead"),
+    Role.ADMIN: _l("Admin"),
+}
+
+
+def enum_column(enum_cls: type[StrEnum], name: str):
+    """A portable enum column storing the values (not the member names), checked by a constraint."""
+    return Enum(enum_cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False,
+                create_constraint=True, length=20, validate_strings=True)
+
+
+class Team(db.Model):
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    created_at: Mapped[created_at]
+
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+    members: Mapped[list[User]] = relationship(back_populates="team", foreign_keys="User.team_id",
+                                               order_by="User.name")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.REP)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    hired_on: Mapped[date | None]
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+
+    team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def has_role(self, role: Role) -> bool:
+        """True when the user's role includes `role`."""
+        return self.role.includes(role)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

@@ -1,0 +1,255 @@
+"""Cut a transcribed call into bites of about two minutes, at sentence ends or pauses.
+
+The cut points are chosen together by dynamic programming over word boundaries, which
+makes every rule below hold at once instead of patching a greedy pass afterwards:
+
+- a bite never starts or ends inside a word, and every word belongs to exactly one bite;
+- bites last between ``min_s`` and ``max_s`` seconds whenever the words allow it; a bite is
+  longer than ``max_s`` only when a single word (say, a segment with no word timings) is;
+- a call shorter than ``min_s`` is one bite, and the last bite is never a tiny tail;
+- among the cuts that respect the bounds, sentence ends are preferred, then long pauses,
+  and bite lengths near ``target_s``.
+
+A bite's duration is its last word's end minus its first word's start, so the silence
+between two bites belongs to neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+SENTENCE_END = frozenset(".?!…؟。！？")
+_CLOSERS = "\"'”’»)]"
+TITLE_MAX_CHARS = 80
+TITLE_MIN_WORDS = 3
+
+# Costs of one bite, in the same arbitrary unit. A sentence end costs nothing; a cut
+# elsewhere costs between _CUT_MIN (after a pause of _PAUSE_FULL_S or more) and _CUT_MAX
+# (no pause). Cutting elsewhere is thus worth moving a bite about 60 s off target, and a
+# length outside the bounds costs more than any number of bad cuts.
+_CUT_MAX = 1.0
+_CUT_MIN = 0.5
+_PAUSE_FULL_S = 2.0
+_SENTENCE_PAUSE_BONUS = 0.1
+_OUT_OF_BOUNDS = 1000.0
+
+
+class WordLike(Protocol):
+    """A timed word (``enable.transcription.types.Word`` or anything shaped like it)."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def speaker(self) -> str | None: ...
+
+
+class SegmentLike(Protocol):
+    """A transcript segment (``enable.transcription.types.Segment`` or anything shaped like it)."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def speaker(self) -> str | None: ...
+    @property
+    def words(self) -> Sequence[WordLike]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentWord:
+    """A whole segment standing in as one word, for segments transcribed without word timings."""
+
+    start: float
+    end: float
+    text: str
+    probability: float
+    speaker: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BiteRange:
+    """One bite: seconds from the call start, inclusive indexes into ``flatten_words``, text, title."""
+
+    start_s: float
+    end_s: float
+    first_word: int
+    last_word: int
+    text: str
+    title: str
+    speakers: list[str]
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the bite in seconds."""
+        return self.end_s - self.start_s
+
+
+def _flatten(segments: Sequence[SegmentLike]) -> list[tuple[WordLike, str | None]]:
+    pairs: list[tuple[WordLike, str | None]] = []
+    for seg in segments:
+        if seg.words:
+            pairs.extend((w, w.speaker or seg.speaker) for w in seg.words)
+        elif seg.text.strip():
+            word = SegmentWord(seg.start, seg.end, seg.text, 1.0, seg.speaker)
+            pairs.append((word, seg.speaker))
+    # A stable sort keeps the transcriber's order for words that start together.
+    pairs.sort(key=lambda pair: pair[0].start)
+    return pairs
+
+
+def flatten_words(segments: Sequence[SegmentLike]) -> list[WordLike]:
+    """Return all words of the segments in time order; a segment without words counts as one word."""
+    return [w for w, _ in _flatten(segments)]
+
+
+def ends_sentence(text: str) -> bool:
+    """Tell whether a word's text ends a sentence (. ? ! … ؟, before closing quotes or brackets)."""
+    stripped = text.strip().rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in SENTENCE_END
+
+
+def _cut_costs(words: Sequence[WordLike]) -> list[float]:
+    """Cost of ending a bite after word i, for each i."""
+    costs = []
+    last = len(words) - 1
+    for i, w in enumerate(words):
+        if i == last:
+            costs.append(0.0)
+            continue
+        pause = min(max(words[i + 1].start - w.end, 0.0), _PAUSE_FULL_S) / _PAUSE_FULL_S
+        if ends_sentence(w.text):
+            costs.append(-_SENTENCE_PAUSE_BONUS * pause)
+        else:
+            costs.append(_CUT_MAX - (_CUT_MAX - _CUT_MIN) * pause)
+    return costs
+
+
+def _length_cost(duration: float, target_s: float, min_s: float, max_s: float) -> float:
+    cost = ((duration - target_s) / target_s) ** 2
+    if duration < min_s:
+        cost += _OUT_OF_BOUNDS * (1.0 + (min_s - duration) / min_s)
+    elif duration > max_s:
+        cost += _OUT_OF_BOUNDS * (1.0 + (duration - max_s) / max_s)
+    return cost
+
+
+def _choose_cuts(
+    words: Sequence[WordLike], target_s: float, min_s: float, max_s: float
+) -> list[tuple[int, int]]:
+    """Return (first, last) word index pairs of the cheapest partition of words."""
+    n = len(words)
+    cut_cost = _cut_costs(words)
+    starts = [w.start for w in words]
+    # best[j]: cheapest cost of covering words[0:j]; back[j]: where its last bite starts.
+    best = [0.0] + [float("inf")] * n
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        end = words[j - 1].end
+        tail = cut_cost[j - 1]
+        i = j - 1
+        # Walk back over candidate first words while the bite still fits in max_s, plus
+        # the first one that overflows (the only choice when one word outlasts max_s).
+        while i >= 0:
+            duration = end - starts[i]
+            if best[i] < float("inf"):
+                total = best[i] + _length_cost(duration, target_s, min_s, max_s) + tail
+                if total < best[j]:
+                    best[j] = total
+                    back[j] = i
+            if duration > max_s:
+                break
+            i -= 1
+    ranges = []
+    j = n
+    while j > 0:
+        i = back[j]
+        ranges.append((i, j - 1))
+        j = i
+    ranges.reverse()
+    return ranges
+
+
+def _join(words: Sequence[WordLike]) -> str:
+    return " ".join(t for t in (w.text.strip() for w in words) if t)
+
+
+def _sentences(words: Sequence[WordLike]) -> list[list[WordLike]]:
+    sentences: list[list[WordLike]] = [[]]
+    for w in words:
+        sentences[-1].append(w)
+        if ends_sentence(w.text):
+            sentences.append([])
+    return [s for s in sentences if s]
+
+
+def trim_title(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
+    """Shorten text to at most max_chars characters on a word boundary, ending it with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1]
+    space = cut.rfind(" ")
+    if space > 0:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def make_title(words: Sequence[WordLike]) -> str:
+    """Return a bite title: its first sentence of at least three words, trimmed to ~80 chars."""
+    sentences = _sentences(words)
+    if not sentences:
+        return ""
+    chosen = next(
+        (s for s in sentences if sum(1 for w in s if w.text.strip()) >= TITLE_MIN_WORDS),
+        sentences[0],
+    )
+    return trim_title(_join(chosen))
+
+
+def _speakers(pairs: Sequence[tuple[WordLike, str | None]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for _, speaker in pairs:
+        if speaker:
+            seen.setdefault(speaker, None)
+    return list(seen)
+
+
+def cut_bites(
+    segments: Sequence[SegmentLike],
+    target_s: float = 120.0,
+    min_s: float = 45.0,
+    max_s: float = 150.0,
+) -> list[BiteRange]:
+    """Cut a call's segments into bites of about target_s seconds (min_s..max_s), in time order."""
+    if not 0 < min_s <= target_s <= max_s:
+        raise ValueError(
+            f"Bite lengths must satisfy 0 < min ({min_s}) <= target ({target_s}) <= max ({max_s}) seconds."
+        )
+    pairs = _flatten(segments)
+    if not pairs:
+        return []
+    words = [w for w, _ in pairs]
+    bites = []
+    for first, last in _choose_cuts(words, target_s, min_s, max_s):
+        chunk = words[first : last + 1]
+        bites.append(
+            BiteRange(
+                start_s=chunk[0].start,
+                end_s=chunk[-1].end,
+                first_word=first,
+                last_word=last,
+                text=_join(chunk),
+                title=make_title(chunk),
+                speakers=_speakers(pairs[first : last + 1]),
+            )
+        )
+    return bites

@@ -1,0 +1,93 @@
+"""Recorded calls and their processing state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from enable.auth.models import User, enum_column
+from enable.db import created_at
+from enable.extensions import db
+
+if TYPE_CHECKING:
+    from enable.bites.models import Bite
+    from enable.deals.models import Deal
+
+
+class CallStatus(StrEnum):
+    """Where a call is in the ingest pipeline."""
+
+    QUEUED = "queued"
+    TRANSCRIBING = "transcribing"
+    SLICING = "slicing"
+    INDEXING = "indexing"
+    READY = "ready"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+    @property
+    def is_active(self) -> bool:
+        """True while the call is waiting or being processed."""
+        return self not in (CallStatus.READY, CallStatus.FAILED)
+
+
+STATUS_LABELS = {
+    CallStatus.QUEUED: _l("Queued"),
+    CallStatus.TRANSCRIBING: _l("Transcribing"),
+    CallStatus.SLICING: _l("Cutting into bites"),
+    CallStatus.INDEXING: _l("Indexing"),
+    CallStatus.READY: _l("Ready"),
+    CallStatus.FAILED: _l("Failed"),
+}
+
+
+class Call(db.Model):
+    __tablename__ = "call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[CallStatus] = mapped_column(enum_column(CallStatus, "call_status"), default=CallStatus.QUEUED,
+                                               index=True)
+    progress: Mapped[float] = mapped_column(default=0.0)  # 0..1 of the audio transcribed
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed, readable by the uploader
+    attempts: Mapped[int] = mapped_column(default=0)
+
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    media_path: Mapped[str] = mapped_column(String(300))  # relative to MEDIA_DIR
+    original_filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    duration_s: Mapped[float | None]
+    channels: Mapped[int | None]
+    has_video: Mapped[bool] = mapped_column(default=False)
+
+    language: Mapped[str | None] = mapped_column(String(10))  # asked for; None = detect automatically
+    detected_language: Mapped[str | None] = mapped_column(String(10))
+    model: Mapped[str | None] = mapped_column(String(200))  # speech model that transcribed it
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)  # talk ratio, longest monologue, questions
+
+    stage: Mapped[str | None] = mapped_column(String(60))  # a stage tag key
+    call_date: Mapped[date | None]
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"), index=True)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deal.id", ondelete="SET NULL"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
+    transcribed_at: Mapped[datetime | None]
+
+    rep: Mapped[User | None] = relationship(foreign_keys=[rep_id])
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    deal: Mapped[Deal | None] = relationship(back_populates="calls")
+    bites: Mapped[list[Bite]] = relationship(back_populates="call", cascade="all, delete-orphan",
+                                             passive_deletes=True, order_by="Bite.start_s")
+
+    def __repr__(self) -> str:
+        return f"<Call {self.id} {self.status}>"

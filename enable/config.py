@@ -1,0 +1,112 @@
+"""Configuration: defaults, then the environment, then explicit overrides (what tests pass)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+# The environment names the README documents; no other module reads os.environ.
+ENV_KEYS = (
+    "ENABLE_DATA_DIR",
+    "DATABASE_URL",
+    "QUEUE_URL",
+    "TRANSCRIPTS_DIR",
+    "WHISPER_MODEL",
+    "WHISPER_DEVICE",
+    "WHISPER_COMPUTE_TYPE",
+    "MAX_UPLOAD_MB",
+    "MAX_CALL_MINUTES",
+    "SECRET_KEY",
+    "SEARCH_BACKEND",
+    "REP_CHANNEL",
+    "SESSION_COOKIE_SECURE",
+)
+
+
+class Config:
+    """Defaults for every setting; each line says what it controls."""
+
+    ENABLE_DATA_DIR: str = "instance"  # SQLite file, search index, uploads, queue, model cache
+    DATABASE_URL: str | None = None  # SQLAlchemy URL; default sqlite:///<data>/enable.db
+    QUEUE_URL: str | None = None  # redis://host:6379/0 for Redis; default Huey SQLite in the data folder
+    TRANSCRIPTS_DIR: str | None = None  # default <data>/transcripts, or ./transcripts when it holds samples
+    WHISPER_MODEL: str = "tiny.en"  # tiny.en (bundled), base (multilingual extra), any faster-whisper name or folder
+    WHISPER_DEVICE: str = "cpu"  # cpu or cuda
+    WHISPER_COMPUTE_TYPE: str = "int8"  # CTranslate2 compute type (int8, float16 on GPUs, ...)
+    MAX_UPLOAD_MB: int = 500  # largest accepted upload, in megabytes
+    MAX_CALL_MINUTES: int = 240  # longest accepted recording, in minutes
+    CONTENT_DIR: str = "content"  # starter content loaded by `flask content load`
+    SEARCH_BACKEND: str = "whoosh"  # whoosh (embedded) or postgres
+    REP_CHANNEL: int = 0  # in two-channel recordings, the channel (0 left, 1 right) that carries the rep
+    BITE_TARGET_S: float = 120.0  # bite length aimed for, in seconds
+    BITE_MIN_S: float = 45.0  # shortest bite, in seconds (unless the call is shorter)
+    BITE_MAX_S: float = 150.0  # longest bite, in seconds (unless one sentence is longer)
+    LANGUAGES: tuple[str, ...] = ("en", "ru")  # interface languages
+    JOBS_IMMEDIATE: bool = False  # run background jobs inline (tests)
+    LOGIN_MAX_FAILURES: int = 5  # failed logins before an account is throttled
+    LOGIN_LOCK_MINUTES: int = 15  # how long a throttled account waits, in minutes
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_SECURE: bool = False  # set true behind HTTPS
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    REMEMBER_COOKIE_SAMESITE: str = "Lax"
+    PERMANENT_SESSION_LIFETIME: int = 60 * 60 * 12  # seconds
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT: int | None = None  # tokens live as long as the session
+    BABEL_DEFAULT_LOCALE: str = "en"
+    BABEL_DEFAULT_TIMEZONE: str = "UTC"
+
+
+def _coerce(value: str, default: Any) -> Any:
+    """Convert an environment string to the type of the default."""
+    if isinstance(default, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value
+
+
+def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings: Config defaults, then the environment, then overrides; derive paths."""
+    env = os.environ if environ is None else environ
+    cfg: dict[str, Any] = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
+    for key in ENV_KEYS:
+        if env.get(key):
+            cfg[key] = _coerce(env[key], cfg.get(key)) if cfg.get(key) is not None else env[key]
+    cfg.update(overrides or {})
+
+    data_dir = Path(cfg["ENABLE_DATA_DIR"]).resolve()
+    cfg["ENABLE_DATA_DIR"] = data_dir
+    cfg.setdefault("MEDIA_DIR", data_dir / "media")
+    cfg.setdefault("INDEX_DIR", data_dir / "index")
+    cfg.setdefault("MODEL_CACHE_DIR", data_dir / "models")
+    cfg.setdefault("QUEUE_PATH", data_dir / "queue.db")
+    cfg["TRANSCRIPTS_DIR"] = Path(cfg["TRANSCRIPTS_DIR"] or data_dir / "transcripts").resolve()
+    for key in ("MEDIA_DIR", "INDEX_DIR", "MODEL_CACHE_DIR", "QUEUE_PATH", "CONTENT_DIR"):
+        cfg[key] = Path(cfg[key]).resolve()
+    if "SQLALCHEMY_DATABASE_URI" not in cfg:
+        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"] or f"sqlite:///{data_dir / 'enable.db'}"
+    cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _stored_secret(data_dir)
+    return cfg
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """Read the secret key kept in the data folder, generating it once (mode 0600)."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process (a second web worker) won the race
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

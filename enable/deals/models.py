@@ -1,0 +1,63 @@
+"""Deals imported from the CRM, with their outcome."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from enable.auth.models import User, enum_column
+from enable.db import created_at
+from enable.extensions import db
+
+if TYPE_CHECKING:
+    from enable.calls.models import Call
+
+
+class DealOutcome(StrEnum):
+    """Whether a deal was won, lost, or is still open."""
+
+    WON = "won"
+    LOST = "lost"
+    OPEN = "open"
+
+    @property
+    def label(self) -> str:
+        return str(OUTCOME_LABELS[self])
+
+
+OUTCOME_LABELS = {DealOutcome.WON: _l("Won"), DealOutcome.LOST: _l("Lost"), DealOutcome.OPEN: _l("Open")}
+
+
+class Deal(db.Model):
+    __tablename__ = "deal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)  # the CRM's id
+    name: Mapped[str] = mapped_column(String(255))
+    account: Mapped[str | None] = mapped_column(String(255))
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    stage: Mapped[str | None] = mapped_column(String(100))  # the CRM's stage name
+    outcome: Mapped[DealOutcome] = mapped_column(enum_column(DealOutcome, "deal_outcome"), default=DealOutcome.OPEN,
+                                                 index=True)
+    close_on: Mapped[date | None]
+    created_on: Mapped[date | None]
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    owner_name: Mapped[str | None] = mapped_column(String(255))  # as the CRM wrote it
+    source: Mapped[str] = mapped_column(String(20), default="csv")  # salesforce, hubspot, csv, api
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime | None]
+
+    owner: Mapped[User | None] = relationship()
+    calls: Mapped[list[Call]] = relationship(back_populates="deal")
+
+    @property
+    def days_to_close(self) -> int | None:
+        if self.close_on and self.created_on and self.outcome != DealOutcome.OPEN:
+            return (self.close_on - self.created_on).days
+        return None

@@ -1,0 +1,43 @@
+"""The main navigation: each capability registers its entries; each user sees those their role allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_babel import LazyString
+from flask_login import current_user
+
+from enable.auth.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: LazyString | str
+    role: Role
+    order: int
+
+
+_items: list[NavItem] = []
+
+
+def add_nav_item(endpoint: str, label: LazyString | str, role: Role = Role.REP, order: int = 50) -> None:
+    """Show a link to `endpoint` to users whose role includes `role`."""
+    if all(item.endpoint != endpoint for item in _items):
+        _items.append(NavItem(endpoint, label, role, order))
+        _items.sort(key=lambda i: i.order)
+
+
+def init_app(app: Flask) -> None:
+    """Give templates the navigation entries of the signed-in user."""
+
+    @app.context_processor
+    def navigation() -> dict:
+        if not current_user.is_authenticated:
+            return {"nav_items": []}
+        active = request.blueprint or ""
+        return {"nav_items": [
+            {"url": url_for(i.endpoint), "label": str(i.label), "active": i.endpoint.split(".")[0] == active}
+            for i in _items if current_user.has_role(i.role) and i.endpoint in app.view_functions
+        ]}

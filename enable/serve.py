@@ -1,0 +1,54 @@
+"""`flask serve` (the site and its job consumer in one process) and `flask worker` (a job consumer)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from enable import queue
+
+log = logging.getLogger(__name__)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Web request threads.")
+@click.option("--jobs/--no-jobs", default=True, show_default=True,
+              help="Also process uploads in this process (turn off when separate workers run).")
+@with_appcontext
+def serve_command(host: str, port: int, threads: int, jobs: bool) -> None:
+    """Serve the site with waitress and, unless --no-jobs, process background jobs in the same process."""
+    from waitress import serve
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if jobs:
+        queue.run_consumer_start_hooks(app)
+        queue.start_embedded_consumer(workers=1)
+    click.echo(f"Enable is running on http://{host}:{port}/ (Ctrl+C to stop)")
+    serve(app, host=host, port=port, threads=threads, max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+          ident="Enable")
+
+
+@click.command("worker")
+@click.option("--workers", default=1, show_default=True, type=int, help="Jobs run at the same time.")
+@click.option("--no-periodic", is_flag=True, help="Leave periodic jobs (link checks, staleness) to another worker.")
+@with_appcontext
+def worker_command(workers: int, no_periodic: bool) -> None:
+    """Process background jobs (transcription, indexing, link checks) until stopped."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if queue.huey.immediate:
+        raise click.ClickException("jobs run inline in this configuration (JOBS_IMMEDIATE); no worker is needed")
+    queue.run_consumer_start_hooks(app)
+    consumer = queue.make_consumer(workers=workers, periodic_tasks=not no_periodic)
+    click.echo(f"worker consuming jobs with {workers} worker(s)")
+    consumer.run()
+
+
+def init_app(app: Flask) -> None:
+    """Register the serving commands."""
+    app.cli.add_command(serve_command)
+    app.cli.add_command(worker_command)

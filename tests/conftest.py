@@ -1,0 +1,197 @@
+"""Fixtures shared by every test: an app on a fresh database, users per role, signed-in clients, a live server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from enable import create_app
+from enable.auth.models import Role
+from enable.extensions import db
+from tests.factories import PASSWORD, make_user
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_AUDIO = REPO.parent / "shared" / "audio"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def _reachable(url: str) -> str | None:
+    """None when the database at url answers, else why not."""
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as e:  # any driver error means: not reachable here
+        return f"{type(e).__name__}: {e}"
+
+
+def base_config(tmp_path: Path, **overrides) -> dict:
+    """Settings for a test app whose every file lives under tmp_path."""
+    cfg = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "WTF_CSRF_ENABLED": False,
+        "JOBS_IMMEDIATE": True,
+        "ENABLE_DATA_DIR": tmp_path / "data",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "TRANSCRIPTS_DIR": tmp_path / "transcripts",
+        "CONTENT_DIR": REPO / "content",
+        "LOGIN_MAX_FAILURES": 3,
+    }
+    cfg.update(overrides)
+    return cfg
+
+
+@pytest.fixture
+def app_config(tmp_path: Path) -> dict:
+    """The configuration the `app` fixture builds from; a test may change it before using `app`."""
+    return base_config(tmp_path)
+
+
+@pytest.fixture
+def app(app_config: dict):
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(app) -> dict[Role, int]:
+    """One user per role, emails <role>@example.test; returns ids, not ORM objects."""
+    with app.app_context():
+        made = {role: make_user(role=role, email=f"{role.value}@example.test", name=f"{role.value.title()} User")
+                for role in Role}
+        db.session.commit()
+        return {role: user.id for role, user in made.items()}
+
+
+@pytest.fixture
+def login(app, users):
+    """login(Role.X) -> a test client signed in through the real login form."""
+
+    def _login(role: Role | str):
+        role = Role(role)
+        client = app.test_client()
+        response = client.post("/auth/login", data={"email": f"{role.value}@example.test", "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A reachable PostgreSQL URL (ENABLE_TEST_DATABASE_URL), or a skip naming what is missing."""
+    url = os.environ.get("ENABLE_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("ENABLE_TEST_DATABASE_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    why = _reachable(url)
+    if why:
+        pytest.skip(f"PostgreSQL at ENABLE_TEST_DATABASE_URL is not reachable: {why}")
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A reachable Redis URL (ENABLE_TEST_REDIS_URL), or a skip naming what is missing."""
+    url = os.environ.get("ENABLE_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("ENABLE_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as e:
+        pytest.skip(f"Redis at ENABLE_TEST_REDIS_URL is not reachable: {e}")
+    return url
+
+
+@pytest.fixture
+def shared_audio() -> Path:
+    """The folder of real recordings beside the project, or a skip."""
+    if not SHARED_AUDIO.is_dir():
+        pytest.skip(f"{SHARED_AUDIO} is absent: the real-recording tests need ../shared/audio")
+    return SHARED_AUDIO
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app served on a free loopback port by waitress in a thread; yields its base URL."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, or a skip naming what is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser page; a screenshot of the last state is kept under test-artifacts/ on failure or always."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot(request):
+    """shot(page, "step") saves a screenshot as a test artifact under test-artifacts/<test>/NN-step.png."""
+    folder = REPO / "test-artifacts" / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = {"n": 0}
+
+    def _shot(page, step: str) -> Path:
+        counter["n"] += 1
+        path = folder / f"{counter['n']:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
