@@ -56,15 +56,19 @@ class LinkResult:
     checked_at: datetime
 
 
-def _mask(text: str, start: int, end: int) -> str:
-    # Same length, so positions found later still point into the original text.
-    return text[:start] + " " * (end - start) + text[end:]
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """Text with the spans blanked out; same length, so later positions still point into the original."""
+    pieces, last = [], 0
+    for start, end in sorted(spans):
+        if start >= last:
+            pieces += [text[last:start], " " * (end - start)]
+            last = end
+    return "".join([*pieces, text[last:]])
 
 
 def _strip_code(markdown: str) -> str:
     for pattern in (_FENCE, _CODE_SPAN):
-        for m in reversed(list(pattern.finditer(markdown))):
-            markdown = _mask(markdown, m.start(), m.end())
+        markdown = _masked(markdown, [m.span() for m in pattern.finditer(markdown)])
     return markdown
 
 
@@ -92,15 +96,18 @@ def _destinations(markdown: str) -> list[str]:
     """Every link target in the Markdown, in document order, code excluded."""
     text = _strip_code(markdown)
     found: list[tuple[int, str]] = []
+    spans = []
     for m in _INLINE_START.finditer(text):
         dest = _inline_destination(text, m.end() - 1)
         if dest:
             found.append((m.start(), dest[0]))
-            text = _mask(text, m.end(), dest[1])
+            spans.append((m.end(), dest[1]))
+    text = _masked(text, spans)
+    # Each kind is blanked once found, so the bare-URL pass below does not find it again.
     for pattern, group in ((_REF_DEF, 1), (_AUTOLINK, 1), (_HTML_ATTR, 2)):
-        for m in pattern.finditer(text):
-            found.append((m.start(), m.group(group)))
-            text = _mask(text, m.start(), m.end())
+        matches = list(pattern.finditer(text))
+        found += [(m.start(), m.group(group)) for m in matches]
+        text = _masked(text, [m.span() for m in matches])
     for m in _BARE.finditer(text):
         url = m.group(0).rstrip(_TRAILING)
         while url.endswith(")") and url.count(")") > url.count("("):

@@ -62,7 +62,7 @@ def syntax_problem(text: str) -> str | None:
     if depth:
         return "The brackets do not pair up, so the words were searched for one by one."
     for name in _EMPTY_FIELD.findall(_outside_quotes(text)):
-        return f"“{name}:” needs a value after the colon, such as {name}:price; the words were searched for instead."
+        return f"“{name}:” needs a value after the colon; the words were searched for instead."
     for name in _FIELD_PREFIX.findall(_outside_quotes(text)):
         if name.lower() not in QUERY_FIELDS:
             known = ", ".join(sorted(f for f in QUERY_FIELDS if f not in TEXT_FIELDS))

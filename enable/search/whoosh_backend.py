@@ -16,18 +16,26 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
 from whoosh import fields, index, query
 from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, StripFilter
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.highlight import ContextFragmenter, Formatter, get_text, highlight
+from whoosh.idsets import DocIdSet
 from whoosh.index import LockError
-from whoosh.writing import CLEAR
+from whoosh.matching import Matcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.qparser import QueryParser
+from whoosh.searching import Searcher
+from whoosh.writing import CLEAR, IndexWriter
 
-from enable.analysis import NormalizeFilter, normalize, stem_analyzer, terms
+from enable.analysis import NormalizeFilter, normalize, plain_analyzer, stem, stem_analyzer, terms
 from enable.search.index import (
     FILTER_FIELDS,
     MAX_PER_PAGE,
@@ -188,7 +196,7 @@ class _Snapshot:
     def _live_bits(self) -> int:
         deleted = [
             d + offset for leaf, offset in self.leaves if leaf.reader().has_deletions()
-            for d in leaf.reader().deleted_docs()
+            for d in leaf.reader().deleted_docs_set
         ]
         return ((1 << self.size) - 1) & ~_bits_of(deleted, self.size)
 
@@ -507,3 +515,101 @@ class WhooshIndex:
             else:
                 page.extend(_by_score(snap, text_query, group, skip, want))
         return page
+
+
+class _BitsFilter(DocIdSet):
+    """A read-only set of document numbers backed by a bitset, for Whoosh's result filter."""
+
+    def __init__(self, bits: int) -> None:
+        self._packed = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
+        self._bits = bits
+
+    def __contains__(self, docnum: object) -> bool:
+        i = int(docnum)  # type: ignore[call-overload]
+        return (i >> 3) < len(self._packed) and bool(self._packed[i >> 3] >> (i & 7) & 1)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter_bits(self._bits)
+
+    def __len__(self) -> int:
+        return self._bits.bit_count()
+
+
+def _by_score(snap: _Snapshot, q: query.Query, allowed: int, skip: int, want: int) -> list[tuple[int, float]]:
+    results = snap.searcher.search(q, limit=skip + want, filter=_BitsFilter(allowed))
+    return [(docnum, float(score)) for score, docnum in results.top_n[skip : skip + want]]
+
+
+# Below this many documents, sorting them directly beats walking the whole date order.
+_SORT_DIRECTLY = 5000
+
+
+def _by_date(snap: _Snapshot, allowed: int, skip: int, want: int) -> list[tuple[int, float]]:
+    dates = snap.dates()
+    if allowed.bit_count() <= _SORT_DIRECTLY:
+        ordered = sorted(iter_bits(allowed), key=lambda d: (-dates[d], d))
+        return [(d, 0.0) for d in ordered[skip : skip + want]]
+    member = _BitsFilter(allowed)
+    out: list[tuple[int, float]] = []
+    for docnum in snap.date_order():
+        if docnum in member:
+            if skip:
+                skip -= 1
+                continue
+            out.append((docnum, 0.0))
+            if len(out) == want:
+                break
+    return out
+
+
+def _highlight_terms(q: query.Query | None) -> set[str]:
+    if q is None:
+        return set()
+    return {
+        text.decode("utf-8") if isinstance(text, bytes) else str(text)
+        for fieldname, text in q.all_terms(phrases=True)
+        if fieldname in TEXT_FIELDS
+    }
+
+
+def _suggest(snap: _Snapshot, words: list[str], original: str) -> str | None:
+    """Return the query with unknown words replaced by the closest frequent indexed word."""
+    corrected = original
+    changed = False
+    for word in dict.fromkeys(words):
+        analysed = terms(word)
+        if len(analysed) != 1 or snap.reader.doc_frequency("text", analysed[0]):
+            continue
+        term = analysed[0]
+        maxdist = 1 if len(term) <= 4 else 2
+        candidates = {
+            found
+            for leaf, _ in snap.leaves
+            for found in leaf.reader().terms_within("text", term, maxdist, prefix=1)
+        }
+        if not candidates:
+            continue
+        best = max(sorted(candidates), key=lambda c: snap.reader.doc_frequency("text", c))
+        surface = _surface_form(snap, best)
+        if word[:1].isupper():
+            surface = surface[:1].upper() + surface[1:]
+        corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", lambda _: surface, corrected, count=1)
+        changed = True
+    return corrected if changed else None
+
+
+def _surface_form(snap: _Snapshot, stemmed: str) -> str:
+    """A word as people write it whose stem is ``stemmed``, taken from a bite that holds it."""
+    bits = snap.term("text", stemmed)
+    if not bits:
+        return stemmed
+    text = snap.searcher.stored_fields(next(iter_bits(bits))).get("text", "")
+    forms = Counter(t.text for t in plain_analyzer()(text) if stem(t.text) == stemmed)
+    return forms.most_common(1)[0][0] if forms else stemmed
+
+
+def _corrupt(path: Path, exc: BaseException) -> IndexCorrupt:
+    return IndexCorrupt(
+        f"The search index in {path} cannot be read ({type(exc).__name__}: {exc}); "
+        "rebuild it with `flask search rebuild`."
+    )

@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enable.playbooks.linkcheck import USER_AGENT, check_urls, extract_links, internal_targets
 
@@ -357,3 +359,14 @@ def test_the_same_tls_server_is_ok_when_its_certificate_is_trusted(tls_server):
     url, cert = tls_server
     trusting = ssl.create_default_context(cafile=str(cert))
     assert check_urls([url], timeout_s=5, verify=trusting)[url].status == "ok"
+
+
+PIECES = [*"[]()<>`~ \n:/#'\"ahtps.x1", "http://", "https://", "](", "```", "/bites/"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
+def test_link_extraction_never_raises(markdown):
+    for url in extract_links(markdown):
+        assert url.lower().startswith(("http://", "https://"))
+    assert all(isinstance(target_id, int) for _, target_id in internal_targets(markdown))

@@ -1,6 +1,6 @@
 """core schema
 
-Revision ID: dfb608cd0f65
+Revision ID: 0001_core
 Revises: 
 Create Date: 2026-11-22 14:00:45.595924
 
@@ -12,7 +12,7 @@ import enable.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'dfb608cd0f65'
+revision = '0001_core'
 down_revision = None
 branch_labels = None
 depends_on = None
