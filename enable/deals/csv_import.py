@@ -1,4 +1,9 @@
-"""Parse CRM deal exports (Salesforce, HubSpot, Bitrix24/amoCRM, any mapped CSV) into clean rows."""
+"""Parse CRM deal exports (Salesforce, HubSpot, Bitrix24/amoCRM, any mapped CSV) into clean rows.
+
+Decisions callers rely on: a deal ID seen twice keeps the later line and warns, as a re-import would;
+an empty deal name falls back to the ID; negative amounts are row errors; dates that could be read
+either way are resolved per column, never per value.
+"""
 
 from __future__ import annotations
 
@@ -357,9 +362,10 @@ def _day_first(values: Sequence[str], default: bool | None) -> bool:
             return False
         dots += m.group(2) == "."
         slashes += m.group(2) == "/"
-    if default is not None:
-        return default
-    return dots >= slashes  # for unknown exports: 31.03.2024 is day-first everywhere, 03/31 mostly US
+    if dots > slashes:
+        return True  # every locale that writes 01.02.2024 means the 1st of February
+    # An unknown export with slashes gets the US order, which is what US-made CRMs write.
+    return bool(default)
 
 
 def parse_date(text: str, day_first: bool) -> date | None:

@@ -120,11 +120,15 @@ def _dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _is_web_url(url: str) -> bool:
+def _host(url: str) -> str:
     try:
-        return urlsplit(url).scheme.lower() in ("http", "https") and bool(urlsplit(url).hostname)
+        return (urlsplit(url).hostname or "").lower()
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        return False
+        return ""
+
+
+def _is_web_url(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://")) and bool(_host(url))
 
 
 def extract_links(markdown: str, base_url: str | None = None) -> list[str]:
@@ -174,8 +178,8 @@ def _classify_exception(url: str, exc: Exception, timeout_s: float) -> LinkResul
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
         if isinstance(cause, socket.gaierror):
-            host = urlsplit(url).hostname or url
-            return LinkResult(url, "dns", None, None, f"The name {host} does not resolve: {cause}.", _now())
+            detail = f"The name {_host(url)} does not resolve: {cause}."
+            return LinkResult(url, "dns", None, None, detail, _now())
         if isinstance(cause, ConnectionRefusedError):
             return LinkResult(url, "refused", None, None, "The server refused the connection.", _now())
         if isinstance(cause, ssl.SSLError):
@@ -269,8 +273,8 @@ async def check_urls_async(
     ) as client:
         tasks = []
         for url in unique:
-            host = (urlsplit(url).hostname or "").lower()
-            limits = (overall, hosts.setdefault(host, asyncio.Semaphore(per_host)))
+            # Keyed by host name whatever the port: the politeness is owed to the machine.
+            limits = (overall, hosts.setdefault(_host(url), asyncio.Semaphore(per_host)))
             tasks.append(_check_one(client, url, limits, timeout_s, retries_5xx, backoff_s))
         results = await asyncio.gather(*tasks)
     return dict(zip(unique, results, strict=True))

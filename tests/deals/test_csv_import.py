@@ -167,8 +167,10 @@ def test_one_unambiguous_date_makes_the_whole_column_day_first():
 def test_ambiguous_dates_follow_the_format_convention():
     salesforce = parse_deals(b"Opportunity ID,Opportunity Name,Close Date\nA,First,04/05/2024\n")
     russian = parse_deals("ID;Название;Дата закрытия\nA;Первая;04/05/2024\n".encode())
+    dotted = parse_deals(b"Opportunity ID,Opportunity Name,Close Date\nA,First,04.05.2024\n")
     assert salesforce.rows[0].close_on == date(2024, 4, 5)
     assert russian.rows[0].close_on == date(2024, 5, 4)
+    assert dotted.rows[0].close_on == date(2024, 5, 4)  # dots mean day first in every locale
 
 
 def test_tab_delimited_file():

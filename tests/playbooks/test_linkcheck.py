@@ -70,6 +70,17 @@ def test_extract_links_on_text_without_links():
     assert internal_targets("") == []
 
 
+PIECES = [*"[]()<>`~ \n:/#'\"ahtps.x1", "http://", "https://", "](", "```", "/bites/"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
+def test_link_extraction_never_raises(markdown):
+    for url in extract_links(markdown):
+        assert url.lower().startswith(("http://", "https://"))
+    assert all(isinstance(target_id, int) for _, target_id in internal_targets(markdown))
+
+
 class LinkServer(ThreadingHTTPServer):
     """A local server whose paths behave like the kinds of pages a link checker meets."""
 
@@ -282,8 +293,9 @@ def test_check_urls_works_inside_a_running_event_loop(server):
 
 def test_empty_list_and_malformed_urls():
     assert check_urls([]) == {}
-    results = check_urls(["ftp://example.test/file", "http://"])
-    assert {r.status for r in results.values()} == {"error"}
+    results = check_urls(["ftp://example.test/file", "http://", "http://[::1"])
+    assert [r.status for r in results.values()] == ["error"] * 3
+    assert results["http://"].detail.startswith("Not a web address")
 
 
 def make_self_signed(tmp_path):
@@ -359,14 +371,3 @@ def test_the_same_tls_server_is_ok_when_its_certificate_is_trusted(tls_server):
     url, cert = tls_server
     trusting = ssl.create_default_context(cafile=str(cert))
     assert check_urls([url], timeout_s=5, verify=trusting)[url].status == "ok"
-
-
-PIECES = [*"[]()<>`~ \n:/#'\"ahtps.x1", "http://", "https://", "](", "```", "/bites/"]
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
-def test_link_extraction_never_raises(markdown):
-    for url in extract_links(markdown):
-        assert url.lower().startswith(("http://", "https://"))
-    assert all(isinstance(target_id, int) for _, target_id in internal_targets(markdown))
