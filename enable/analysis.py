@@ -119,6 +119,11 @@ def stem(token: str) -> str:
     return token
 
 
+def term_of(token: str) -> str:
+    """Return the index term of one token already split out by WORD_PATTERN ('' if none)."""
+    return stem(_normalize_token(token))
+
+
 class NormalizeFilter(Filter):
     """Whoosh filter applying ``normalize`` to each token and dropping tokens left empty."""
 

@@ -31,7 +31,7 @@ class Config:
     ENABLE_DATA_DIR: str = "instance"  # SQLite file, search index, uploads, queue, model cache
     DATABASE_URL: str | None = None  # SQLAlchemy URL; default sqlite:///<data>/enable.db
     QUEUE_URL: str | None = None  # redis://host:6379/0 for Redis; default Huey SQLite in the data folder
-    TRANSCRIPTS_DIR: str | None = None  # default <data>/transcripts, or ./transcripts when it holds samples
+    TRANSCRIPTS_DIR: str = "transcripts"  # the transcript store: <call id>.json + .vtt; samples/ ships with Enable
     WHISPER_MODEL: str = "tiny.en"  # tiny.en (bundled), base (multilingual extra), any faster-whisper name or folder
     WHISPER_DEVICE: str = "cpu"  # cpu or cuda
     WHISPER_COMPUTE_TYPE: str = "int8"  # CTranslate2 compute type (int8, float16 on GPUs, ...)
@@ -85,7 +85,7 @@ def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str]
     cfg.setdefault("INDEX_DIR", data_dir / "index")
     cfg.setdefault("MODEL_CACHE_DIR", data_dir / "models")
     cfg.setdefault("QUEUE_PATH", data_dir / "queue.db")
-    cfg["TRANSCRIPTS_DIR"] = Path(cfg["TRANSCRIPTS_DIR"] or data_dir / "transcripts").resolve()
+    cfg["TRANSCRIPTS_DIR"] = Path(cfg["TRANSCRIPTS_DIR"]).resolve()
     for key in ("MEDIA_DIR", "INDEX_DIR", "MODEL_CACHE_DIR", "QUEUE_PATH", "CONTENT_DIR"):
         cfg[key] = Path(cfg[key]).resolve()
     if "SQLALCHEMY_DATABASE_URI" not in cfg:

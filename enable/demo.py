@@ -12,7 +12,7 @@ from enable.auth import services as accounts
 from enable.auth.models import Role, User
 from enable.extensions import db
 
-DEMO_PASSWORD = "enable-demo"  # the demo binds to 127.0.0.1; change these accounts before exposing a site
+DEMO_PASSWORD = "enable-demo"  # noqa: S105  the demo binds to 127.0.0.1; change these accounts before exposing a site
 DEMO_TEAM = "Demo Sales Team"
 DEMO_USERS = [
     ("rep@example.test", "Riley Rep", Role.REP),
@@ -67,7 +67,7 @@ def load_command() -> None:
         message = step(users)
         db.session.commit()
         click.echo(f"demo {name}: {message or 'done'}")
-    click.echo("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for email, name, role in DEMO_USERS:
         click.echo(f"  {role.label:<16} {email:<28} {name}")
 

@@ -100,7 +100,8 @@ def _parse_tag(path: Path, kind: TagKind, item: object, position: int, seen: set
         raise ContentError(path, item.line_of("name"), "'name' should be text or a mapping of language to text")
     phrases_node = item.get("phrases", {})
     if not isinstance(phrases_node, dict):
-        raise ContentError(path, item.line_of("phrases"), "'phrases' should map a language (en, ru) to a list of phrases")
+        raise ContentError(path, item.line_of("phrases"),
+                           "'phrases' should map a language (en, ru) to a list of phrases")
     phrases: list[tuple[str, str]] = []
     for language, values in phrases_node.items():
         if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
