@@ -36,8 +36,10 @@ def init_app(app: Flask) -> None:
     def navigation() -> dict:
         if not current_user.is_authenticated:
             return {"nav_items": []}
-        active = request.blueprint or ""
-        return {"nav_items": [
-            {"url": url_for(i.endpoint), "label": str(i.label), "active": i.endpoint.split(".")[0] == active}
-            for i in _items if current_user.has_role(i.role) and i.endpoint in app.view_functions
-        ]}
+        items = []
+        for item in _items:
+            if current_user.has_role(item.role) and item.endpoint in app.view_functions:
+                url = url_for(item.endpoint)
+                active = request.path == url or (url != "/" and request.path.startswith(url.rstrip("/") + "/"))
+                items.append({"url": url, "label": str(item.label), "active": active})
+        return {"nav_items": items}
