@@ -64,9 +64,20 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from enable import auth, main, taxonomy
+    from enable import auth, bites, calls, main, search, taxonomy
 
-    for module in (main, auth, taxonomy):
+    for module in (main, auth, taxonomy, calls, bites, search):
+        app.register_blueprint(module.bp)
+    from enable import notifications, playbooks  # playbooks, assets, governance, links (issue 5)
+
+    for blueprint in (playbooks.bp, playbooks.assets_bp, playbooks.governance_bp, playbooks.links_bp, notifications.bp):
+        app.register_blueprint(blueprint)
+    from enable import learning  # tracks, quizzes, certifications, spaced review (issue 6)
+
+    app.register_blueprint(learning.bp)
+    from enable import deals, reports  # deals from the CRM, reports (issue 7)
+
+    for module in (deals, reports):
         app.register_blueprint(module.bp)
 
 

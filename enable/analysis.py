@@ -38,10 +38,7 @@ from whoosh.lang.snowball import EnglishStemmer, RussianStemmer
 # Combining marks that may occur inside a word: Latin/Cyrillic combining diacritics and the
 # Arabic-script marks. Python's \w does not match them, and without them a word typed with
 # diacritics ("كَتَبَ") would be split into letters.
-_MARKS = (
-    "\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670"
-    "\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
-)
+_MARKS = "\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
 _WORD = rf"[\w{_MARKS}\u200c\u200d]+"
 # A dot between two word runs keeps numbers like "2.5" and "v1.2" in one token.
 WORD_PATTERN = rf"{_WORD}(?:\.{_WORD})*"

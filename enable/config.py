@@ -43,6 +43,9 @@ class Config:
     BITE_TARGET_S: float = 120.0  # bite length aimed for, in seconds
     BITE_MIN_S: float = 45.0  # shortest bite, in seconds (unless the call is shorter)
     BITE_MAX_S: float = 150.0  # longest bite, in seconds (unless one sentence is longer)
+    REVIEW_DAYS_PLAYBOOK: int = 90  # default review interval of a playbook, in days (each playbook may override it)
+    REVIEW_DAYS_ASSET: int = 90  # default review interval of an asset, in days (each asset may override it)
+    REVIEW_DAYS_BITE: int = 180  # default review interval of a bite, in days (each bite may override it)
     LANGUAGES: tuple[str, ...] = ("en", "ru")  # interface languages
     JOBS_IMMEDIATE: bool = False  # run background jobs inline (tests)
     LOGIN_MAX_FAILURES: int = 5  # failed logins before an account is throttled

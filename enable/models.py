@@ -5,6 +5,28 @@ from enable.auth.models import Team, User
 from enable.bites.models import Bite, BiteTag
 from enable.calls.models import Call
 from enable.deals.models import Deal
+from enable.learning.models import (  # noqa: F401
+    AckTask,
+    Assignment,
+    AttemptAnswer,
+    Certification,
+    CertificationAward,
+    CertificationRequirement,
+    PlaybookRead,
+    Question,
+    QuestionOption,
+    Quiz,
+    QuizAttempt,
+    ReviewCard,
+    ReviewLog,
+    Signoff,
+    StepCompletion,
+    Track,
+    TrackStep,
+)
+from enable.notifications import Notification  # noqa: F401
+from enable.playbooks.models import Asset, AssetTag, Link, LinkCheck, Playbook, PlaybookVersion  # noqa: F401
+from enable.search.models import Playlist, PlaylistItem, SearchLog  # noqa: F401
 from enable.taxonomy.models import Tag, TagPhrase
 from enable.usage import UsageEvent
 

@@ -167,9 +167,7 @@ def synthesize_dialogue(
         channel = 0 if channels is None else channels[line.speaker]
         pieces.append((channel, cursor, samples))
         end = cursor + len(samples)
-        timed.append(
-            TimedLine(line.speaker, line.text, round(cursor / RATE, 3), round(end / RATE, 3), line.label)
-        )
+        timed.append(TimedLine(line.speaker, line.text, round(cursor / RATE, 3), round(end / RATE, 3), line.label))
         cursor = end + int(GAPS_S[index % len(GAPS_S)] * RATE)
 
     total = cursor + int(LEAD_IN_S * RATE)
@@ -213,7 +211,8 @@ def generate_test_audio(audio_dir: Path = AUDIO_DIR) -> None:
     for line in timed:
         if line.label:
             print(f"{line.label}: {line.start:.1f}-{line.end:.1f} s")
-    print(f"sales_dialogue.ogg: {timed[-1].end:.1f} s of speech, short_en.ogg: {short:.1f} s")
+    speech = sum(line.end - line.start for line in timed)
+    print(f"sales_dialogue.ogg: {timed[-1].end:.1f} s long, {speech:.1f} s of speech; short_en.ogg: {short:.1f} s")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,9 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.out is None:
         parser.error("--out is required with --script")
-    timed = synthesize_dialogue(
-        read_script(args.script), args.out, channels=None if args.mono else DEFAULT_CHANNELS
-    )
+    timed = synthesize_dialogue(read_script(args.script), args.out, channels=None if args.mono else DEFAULT_CHANNELS)
     print(f"{args.out}: {len(timed)} lines, {timed[-1].end:.1f} s")
     return 0
 

@@ -34,6 +34,9 @@ def create(email: str, name: str, role: str, password: str, team: str | None, hi
     try:
         user = accounts.create_user(email=email, name=name, password=password, role=Role(role),
                                     team=accounts.get_or_create_team(team) if team else None, hired_on=hired)
+        from enable.learning.tracks import assign_default_track  # onboarding of new hires (issue 6)
+
+        assign_default_track(user)
     except UserError as e:
         db.session.rollback()
         raise click.ClickException(e.message) from e

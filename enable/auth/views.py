@@ -96,6 +96,9 @@ def user_new():
                                             role=Role(form.role.data), team=_chosen_team(form),
                                             hired_on=form.hired_on.data, locale=form.locale.data or None,
                                             actor=current_user)
+                from enable.learning.tracks import assign_default_track  # onboarding of new hires (issue 6)
+
+                assign_default_track(user, actor=current_user)
             except UserError as e:
                 db.session.rollback()
                 flash(e.message, "error")

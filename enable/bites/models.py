@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from enable.auth.models import enum_column
 from enable.db import created_at
 from enable.extensions import db
+from enable.freshness import Governed
 from enable.taxonomy.models import Tag
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class TagSource(StrEnum):
     MANUAL = "manual"  # added by enablement
 
 
-class Bite(db.Model):
+class Bite(Governed, db.Model):
     __tablename__ = "bite"
     __table_args__ = (UniqueConstraint("call_id", "seq", name="uq_bite_call_id_seq"),)
 

@@ -142,9 +142,7 @@ def _length_cost(duration: float, target_s: float, min_s: float, max_s: float) -
     return cost
 
 
-def _choose_cuts(
-    words: Sequence[WordLike], target_s: float, min_s: float, max_s: float
-) -> list[tuple[int, int]]:
+def _choose_cuts(words: Sequence[WordLike], target_s: float, min_s: float, max_s: float) -> list[tuple[int, int]]:
     """Return (first, last) word index pairs of the cheapest partition of words."""
     n = len(words)
     cut_cost = _cut_costs(words)

@@ -58,7 +58,9 @@ class Call(db.Model):
                                                index=True)
     progress: Mapped[float] = mapped_column(default=0.0)  # 0..1 of the audio transcribed
     error: Mapped[str | None] = mapped_column(Text)  # why it failed, readable by the uploader
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # times processing has started since the last retry
+    claimed_by: Mapped[str | None] = mapped_column(String(200))  # the worker processing it: host:pid:token
+    heartbeat_at: Mapped[datetime | None]  # last sign of life from that worker
 
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     media_path: Mapped[str] = mapped_column(String(300))  # relative to MEDIA_DIR
@@ -88,6 +90,16 @@ class Call(db.Model):
     deal: Mapped[Deal | None] = relationship(back_populates="calls")
     bites: Mapped[list[Bite]] = relationship(back_populates="call", cascade="all, delete-orphan",
                                              passive_deletes=True, order_by="Bite.start_s")
+
+    @property
+    def media_kind(self) -> str:
+        """"video" when the file has a picture, else "audio" (the player element to use)."""
+        return "video" if self.has_video else "audio"
+
+    @property
+    def effective_language(self) -> str | None:
+        """The language the transcript is in: detected, else the one asked for."""
+        return self.detected_language or self.language
 
     def __repr__(self) -> str:
         return f"<Call {self.id} {self.status}>"

@@ -3,9 +3,10 @@
 Rules, so the search box behaves as people expect:
 
 - Plain words (no quotes, brackets, operators or ``field:``) must all occur, in any form that
-  stems alike ("prices" finds "price"), in the bite text, its title or its call's title. A bite
-  holding them as an exact phrase in its text scores higher, so typing ``too expensive``
-  ranks the bite that says "too expensive" above one saying "expensive ... too".
+  stems alike ("prices" finds "price"), in the bite text, its title or its call's title
+  (AND: the more words typed, the fewer and closer the results). ``ParsedText.phrase`` carries
+  the words so the backend ranks bites holding them as an exact phrase first: typing
+  ``too expensive`` ranks the bite that says "too expensive" above one saying "expensive ... too".
 - ``"quoted phrases"``, ``OR``, ``NOT``, ``AND``, brackets and ``field:value``
   (``objection:price``, ``stage:negotiation``, ``rep:"Anna Petrova"``) follow Whoosh syntax.
 - Wildcards are not offered: stemming already covers word forms, and a short prefix such as
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 
 TEXT_FIELDS = ("text", "title", "call_title")
 FIELD_BOOSTS = {"text": 1.0, "title": 1.5, "call_title": 1.0}
-PHRASE_BOOST = 3.0
 QUERY_FIELDS = frozenset((*TEXT_FIELDS, *FILTER_FIELDS))
 OPERATORS = frozenset(("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"))
 _BINARY = OPERATORS - {"NOT"}
@@ -43,11 +43,13 @@ _WORD = re.compile(WORD_PATTERN)
 
 @dataclass(frozen=True, slots=True)
 class ParsedText:
-    """A Whoosh query for the text (None means every bite), the error to show, the plain words."""
+    """A Whoosh query for the text (None: every bite), the error to show, the plain words typed,
+    and, for plain text, its analysed terms to rank as a phrase."""
 
     query: query.Query | None
     error: str | None = None
     words: list[str] = field(default_factory=list)
+    phrase: list[str] = field(default_factory=list)
 
 
 def syntax_problem(text: str) -> str | None:
@@ -78,7 +80,8 @@ def syntax_problem(text: str) -> str | None:
 
 
 def _outside_quotes(text: str) -> str:
-    return re.sub(r'"[^"]*"', " ", text)
+    # A quoted part stands for one word, so `rep:"Anna Petrova"` still has a value.
+    return re.sub(r'"[^"]*"', "quoted", text)
 
 
 def plain_words(text: str) -> list[str]:
@@ -92,16 +95,17 @@ def _is_plain(text: str) -> bool:
 
 
 def plain_query(words: list[str]) -> query.Query | None:
-    """Return a query requiring every word (any text field) and preferring the exact phrase."""
+    """Return a query requiring every word, in the text, the title or the call title."""
     analysed = [t for w in words for t in terms(w)]
     if not analysed:
         return None
-    required = query.And(
+    return query.And(
         [query.Or([query.Term(f, t, boost=FIELD_BOOSTS[f]) for f in TEXT_FIELDS]) for t in dict.fromkeys(analysed)]
     )
-    if len(analysed) < 2:
-        return required
-    return query.AndMaybe(required, query.Phrase("text", analysed, boost=PHRASE_BOOST))
+
+
+def _plain(words: list[str], error: str | None = None) -> ParsedText:
+    return ParsedText(plain_query(words), error=error, words=words, phrase=[t for w in words for t in terms(w)])
 
 
 def make_parser(schema: Schema) -> qparser.QueryParser:
@@ -120,19 +124,15 @@ def parse_text(text: str, parser: qparser.QueryParser) -> ParsedText:
         return ParsedText(None)
     words = plain_words(text)
     if _is_plain(text):
-        return ParsedText(plain_query(words), words=words)
+        return _plain(words)
     problem = syntax_problem(text)
     if problem:
-        return ParsedText(plain_query(words), error=problem, words=words)
+        return _plain(words, problem)
     try:
         parsed = parser.parse(text)
     except Exception as exc:  # Whoosh raises assorted types on odd input; the user must still get results.
         log.info("query parser failed (%s); searching plain words", type(exc).__name__)
-        return ParsedText(
-            plain_query(words),
-            error="The search could not be read, so the words were searched for one by one.",
-            words=words,
-        )
-    if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
-        return ParsedText(plain_query(words), words=words)
+        return _plain(words, "The search could not be read, so the words were searched for one by one.")
+    if parsed is query.NullQuery:
+        return _plain(words)
     return ParsedText(parsed, words=words)

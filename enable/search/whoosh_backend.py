@@ -1,15 +1,17 @@
 """The Whoosh implementation of ``SearchIndex``: one index directory, shared by web and worker.
 
-Speed. Whoosh matches and scores in pure Python, one document at a time, which is too slow
-to count facets over tens of thousands of matches. So matching is done on bitsets instead
-int, and queries, filters and facet counts become ``&``, ``|`` and ``int.bit_count``. Whoosh
-still parses, scores the page of hits (BM25F), highlights and spell-checks.
+Whoosh parses queries, stores documents and postings, and suggests spellings; matching,
+facet counts and ranking run on bitsets (see ``whoosh_docsets``) to stay fast at 100k bites.
 
-Concurrency. Whoosh allows one writer at a time, guarded by a lock file in the index
-directory; readers never block. A writer waits up to ``lock_timeout_s`` for the lock, then
-``IndexBusy`` is raised so the caller (a Huey job) can retry later instead of hanging. A
-rebuild holds the lock for its whole run, so writes made meanwhile wait or fail with
-``IndexBusy``.
+Ranking: best examples first; then, for plain words, bites holding them as an exact phrase;
+then BM25 relevance, or the newest call first when sorting by date, browsing by filters only,
+or searching only words found in most bites ("the"). Scores are 0.0 when ordered by date.
+
+Concurrency: Whoosh allows one writer at a time, guarded by a lock file in the index
+directory; readers never block and see the last commit. A writer waits up to
+``lock_timeout_s`` for the lock, then ``IndexBusy`` is raised so the caller (a Huey job) can
+retry later instead of hanging; web requests only read. A rebuild holds the lock for its
+whole run, so writes made meanwhile wait, then fail with ``IndexBusy``.
 """
 
 from __future__ import annotations
@@ -19,23 +21,36 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from datetime import date
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import fields, index, query
-from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, StripFilter
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.highlight import ContextFragmenter, Formatter, get_text, highlight
-from whoosh.idsets import DocIdSet
+from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, StripFilter, Token
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.highlight import (
+    FIRST,
+    BasicFragmentScorer,
+    Formatter,
+    Fragment,
+    PinpointFragmenter,
+    get_text,
+    top_fragments,
+)
 from whoosh.index import LockError
-from whoosh.matching import Matcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import QueryParser
-from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
-from enable.analysis import NormalizeFilter, normalize, plain_analyzer, stem, stem_analyzer, terms
+from enable.analysis import (
+    WORD_PATTERN,
+    NormalizeFilter,
+    normalize,
+    plain_analyzer,
+    stem,
+    stem_analyzer,
+    term_of,
+    terms,
+)
 from enable.search.index import (
     FILTER_FIELDS,
     MAX_PER_PAGE,
@@ -46,11 +61,17 @@ from enable.search.index import (
     SearchQuery,
     SearchResult,
 )
-from enable.search.query import TEXT_FIELDS, make_parser, parse_text
+from enable.search.query import TEXT_FIELDS, ParsedText, make_parser, parse_text
+from enable.search.whoosh_docsets import PAIRS_FIELD, FunctionPairFilter, Snapshot, iter_bits, top_by_date, top_scored
 
 log = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 240
+REBUILD_MEMORY_MB = 1024
+# Uncompressed blocks: most terms are rare, and compressing their tiny blocks cost more time
+# than it saved space. (Inlining small postings would help more, but it is broken in
+# whoosh-reloaded 2.7.5: W3TermInfo has no set_inline.)
+CODEC_OPTIONS = {"blocklimit": 128, "compression": 0, "inlinelimit": 1}
 FEW_RESULTS = 3
 
 
@@ -71,6 +92,8 @@ def make_schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         call_id=fields.ID(),
         text=fields.TEXT(analyzer=text, stored=True),
+        # Adjacent term pairs ("too expens"), so common phrases need no position checks.
+        pairs=fields.TEXT(analyzer=stem_analyzer() | FunctionPairFilter(), phrase=False),
         title=fields.TEXT(analyzer=text),
         call_title=fields.TEXT(analyzer=text),
         call_date=fields.NUMERIC(int, bits=32, sortable=True),
@@ -100,6 +123,7 @@ def _document(doc: BiteDoc) -> dict[str, object]:
         "id": str(doc.id),
         "call_id": str(doc.call_id),
         "text": doc.text,
+        PAIRS_FIELD: doc.text,
         "title": doc.title,
         "call_title": doc.call_title,
         "is_best": doc.is_best,
@@ -113,10 +137,32 @@ def _document(doc: BiteDoc) -> dict[str, object]:
     return fields_
 
 
+def _trim_to_words(fragment: Fragment) -> None:
+    """Move a fragment's edges off half words, never past its first or last match."""
+    text = fragment.text
+    if fragment.startchar > 0 and not text[fragment.startchar - 1].isspace():
+        space = text.find(" ", fragment.startchar, fragment.matches[0].startchar)
+        if space >= 0:
+            fragment.startchar = space + 1
+    if fragment.endchar < len(text) and not text[fragment.endchar].isspace():
+        space = text.rfind(" ", fragment.matches[-1].endchar, fragment.endchar)
+        if space >= 0:
+            fragment.endchar = space
+
+
 class MarkFormatter(Formatter):
     """Highlight formatter: matched words in <mark>, everything else HTML-escaped."""
 
-    between = " … "
+    def format_fragment(self, fragment: Fragment, replace: bool = False) -> str:
+        """Return one fragment as HTML, with an ellipsis where it cuts the text."""
+        body = super().format_fragment(fragment, replace)
+        before = "…" if fragment.startchar > 0 else ""
+        after = "…" if fragment.endchar < len(fragment.text) else ""
+        return before + body.strip() + after
+
+    def format(self, fragments: list[Fragment], replace: bool = False) -> str:
+        """Return the fragments joined, without doubled ellipses."""
+        return " ".join(self.format_fragment(f, replace) for f in fragments)
 
     def _text(self, text: str) -> str:
         return html.escape(text)
@@ -126,189 +172,32 @@ class MarkFormatter(Formatter):
         return f"<mark>{html.escape(get_text(text, token, replace))}</mark>"
 
 
+_WORD = re.compile(WORD_PATTERN)
+# Enough matches for two fragments; scanning the rest of a long bite would only cost time.
+_SNIPPET_MATCHES = 12
+
+
 def make_snippet(text: str, words: Iterable[str]) -> str:
-    """Return safe HTML: fragments of text around the analysed words, which are put in <mark>."""
+    """Return safe HTML: up to two fragments of text around the analysed words, marked."""
     wanted = frozenset(words)
+    matches = []
     if wanted:
-        fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        out = highlight(text, wanted, stem_analyzer(), fragmenter, MarkFormatter(), top=2)
-        if out:
-            return str(out)
+        for found in _WORD.finditer(text):
+            if term_of(found.group()) in wanted:
+                matches.append(Token(startchar=found.start(), endchar=found.end(), text=found.group()))
+                if len(matches) >= _SNIPPET_MATCHES:
+                    break
+    if matches:
+        fragmenter = PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        fragments = top_fragments(fragmenter.fragment_matches(text, matches), 2, BasicFragmentScorer(), FIRST)
+        for fragment in fragments:
+            _trim_to_words(fragment)
+        if fragments:
+            return str(MarkFormatter().format(fragments))
     cut = text[:SNIPPET_CHARS]
     if len(text) > SNIPPET_CHARS:
         cut = cut.rsplit(" ", 1)[0] + "…"
     return html.escape(cut)
-
-
-_BIT_POSITIONS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
-_NONZERO = re.compile(rb"[^\x00]")
-
-
-def _posting_ids(matcher: Matcher) -> Iterator[int]:
-    """Yield a term's document numbers, reading whole postings blocks where Whoosh allows."""
-    if isinstance(matcher, FilterMatcher):
-        # Deleted documents are removed afterwards with the live bitset.
-        matcher = matcher.child
-    if type(matcher) is not W3LeafMatcher:
-        yield from matcher.all_ids()
-        return
-    # Reading a block's id array at once avoids several Python calls per posting.
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        yield from matcher._ids[matcher._i :]
-        matcher._next_block()
-
-
-def _bits_of(docnums: Iterable[int], size: int) -> int:
-    packed = bytearray((size + 7) >> 3)
-    for d in docnums:
-        packed[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(packed, "little")
-
-
-def iter_bits(bits: int) -> Iterator[int]:
-    """Yield the positions of the set bits of a bitset, in increasing order."""
-    packed = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
-    for match in _NONZERO.finditer(packed):
-        base = match.start() << 3
-        for i in _BIT_POSITIONS[packed[match.start()]]:
-            yield base + i
-
-
-class _Snapshot:
-    """One open searcher and the bitsets computed from it; replaced when the index changes."""
-
-    CACHE_ENTRIES = 4096
-
-    def __init__(self, searcher: Searcher) -> None:
-        self.searcher = searcher
-        self.reader = searcher.reader()
-        self.schema = self.reader.schema
-        self.size = self.reader.doc_count_all()
-        self.leaves = searcher.leaf_searchers()
-        self.live = self._live_bits()
-        self._cache: dict[object, int] = {}
-        self._facets: dict[str, list[tuple[str, int]]] = {}
-        self._dates: list[int] | None = None
-        self._date_order: list[int] | None = None
-
-    def _live_bits(self) -> int:
-        deleted = [
-            d + offset for leaf, offset in self.leaves if leaf.reader().has_deletions()
-            for d in leaf.reader().deleted_docs_set
-        ]
-        return ((1 << self.size) - 1) & ~_bits_of(deleted, self.size)
-
-    def _cached(self, key: object, compute: Callable[[], int]) -> int:
-        bits = self._cache.get(key)
-        if bits is None:
-            if len(self._cache) >= self.CACHE_ENTRIES:
-                self._cache.clear()
-            bits = self._cache[key] = compute() & self.live
-        return bits
-
-    def term(self, fieldname: str, text: str | bytes) -> int:
-        """Bitset of the live documents holding one term."""
-        if fieldname not in self.schema:
-            return 0
-        btext = text if isinstance(text, bytes) else self.schema[fieldname].to_bytes(text)
-
-        def compute() -> int:
-            docnums = []
-            for leaf, offset in self.leaves:
-                reader = leaf.reader()
-                if (fieldname, btext) in reader:
-                    docnums.extend(d + offset for d in _posting_ids(reader.postings(fieldname, btext)))
-            return _bits_of(docnums, self.size)
-
-        return self._cached((fieldname, btext), compute)
-
-    def matching(self, q: query.Query | None) -> int:
-        """Bitset of the live documents matching a Whoosh query (None matches all)."""
-        if q is None or isinstance(q, query.Every):
-            return self.live
-        if isinstance(q, query.Term):
-            return self.term(q.fieldname, q.text)
-        if isinstance(q, query.And | query.Require):
-            bits = self.live
-            for child in q.children():
-                bits &= self.matching(child)
-                if not bits:
-                    break
-            return bits
-        if isinstance(q, query.Or | query.DisjunctionMax):
-            bits = 0
-            for child in q.children():
-                bits |= self.matching(child)
-            return bits
-        if isinstance(q, query.Not):
-            return self.live & ~self.matching(q.query)
-        if isinstance(q, query.AndNot):
-            return self.matching(q.a) & ~self.matching(q.b)
-        if isinstance(q, query.AndMaybe):
-            return self.matching(q.a)
-        if q is query.NullQuery:
-            return 0
-        if isinstance(q, query.Phrase):
-            # Only documents holding every word can hold the phrase; position checks are slow.
-            candidates = self.live
-            for word in q.words:
-                candidates &= self.term(q.fieldname, word)
-            if not candidates:
-                return 0
-        simplified = q.simplify(self.reader)
-        if simplified is not q and not isinstance(q, query.Phrase):
-            return self.matching(simplified)
-        return self._cached(("docs", repr(q)), lambda: _bits_of(self.searcher.docs_for_query(q), self.size))
-
-    def dates(self) -> list[int]:
-        """Call date of every document as a day ordinal (0 when unknown)."""
-        if self._dates is None:
-            self._dates = [0] * self.size
-            for leaf, offset in self.leaves:
-                reader = leaf.reader()
-                if reader.has_column("call_date"):
-                    for i, value in enumerate(reader.column_reader("call_date")):
-                        self._dates[offset + i] = value or 0
-        return self._dates
-
-    def date_order(self) -> list[int]:
-        """Document numbers, newest call first, undated last."""
-        if self._date_order is None:
-            dates = self.dates()
-            self._date_order = sorted(range(self.size), key=lambda d: (-dates[d], d))
-        return self._date_order
-
-    def date_range(self, start: date | None, end: date | None) -> int:
-        """Bitset of the documents whose call date lies within start..end, inclusive."""
-        if start is None and end is None:
-            return self.live
-        low = start.toordinal() if start else 1
-        high = end.toordinal() if end else date.max.toordinal()
-        dates = self.dates()
-        return self._cached(
-            ("dates", low, high),
-            lambda: _bits_of((d for d, day in enumerate(dates) if low <= day <= high), self.size),
-        )
-
-    def facet(self, fieldname: str) -> list[tuple[str, int]]:
-        """(display value, bitset) for every value of a facet field."""
-        values = self._facets.get(fieldname)
-        if values is None:
-            values = []
-            for btext in self.reader.lexicon(fieldname):
-                bits = self.term(fieldname, btext)
-                if bits:
-                    values.append((self._display(fieldname, btext, bits), bits))
-            self._facets[fieldname] = values
-        return values
-
-    def _display(self, fieldname: str, btext: bytes, bits: int) -> str:
-        # The index holds normalised values; show the value as it was given ("Anna Petrova").
-        term = btext.decode("utf-8")
-        stored = self.searcher.stored_fields(next(iter_bits(bits))).get("facets", {})
-        return next((v for v in stored.get(fieldname, []) if normalize(v) == term), term)
 
 
 class WhooshIndex:
@@ -317,9 +206,11 @@ class WhooshIndex:
     def __init__(self, path: Path, lock_timeout_s: float = 10.0) -> None:
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
+        # One search at a time per instance: a Whoosh searcher seeks in shared open files,
+        # and the snapshot's caches are plain dicts.
         self._lock = threading.RLock()
         self._ix: index.Index | None = None
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._parser: QueryParser | None = None
 
     # Opening --------------------------------------------------------------------------
@@ -343,7 +234,7 @@ class WhooshIndex:
             self._parser = make_parser(self._ix.schema)
         return self._ix
 
-    def _current(self) -> _Snapshot:
+    def _current(self) -> Snapshot:
         with self._lock:
             ix = self._index()
             snap = self._snapshot
@@ -354,7 +245,7 @@ class WhooshIndex:
                     raise _corrupt(self.path, exc) from exc
                 if snap is not None:
                     snap.searcher.close()
-                snap = self._snapshot = _Snapshot(searcher)
+                snap = self._snapshot = Snapshot(searcher)
             return snap
 
     def close(self) -> None:
@@ -366,19 +257,23 @@ class WhooshIndex:
 
     # Writing --------------------------------------------------------------------------
 
-    def _writer(self) -> IndexWriter:
+    def _writer(self, limitmb: int = 128) -> IndexWriter:
         try:
-            return self._index().writer(timeout=self.lock_timeout_s, delay=0.1, limitmb=128)
+            return self._index().writer(
+                timeout=self.lock_timeout_s, delay=0.1, limitmb=limitmb, codec=W3Codec(**CODEC_OPTIONS)
+            )
         except LockError as exc:
             raise IndexBusy(
                 f"The search index is being written by another process (waited {self.lock_timeout_s:.0f}s); "
                 "try again in a minute."
             ) from exc
 
-    def _run_writer(self, work: Callable[[IndexWriter], None], **commit: object) -> None:
-        writer = self._writer()
+    @contextmanager
+    def _writing(self, limitmb: int = 128, **commit: object) -> Iterator[IndexWriter]:
+        """A writer that commits when the block ends and cancels if it raises."""
+        writer = self._writer(limitmb)
         try:
-            work(writer)
+            yield writer
         except BaseException:
             writer.cancel()
             raise
@@ -388,21 +283,27 @@ class WhooshIndex:
         """Add or replace (by id) these bites."""
         prepared = [_document(d) for d in docs]
         if prepared:
-            self._run_writer(lambda w: [w.update_document(**fields_) for fields_ in prepared] and None)
+            with self._writing() as writer:
+                for fields_ in prepared:
+                    writer.update_document(**fields_)
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove the bites with these ids; unknown ids are ignored."""
         values = [str(i) for i in ids]
         if values:
-            self._run_writer(lambda w: [w.delete_by_term("id", v) for v in values] and None)
+            with self._writing() as writer:
+                for value in values:
+                    writer.delete_by_term("id", value)
 
     def delete_call(self, call_id: int) -> None:
         """Remove every bite of one call."""
-        self._run_writer(lambda w: w.delete_by_term("call_id", str(call_id)))
+        with self._writing() as writer:
+            writer.delete_by_term("call_id", str(call_id))
 
     def clear(self) -> None:
         """Remove every bite."""
-        self._run_writer(lambda w: None, mergetype=CLEAR)
+        with self._writing(mergetype=CLEAR):
+            pass
 
     def rebuild(self, docs: Iterable[BiteDoc]) -> None:
         """Replace the whole index with these bites in one writer; also repairs a corrupt index."""
@@ -413,12 +314,9 @@ class WhooshIndex:
             log.warning("search index at %s is unreadable; recreating it", self.path)
             self._ix = index.create_in(str(self.path), make_schema())
             self._parser = make_parser(self._ix.schema)
-
-        def add_all(writer: IndexWriter) -> None:
+        with self._writing(limitmb=REBUILD_MEMORY_MB, mergetype=CLEAR) as writer:
             for doc in docs:
                 writer.add_document(**_document(doc))
-
-        self._run_writer(add_all, mergetype=CLEAR)
 
     # Reading --------------------------------------------------------------------------
 
@@ -434,9 +332,9 @@ class WhooshIndex:
                 for leaf, _ in searcher.leaf_searchers():
                     reader = leaf.reader()
                     for fieldname in reader.indexed_field_names():
-                        last = None
-                        for last in reader.lexicon(fieldname):
-                            pass
+                        # Reading the whole term list and the last term's postings touches
+                        # the ends of the term and postings files, where truncation shows.
+                        last = max(reader.lexicon(fieldname), default=None)
                         if last is not None:
                             list(reader.postings(fieldname, last).all_ids())
                     if reader.doc_count_all():
@@ -465,14 +363,10 @@ class WhooshIndex:
             total = filtered.bit_count()
             per_page = max(1, min(q.per_page, MAX_PER_PAGE))
             offset = (max(q.page, 1) - 1) * per_page
-            ranked = self._page(snap, parsed.query, filtered, q.sort, offset, per_page)
-            words = _highlight_terms(parsed.query)
+            words = _positive_terms(parsed.query)
+            ranked = self._page(snap, parsed, words, filtered, q.sort, offset, per_page)
             hits = [
-                SearchHit(
-                    id=int(stored["id"]),
-                    score=score,
-                    snippet=make_snippet(stored.get("text", ""), words),
-                )
+                SearchHit(id=int(stored["id"]), score=score, snippet=make_snippet(stored.get("text", ""), words))
                 for docnum, score in ranked
                 for stored in (snap.searcher.stored_fields(docnum),)
             ]
@@ -486,7 +380,7 @@ class WhooshIndex:
             suggestion = _suggest(snap, parsed.words, q.text) if total < FEW_RESULTS and parsed.words else None
             return SearchResult(hits=hits, total=total, facets=facets, suggestion=suggestion, error=error)
 
-    def _filter_bits(self, snap: _Snapshot, q: SearchQuery) -> int:
+    def _filter_bits(self, snap: Snapshot, q: SearchQuery) -> int:
         bits = snap.date_range(q.date_from, q.date_to)
         for name, values in q.filters.items():
             if name not in FILTER_FIELDS:
@@ -498,81 +392,48 @@ class WhooshIndex:
         return bits
 
     def _page(
-        self, snap: _Snapshot, text_query: query.Query | None, allowed: int, sort: str, offset: int, limit: int
+        self, snap: Snapshot, parsed: ParsedText, words: set[str], allowed: int, sort: str, offset: int, limit: int
     ) -> list[tuple[int, float]]:
-        """The (docnum, score) pairs of one page: best examples first, then by relevance or date."""
+        """The (docnum, score) pairs of one page; see the module docstring for the order."""
         if not allowed:
             return []
         best = snap.term("is_best", True) & allowed
-        n_best = best.bit_count()
+        phrase = snap.phrase("text", parsed.phrase) & allowed if len(parsed.phrase) > 1 else 0
+        groups = [g for g in (best & phrase, best & ~phrase, phrase & ~best, allowed & ~best & ~phrase) if g]
+        scores = None if sort == "date" or parsed.query is None else snap.scores(words, allowed)
         page: list[tuple[int, float]] = []
-        for group, skip in ((best, offset), (allowed & ~best, max(0, offset - n_best))):
-            want = limit - len(page)
-            if want <= 0 or not group or skip >= group.bit_count():
+        for group in groups:
+            size = group.bit_count()
+            if offset >= size:
+                offset -= size
                 continue
-            if sort == "date" or text_query is None:
-                page.extend(_by_date(snap, group, skip, want))
+            want = limit - len(page)
+            if scores is None:
+                page.extend(top_by_date(snap, group, offset, want))
             else:
-                page.extend(_by_score(snap, text_query, group, skip, want))
+                page.extend(top_scored(scores, group, offset, want, snap.size))
+            offset = 0
+            if len(page) >= limit:
+                break
         return page
 
 
-class _BitsFilter(DocIdSet):
-    """A read-only set of document numbers backed by a bitset, for Whoosh's result filter."""
-
-    def __init__(self, bits: int) -> None:
-        self._packed = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
-        self._bits = bits
-
-    def __contains__(self, docnum: object) -> bool:
-        i = int(docnum)  # type: ignore[call-overload]
-        return (i >> 3) < len(self._packed) and bool(self._packed[i >> 3] >> (i & 7) & 1)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter_bits(self._bits)
-
-    def __len__(self) -> int:
-        return self._bits.bit_count()
-
-
-def _by_score(snap: _Snapshot, q: query.Query, allowed: int, skip: int, want: int) -> list[tuple[int, float]]:
-    results = snap.searcher.search(q, limit=skip + want, filter=_BitsFilter(allowed))
-    return [(docnum, float(score)) for score, docnum in results.top_n[skip : skip + want]]
-
-
-# Below this many documents, sorting them directly beats walking the whole date order.
-_SORT_DIRECTLY = 5000
-
-
-def _by_date(snap: _Snapshot, allowed: int, skip: int, want: int) -> list[tuple[int, float]]:
-    dates = snap.dates()
-    if allowed.bit_count() <= _SORT_DIRECTLY:
-        ordered = sorted(iter_bits(allowed), key=lambda d: (-dates[d], d))
-        return [(d, 0.0) for d in ordered[skip : skip + want]]
-    member = _BitsFilter(allowed)
-    out: list[tuple[int, float]] = []
-    for docnum in snap.date_order():
-        if docnum in member:
-            if skip:
-                skip -= 1
-                continue
-            out.append((docnum, 0.0))
-            if len(out) == want:
-                break
-    return out
-
-
-def _highlight_terms(q: query.Query | None) -> set[str]:
-    if q is None:
+def _positive_terms(q: query.Query | None) -> set[str]:
+    """Analysed words a result was asked to contain (not those under NOT), for scores and marks."""
+    if q is None or isinstance(q, query.Not):
         return set()
-    return {
-        text.decode("utf-8") if isinstance(text, bytes) else str(text)
-        for fieldname, text in q.all_terms(phrases=True)
-        if fieldname in TEXT_FIELDS
-    }
+    if isinstance(q, query.AndNot):
+        return _positive_terms(q.a)
+    if isinstance(q, query.Term | query.Phrase):
+        if q.fieldname not in TEXT_FIELDS:
+            return set()
+        return {str(w) for w in q.words} if isinstance(q, query.Phrase) else {str(q.text)}
+    if q.is_leaf():
+        return set()
+    return set().union(*(_positive_terms(child) for child in q.children()))
 
 
-def _suggest(snap: _Snapshot, words: list[str], original: str) -> str | None:
+def _suggest(snap: Snapshot, words: list[str], original: str) -> str | None:
     """Return the query with unknown words replaced by the closest frequent indexed word."""
     corrected = original
     changed = False
@@ -583,9 +444,7 @@ def _suggest(snap: _Snapshot, words: list[str], original: str) -> str | None:
         term = analysed[0]
         maxdist = 1 if len(term) <= 4 else 2
         candidates = {
-            found
-            for leaf, _ in snap.leaves
-            for found in leaf.reader().terms_within("text", term, maxdist, prefix=1)
+            found for leaf, _ in snap.leaves for found in leaf.reader().terms_within("text", term, maxdist, prefix=1)
         }
         if not candidates:
             continue
@@ -593,12 +452,12 @@ def _suggest(snap: _Snapshot, words: list[str], original: str) -> str | None:
         surface = _surface_form(snap, best)
         if word[:1].isupper():
             surface = surface[:1].upper() + surface[1:]
-        corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", lambda _: surface, corrected, count=1)
+        corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", surface.replace("\\", r"\\"), corrected, count=1)
         changed = True
     return corrected if changed else None
 
 
-def _surface_form(snap: _Snapshot, stemmed: str) -> str:
+def _surface_form(snap: Snapshot, stemmed: str) -> str:
     """A word as people write it whose stem is ``stemmed``, taken from a bite that holds it."""
     bits = snap.term("text", stemmed)
     if not bits:

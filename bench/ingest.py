@@ -1,0 +1,173 @@
+"""Ingest benchmark: plain faster-whisper defaults versus Enable's transcription path on one call.
+
+    .venv/bin/python bench/ingest.py [--audio PATH] [--repeat 2] [--beam-size N]
+
+Each run happens in its own subprocess, so each one's peak memory (RSS) is its own. Runs of
+the two paths alternate, and the best of --repeat runs counts: the machine may be shared, and
+the best run is the one least disturbed by other work. The load average is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+DEFAULT_AUDIO = REPO / "tests" / "data" / "audio" / "sales_dialogue.ogg"
+MIN_AUDIO_S = 300.0
+MODEL_CACHE = Path(tempfile.gettempdir()) / "enable-bench-models"  # only "base" is assembled here
+
+
+# ---------------------------------------------------------------------------------------------
+# run_pipeline: the ingest work timed as "enable": the whole pipeline of one call, as a worker runs
+# it (enable.pipeline.ingest_call): store the upload, transcribe, write the transcript files, cut
+# into bites, tag them from the taxonomy, save them and index them in Whoosh.
+# ---------------------------------------------------------------------------------------------
+def run_pipeline(path: Path, app: object) -> dict[str, float]:
+    """Ingest one recording through the app's pipeline; returns figures of what it produced."""
+    from enable import pipeline
+    from enable.bites.models import BiteTag
+    from enable.calls import services as calls
+    from enable.extensions import db
+    from enable.search.indexing import get_index
+
+    with app.app_context():  # type: ignore[attr-defined]
+        accepted = calls.accept_file(path, calls.CallDetails(stage="discovery"))
+        db.session.commit()
+        call = pipeline.ingest_call(accepted.call.id)
+        if call is None or call.status.value != "ready":
+            raise SystemExit(f"the pipeline did not finish: {getattr(call, 'error', None)}")
+        transcript = calls.read_transcript(call.id)
+        return {
+            "segments": len(transcript.segments),
+            "words": sum(1 for _ in transcript.words()),
+            "bites": len(call.bites),
+            "tags": db.session.query(BiteTag).count(),
+            "indexed": get_index().count(),
+        }
+
+
+def _pipeline_app(model: str, beam_size: int | None, folder: Path) -> object:
+    """An app on an empty data folder with the starter taxonomy, its speech model loaded (not timed)."""
+    from enable import create_app, pipeline
+    from enable.extensions import db
+    from enable.taxonomy.services import load_taxonomy
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench-secret-key-not-for-production", "JOBS_IMMEDIATE": True,
+                      "ENABLE_DATA_DIR": folder, "TRANSCRIPTS_DIR": folder / "transcripts",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "WHISPER_MODEL": model,
+                      "MODEL_CACHE_DIR": MODEL_CACHE})
+    with app.app_context():
+        db.create_all()
+        load_taxonomy(REPO / "content" / "taxonomy.yaml")
+        db.session.commit()
+        transcriber = pipeline.get_transcriber()
+        if beam_size:
+            transcriber.beam_size = beam_size
+        transcriber.load()
+    return app
+
+
+def _plain(path: Path, model: str) -> dict[str, float]:
+    from faster_whisper import WhisperModel
+
+    from enable.transcription import resolve_model
+
+    whisper = WhisperModel(resolve_model(model, MODEL_CACHE), device="cpu", compute_type="int8")
+    started, cpu = time.perf_counter(), time.process_time()
+    segments, info = whisper.transcribe(str(path))
+    count = sum(1 for _ in segments)  # the generator does the work
+    return {
+        "wall_s": time.perf_counter() - started,
+        "cpu_s": time.process_time() - cpu,
+        "audio_s": info.duration,
+        "segments": count,
+    }
+
+
+def _enable(path: Path, model: str, beam_size: int | None) -> dict[str, float]:
+    from enable.transcription import probe
+
+    with tempfile.TemporaryDirectory(prefix="enable-bench-") as tmp:
+        app = _pipeline_app(model, beam_size, Path(tmp))
+        started, cpu = time.perf_counter(), time.process_time()
+        produced = run_pipeline(path, app)
+        return {
+            "wall_s": time.perf_counter() - started,
+            "cpu_s": time.process_time() - cpu,
+            "audio_s": probe(path).duration_s,
+            **produced,
+        }
+
+
+def _worker(kind: str, path: Path, model: str, beam_size: int | None) -> None:
+    figures = _plain(path, model) if kind == "plain" else _enable(path, model, beam_size)
+    # ru_maxrss is in KiB on Linux
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))
+
+
+def _run(kind: str, args: argparse.Namespace) -> dict[str, float]:
+    command = [sys.executable, __file__, "--worker", kind, "--audio", str(args.audio), "--model", args.model]
+    if args.beam_size:
+        command += ["--beam-size", str(args.beam_size)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Time plain faster-whisper against Enable's ingest.")
+    parser.add_argument("--audio", type=Path, default=DEFAULT_AUDIO, help="a recording of 5+ minutes")
+    parser.add_argument("--model", default="tiny.en")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each path; the best counts")
+    parser.add_argument("--beam-size", type=int, help="beam size for Enable's path (default: Transcriber's)")
+    parser.add_argument("--worker", choices=["plain", "enable"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        _worker(args.worker, args.audio, args.model, args.beam_size)
+        return 0
+
+    runs: dict[str, list[dict[str, float]]] = {"plain": [], "enable": []}
+    load_before = os.getloadavg()[0]
+    for _ in range(args.repeat):
+        for kind in runs:
+            runs[kind].append(_run(kind, args))
+    load_after = os.getloadavg()[0]
+
+    audio_s = runs["plain"][0]["audio_s"]
+    if audio_s < MIN_AUDIO_S:
+        print(f"warning: {args.audio} lasts {audio_s:.0f} s; the benchmark is meant for 5+ minutes")
+    print(
+        f"audio: {args.audio.name}, {audio_s:.1f} s; model {args.model}; {os.cpu_count()} CPUs; "
+        f"load average {load_before:.1f} before, {load_after:.1f} after"
+    )
+    print(f"{'path':<8} {'wall s':>8} {'cpu s':>8} {'audio s / wall s':>17} {'peak RSS MB':>12}   all runs (wall s)")
+    best = {}
+    for kind, results in runs.items():
+        best[kind] = min(results, key=lambda r: r["wall_s"])
+        b = best[kind]
+        walls = ", ".join(f"{r['wall_s']:.1f}" for r in results)
+        print(
+            f"{kind:<8} {b['wall_s']:>8.1f} {b['cpu_s']:>8.1f} {audio_s / b['wall_s']:>17.1f} "
+            f"{max(r['peak_rss_mb'] for r in results):>12.0f}   {walls}"
+        )
+    ratio = best["plain"]["wall_s"] / best["enable"]["wall_s"]
+    cpu_ratio = best["plain"]["cpu_s"] / best["enable"]["cpu_s"]
+    print(f"enable vs plain: {ratio:.2f}x faster (wall), {cpu_ratio:.2f}x less CPU time; target >= 2x wall")
+    e = best["enable"]
+    if "bites" in e:
+        print(f"enable produced {e['words']:.0f} timed words, {e['bites']:.0f} bites, {e['tags']:.0f} tags, "
+              f"{e['indexed']:.0f} indexed bites (plain: {best['plain']['segments']:.0f} segments, no word times)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The bite page: player, transcript, tags with evidence, curation, sharing and usage beacons."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from enable.auth.decorators import role_required
+from enable.auth.models import Role
+from enable.bites import bp, curation
+from enable.bites.models import Bite
+from enable.bites.page import bite_page, load_bite
+from enable.errors import UserError
+from enable.extensions import db
+from enable.search import playlists as lists
+from enable.search.forms import AddToPlaylistForm, PlaylistForm
+from enable.search.indexing import index_bites
+
+log = logging.getLogger(__name__)
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _id(value: object) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number > 0 and number.is_integer() else None
+
+
+def _visible_playlist(playlist_id: int | None) -> int | None:
+    if playlist_id is None:
+        return None
+    try:
+        return lists.get_playlist(playlist_id, current_user).id
+    except lists.PlaylistNotFound:
+        return None
+
+
+def _add_to_playlist_form(bite: Bite) -> AddToPlaylistForm | None:
+    """The "add to playlist" form, or None when the user owns no playlist yet."""
+    mine = lists.editable_playlists(current_user)
+    if not mine:
+        return None
+    form = AddToPlaylistForm(bite_id=str(bite.id))
+    form.playlist_id.choices = [(p.id, p.name) for p in mine]
+    return form
+
+
+@bp.get("/<int:bite_id>")
+@role_required(Role.REP)
+def detail(bite_id: int):
+    bite = db.get_or_404(Bite, bite_id)
+    deal_id = request.args.get("deal", type=int)
+    curation.record_view(bite, current_user, deal_id)
+    db.session.commit()
+    loaded = load_bite(bite_id)
+    if loaded is None:  # deleted between the two queries
+        abort(404)
+    bite = loaded
+    page = bite_page(bite, with_addable=current_user.has_role(Role.ENABLEMENT))
+    opens_at = _number(request.args.get("t"))
+    start = opens_at if opens_at is not None and bite.start_s <= opens_at <= bite.end_s else bite.start_s
+    return render_template(
+        "bites/detail.html", page=page, bite=bite, call=bite.call, start=start,
+        deal=curation.deal_for_usage(deal_id, current_user),
+        add_form=_add_to_playlist_form(bite), new_form=PlaylistForm(bite_id=str(bite.id)),
+        can_tag=current_user.has_role(Role.ENABLEMENT), can_mark_best=current_user.has_role(Role.MANAGER),
+        # The deals capability is optional: without it the page offers no "used on this deal" button.
+        can_mark_used="deals.mark_used" in current_app.view_functions,
+    )
+
+
+@bp.post("/<int:bite_id>/play")
+@role_required(Role.REP)
+def play(bite_id: int):
+    """Beacon from the player: seconds listened since the last beacon, and the deal or playlist it was played for."""
+    bite = db.get_or_404(Bite, bite_id)
+    sent = request.get_json(silent=True) if request.is_json else request.form
+    data: Mapping[str, Any] = sent if isinstance(sent, Mapping) else {}
+    seconds = _number(data.get("seconds"))
+    if seconds is None or seconds < 0:
+        return {"error": {"code": 400, "message": _("Send the seconds listened as a number.")}}, 400
+    event = curation.record_play(bite, current_user, seconds, deal_id=_id(data.get("deal_id")),
+                                 playlist_id=_visible_playlist(_id(data.get("playlist_id"))))
+    db.session.commit()
+    return {"recorded": event is not None, "seconds": event.seconds if event else 0}
+
+
+@bp.post("/<int:bite_id>/share")
+@role_required(Role.REP)
+def share(bite_id: int):
+    bite = db.get_or_404(Bite, bite_id)
+    at = curation.share_second(bite, _number(request.form.get("t")))
+    curation.record_share(bite, current_user, at)
+    db.session.commit()
+    link = url_for("bites.detail", bite_id=bite.id, t=at, _external=True)
+    if request.accept_mimetypes.best == "application/json":
+        return {"url": link}
+    flash(_("Share this link: %(url)s", url=link), "success")
+    return redirect(url_for("bites.detail", bite_id=bite.id, t=at))
+
+
+def _reindex(bite: Bite) -> None:
+    """Bring the bite's index entry up to date after a committed change."""
+    try:
+        index_bites([bite.id])
+    except Exception:  # The change is saved either way; a rebuild will carry it to search.
+        log.exception("bite %s changed but could not be re-indexed", bite.id)
+        flash(_("Saved, but search will show the change only after the index is rebuilt."), "info")
+
+
+def _curate(bite_id: int, change, done: str):
+    bite = load_bite(bite_id)
+    if bite is None:
+        abort(404)
+    try:
+        change(bite)
+    except UserError as e:
+        db.session.rollback()
+        if e.status_code in (403, 404):
+            abort(e.status_code)
+        flash(e.message, "error")
+        return redirect(url_for("bites.detail", bite_id=bite_id))
+    db.session.commit()
+    _reindex(bite)
+    flash(done, "success")
+    return redirect(url_for("bites.detail", bite_id=bite_id))
+
+
+@bp.post("/<int:bite_id>/tags")
+@role_required(Role.ENABLEMENT)
+def tag_add(bite_id: int):
+    tag_id = _id(request.form.get("tag_id"))
+    if tag_id is None:
+        abort(400)
+    return _curate(bite_id, lambda b: curation.add_tag(b, tag_id, current_user), _("Tag added."))
+
+
+@bp.post("/<int:bite_id>/tags/<int:tag_id>/remove")
+@role_required(Role.ENABLEMENT)
+def tag_remove(bite_id: int, tag_id: int):
+    return _curate(bite_id, lambda b: curation.remove_tag(b, tag_id, current_user),
+                   _("Tag removed; retagging will not add it back."))
+
+
+@bp.post("/<int:bite_id>/best")
+@role_required(Role.MANAGER)
+def best(bite_id: int):
+    is_best = request.form.get("best") == "1"
+    done = _("Marked as a best example; it now ranks first in search.") if is_best else _("No longer a best example.")
+    return _curate(bite_id, lambda b: curation.set_best(b, current_user, is_best), done)

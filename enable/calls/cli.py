@@ -1,0 +1,110 @@
+"""`flask calls ingest PATH...`: add recordings from disk, optionally processing them before returning."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from enable.calls import bp
+from enable.calls import services as calls
+from enable.calls.models import Call, CallStatus
+from enable.errors import UserError
+from enable.extensions import db
+
+
+def _expand(paths: tuple[Path, ...]) -> list[Path]:
+    """The files named, with a folder standing for the media files directly inside it."""
+    suffixes = {f".{s}" for s in calls.media_suffixes()}
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+            if not found:
+                raise click.ClickException(f"{path}: no media files in this folder ({', '.join(sorted(suffixes))})")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+@bp.cli.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--title", help="Title of the call (with several files, each title ends with its file name).")
+@click.option("--rep", "rep_email", metavar="EMAIL", help="The rep on the call.")
+@click.option("--deal", "deal_id", metavar="EXTERNAL_ID", help="The CRM id of the deal the call belongs to.")
+@click.option("--stage", help="The sales stage (a stage key of the taxonomy, e.g. negotiation).")
+@click.option("--language", help="Language spoken (en, ru, ...); automatic when omitted.")
+@click.option("--date", "call_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Call date, YYYY-MM-DD.")
+@click.option("--wait", is_flag=True, help="Process the calls now, showing progress, instead of queueing them.")
+def ingest_command(paths: tuple[Path, ...], title: str | None, rep_email: str | None, deal_id: str | None,
+                   stage: str | None, language: str | None, call_date, wait: bool) -> None:
+    """Add recordings (files or folders of them) as calls: transcribe, cut into bites, tag and index."""
+    files = _expand(paths)
+    try:
+        details = calls.CallDetails(
+            rep_id=calls.find_user_by_email(rep_email).id if rep_email else None,
+            deal_id=calls.find_deal(deal_id).id if deal_id else None,
+            call_date=call_date.date() if call_date else None,
+            stage=stage or None,
+            language=None if language in (None, "", "auto") else language,
+        )
+        calls.check_details(details)
+    except UserError as e:
+        raise click.ClickException(e.message) from e
+
+    failures: list[str] = []
+    accepted: list[tuple[int, bool]] = []
+    for path in files:
+        details.title = (f"{title} — {path.stem}" if len(files) > 1 else title) if title else ""
+        try:
+            result = calls.accept_file(path, details)
+        except UserError as e:
+            db.session.rollback()
+            failures.append(e.message)
+            click.echo(f"{path}: refused: {e.message}", err=True)
+            continue
+        db.session.commit()
+        accepted.append((result.call.id, result.created))
+        if not result.created:
+            click.echo(f"{path}: already uploaded as call {result.call.id} ({result.call.status.label})")
+
+    from enable import pipeline
+
+    for call_id, created in accepted:
+        if not wait:
+            if created:
+                pipeline.process_call(call_id)
+                click.echo(f"call {call_id}: queued (`flask serve` or `flask worker` processes it)")
+            continue
+        call = _process_now(call_id) if created else db.session.get(Call, call_id)
+        if call is None:
+            continue
+        if call.status == CallStatus.FAILED:
+            failures.append(f"call {call.id}: {call.error}")
+            click.echo(f"call {call.id}: failed: {call.error}", err=True)
+        else:
+            click.echo(f"call {call.id}: {len(call.bites)} bites")
+    if failures:
+        raise click.ClickException(f"{len(failures)} of {len(files)} file(s) failed:\n  " + "\n  ".join(failures))
+
+
+def _process_now(call_id: int) -> Call | None:
+    """Run the pipeline on one call in this process with a progress bar (percent of audio transcribed)."""
+    from enable import pipeline
+
+    call = db.session.get(Call, call_id)
+    label = f"call {call_id} ({call.original_filename})" if call else f"call {call_id}"
+    with click.progressbar(length=1000, label=label, show_percent=True, file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(status: str, fraction: float) -> None:
+            step = int(fraction * 1000) - done[0]
+            if step > 0:
+                bar.update(step)
+                done[0] += step
+
+        pipeline.ingest_call(call_id, progress=progress)
+    db.session.expire_all()
+    return db.session.get(Call, call_id)

@@ -1,0 +1,33 @@
+"""Forms for uploading and editing calls."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms.validators import Length, Optional
+
+
+def _optional_int(value: object) -> int | None:
+    return int(value) if value not in (None, "", "None") else None  # type: ignore[call-overload]
+
+
+class CallDetailsForm(FlaskForm):
+    """What the uploader says about a call; the view fills the choices."""
+
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    rep = SelectField(_l("Rep"), coerce=_optional_int, choices=[])
+    deal = SelectField(_l("Deal"), coerce=_optional_int, choices=[])
+    call_date = DateField(_l("Call date"), validators=[Optional()])
+    stage = SelectField(_l("Stage"), choices=[])
+
+
+class UploadForm(CallDetailsForm):
+    files = MultipleFileField(_l("Recordings"))
+    language = SelectField(_l("Language spoken"), choices=[])
+    submit = SubmitField(_l("Upload"))
+
+
+class EditCallForm(CallDetailsForm):
+    submit = SubmitField(_l("Save"))

@@ -1,0 +1,518 @@
+"""Accepting recordings, listing and managing calls, reading their transcripts."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from enable.auth.models import Role, User
+from enable.calls.models import Call, CallStatus
+from enable.db import utcnow
+from enable.errors import NotAllowed, UserError
+from enable.extensions import db
+from enable.taxonomy.models import Tag, TagKind
+from enable.transcription.audio import probe
+from enable.transcription.errors import UnsupportedMedia
+from enable.transcription.models import is_multilingual
+from enable.transcription.store import TranscriptStore
+from enable.transcription.types import Transcript
+
+if TYPE_CHECKING:
+    from enable.deals.models import Deal
+
+log = logging.getLogger(__name__)
+
+# File name suffixes we store media under, with the type the browser is told (video types when a picture is present).
+AUDIO_TYPES = {
+    "wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4", "aac": "audio/aac", "ogg": "audio/ogg",
+    "oga": "audio/ogg", "opus": "audio/ogg", "flac": "audio/flac", "webm": "audio/webm", "mp4": "audio/mp4",
+    "mkv": "audio/x-matroska", "mov": "audio/mp4", "wma": "audio/x-ms-wma", "amr": "audio/amr",
+}  # fmt: skip
+VIDEO_TYPES = {"mp4": "video/mp4", "m4v": "video/mp4", "webm": "video/webm", "mov": "video/quicktime",
+               "mkv": "video/x-matroska", "ogv": "video/ogg", "ogg": "video/ogg", "avi": "video/x-msvideo"}
+MEDIA_SUFFIXES = frozenset(AUDIO_TYPES) | frozenset(VIDEO_TYPES)
+# PyAV container names -> a suffix, for files uploaded without a known one.
+_CONTAINER_SUFFIX = {"wav": "wav", "mp3": "mp3", "ogg": "ogg", "flac": "flac", "matroska": "mkv", "webm": "webm",
+                     "mov": "mp4", "mp4": "mp4", "m4a": "m4a", "aac": "aac", "avi": "avi", "asf": "wma"}
+INCOMING = ".incoming"
+_STALE_PART_S = 24 * 3600
+_CHUNK = 1 << 20
+RUNNING = (CallStatus.TRANSCRIBING, CallStatus.SLICING, CallStatus.INDEXING)
+# A running call whose worker has given no sign of life for this long may be deleted or taken over.
+STALE_AFTER = timedelta(minutes=10)
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "fa": "فارسی", "de": "Deutsch", "fr": "Français",
+                  "es": "Español", "uk": "Українська"}
+
+
+class MediaRefused(UserError):
+    """An uploaded file was not accepted (not media, too large, too long)."""
+
+    status_code = 422
+
+
+@dataclass
+class CallDetails:
+    """What the uploader says about a recording; ids are already validated by the form or CLI."""
+
+    title: str = ""
+    rep_id: int | None = None
+    deal_id: int | None = None
+    call_date: date | None = None
+    stage: str | None = None
+    language: str | None = None  # None: detect automatically
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The call a file became, and whether it is new (False: the same file was uploaded before)."""
+
+    call: Call
+    created: bool
+
+
+@dataclass(frozen=True)
+class CallFiles:
+    """What remains on disk of a deleted call, removed after the deletion is committed."""
+
+    call_id: int
+    media_path: Path | None
+
+
+def media_dir() -> Path:
+    """The folder holding uploaded recordings, named by their SHA-256."""
+    return Path(current_app.config["MEDIA_DIR"])
+
+
+def transcript_store() -> TranscriptStore:
+    """The transcript store of this site (TRANSCRIPTS_DIR)."""
+    return TranscriptStore(Path(current_app.config["TRANSCRIPTS_DIR"]))
+
+
+def media_file(call: Call) -> Path:
+    """The absolute path of a call's recording."""
+    return media_dir() / call.media_path
+
+
+# Accepting files ---------------------------------------------------------------------------------------------
+
+
+def check_details(details: CallDetails) -> CallDetails:
+    """Validate the stage, language, rep and deal named for an upload; raise UserError on a bad one."""
+    if details.stage and stage_tag(details.stage) is None:
+        raise UserError(_("There is no stage “%(stage)s” in the taxonomy.", stage=details.stage))
+    if details.language:
+        details.language = details.language.strip().lower()
+        model = current_app.config["WHISPER_MODEL"]
+        if details.language != "en" and not is_multilingual(model):
+            raise UserError(_("The speech model %(model)s understands English only; choose English or automatic, "
+                              "or ask the admin to set WHISPER_MODEL=base for other languages.", model=model))
+    if details.rep_id is not None and db.session.get(User, details.rep_id) is None:
+        raise UserError(_("The chosen rep does not exist."))
+    from enable.deals.models import Deal
+
+    if details.deal_id is not None and db.session.get(Deal, details.deal_id) is None:
+        raise UserError(_("The chosen deal does not exist."))
+    return details
+
+
+def accept_upload(stream: IO[bytes], filename: str, details: CallDetails, user: User | None) -> Accepted:
+    """Store an uploaded recording and queue a call for it, or return the call of the same file uploaded before."""
+    limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    part, sha256, size = _save_stream(stream, limit, filename)
+    return _accept_saved(part, sha256, size, filename, details, user)
+
+
+def accept_file(path: Path, details: CallDetails, user: User | None = None) -> Accepted:
+    """Copy a recording from disk (the CLI, samples) and queue a call for it, like an upload."""
+    try:
+        with path.open("rb") as fh:
+            return accept_upload(fh, path.name, details, user)
+    except OSError as e:
+        raise MediaRefused(_("%(name)s cannot be read: %(why)s", name=path.name, why=e.strerror or str(e))) from e
+
+
+def _save_stream(stream: IO[bytes], limit: int, filename: str) -> tuple[Path, str, int]:
+    """Write the stream to a temporary file in the media folder, hashing it; refuse it past `limit` bytes."""
+    incoming = media_dir() / INCOMING
+    incoming.mkdir(parents=True, exist_ok=True)
+    _sweep_incoming(incoming)
+    part = incoming / f"{secrets.token_hex(16)}.part"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with part.open("wb") as out:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise MediaRefused(_("%(name)s is larger than the %(mb)s MB limit.", name=filename,
+                                         mb=current_app.config["MAX_UPLOAD_MB"]))
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return part, digest.hexdigest(), size
+
+
+def _sweep_incoming(incoming: Path) -> None:
+    """Remove parts left by uploads a killed server never finished."""
+    cutoff = time.time() - _STALE_PART_S
+    for stale in incoming.glob("*.part"):
+        with contextlib.suppress(OSError):
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+
+
+def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: CallDetails,
+                  user: User | None) -> Accepted:
+    try:
+        existing = db.session.scalar(select(Call).where(Call.sha256 == sha256))
+        if existing is not None:
+            return Accepted(existing, False)
+        if size == 0:
+            raise MediaRefused(_("%(name)s is empty.", name=filename))
+        try:
+            info = probe(part)
+        except UnsupportedMedia as e:
+            raise MediaRefused(_("%(name)s was not accepted: %(why)s", name=filename, why=str(e))) from e
+        max_minutes = int(current_app.config["MAX_CALL_MINUTES"])
+        if info.duration_s and info.duration_s > max_minutes * 60:
+            raise MediaRefused(_("%(name)s lasts %(minutes)d minutes; calls may last at most %(max)d minutes.",
+                                 name=filename, minutes=round(info.duration_s / 60), max=max_minutes))
+        suffix = _suffix_for(filename, part, info.has_video)
+        stored = f"{sha256}.{suffix}"
+        os.replace(part, media_dir() / stored)
+    finally:
+        part.unlink(missing_ok=True)
+    call = Call(
+        title=(details.title.strip() or _title_from(filename))[:200],
+        status=CallStatus.QUEUED,
+        sha256=sha256,
+        media_path=stored,
+        original_filename=filename[-255:] or stored,
+        content_type=(VIDEO_TYPES if info.has_video else AUDIO_TYPES).get(suffix, "application/octet-stream"),
+        size_bytes=size,
+        duration_s=info.duration_s,
+        channels=info.channels,
+        has_video=info.has_video,
+        language=details.language or None,
+        stage=details.stage or None,
+        call_date=details.call_date,
+        rep_id=details.rep_id,
+        deal_id=details.deal_id,
+        uploaded_by_id=user.id if user is not None else None,
+    )
+    if details.rep_id is not None:
+        rep = db.session.get(User, details.rep_id)
+        call.team_id = rep.team_id if rep is not None else None
+    db.session.add(call)
+    db.session.flush()
+    log.info("call %s accepted: %d bytes, %.0f s, %d channel(s)", call.id, size, info.duration_s or 0,
+             info.channels or 0)
+    return Accepted(call, True)
+
+
+def _suffix_for(filename: str, path: Path, has_video: bool) -> str:
+    suffix = Path(filename).suffix.lower().lstrip(".")
+    if suffix in MEDIA_SUFFIXES:
+        return suffix
+    import av  # only for the rare file with an unknown suffix
+
+    try:
+        with av.open(str(path)) as container:
+            names = container.format.name.split(",")
+    except (av.error.FFmpegError, OSError):  # probe already read it; be lenient here
+        names = []
+    for name in names:
+        if name in _CONTAINER_SUFFIX:
+            return _CONTAINER_SUFFIX[name]
+    return "mp4" if has_video else "bin"
+
+
+def _title_from(filename: str) -> str:
+    stem = Path(filename).stem
+    title = re.sub(r"[_\s]+", " ", stem).strip()
+    return title or _("Untitled call")
+
+
+def media_suffixes() -> list[str]:
+    """Suffixes of files the CLI picks up from a folder."""
+    return sorted(MEDIA_SUFFIXES)
+
+
+# Managing calls ----------------------------------------------------------------------------------------------
+
+
+def can_manage(user: User, call: Call) -> bool:
+    """Enablement and admins manage every call; a manager those of their team and those they uploaded."""
+    if user.has_role(Role.ENABLEMENT):
+        return True
+    if not user.has_role(Role.MANAGER):
+        return False
+    return call.uploaded_by_id == user.id or (user.team_id is not None and call.team_id == user.team_id)
+
+
+def require_manage(user: User, call: Call) -> None:
+    """Raise NotAllowed unless the user may change this call."""
+    if not can_manage(user, call):
+        raise NotAllowed(_("Only enablement, admins and the team's manager can change this call."))
+
+
+def _visible_to(user: User):
+    if user.has_role(Role.ENABLEMENT):
+        return True
+    conditions = [Call.uploaded_by_id == user.id]
+    if user.team_id is not None:
+        conditions.append(Call.team_id == user.team_id)
+    return or_(*conditions)
+
+
+def list_calls(user: User, *, page: int = 1, per_page: int = 25, status: CallStatus | None = None):
+    """A page of the calls this user manages, newest first, with their rep and bite counts loaded."""
+    query = select(Call).where(_visible_to(user)).options(selectinload(Call.rep), selectinload(Call.deal))
+    if status is not None:
+        query = query.where(Call.status == status)
+    query = query.order_by(Call.created_at.desc(), Call.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def load_call_page(call_id: int) -> Call | None:
+    """A call with its rep, deal, bites and their tags loaded (for the call page)."""
+    from enable.bites.models import Bite, BiteTag
+
+    return db.session.scalar(select(Call).where(Call.id == call_id).options(
+        selectinload(Call.rep), selectinload(Call.deal),
+        selectinload(Call.bites).selectinload(Bite.tags).selectinload(BiteTag.tag)))
+
+
+def bite_counts(call_ids: Iterable[int]) -> dict[int, int]:
+    """Number of bites per call id."""
+    from enable.bites.models import Bite
+
+    ids = list(call_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Bite.call_id, func.count()).where(Bite.call_id.in_(ids)).group_by(Bite.call_id))
+    return {call_id: n for call_id, n in rows}
+
+
+def call_statuses(user: User, ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Status, progress and failure reason of the given calls this user manages (for the progress poller)."""
+    wanted = [i for i in ids if i > 0][:200]
+    if not wanted:
+        return []
+    calls = db.session.scalars(select(Call).where(Call.id.in_(wanted), _visible_to(user))).all()
+    counts = bite_counts(c.id for c in calls)
+    return [{"id": c.id, "status": c.status.value, "label": c.status.label, "active": c.status.is_active,
+             "progress": round(c.progress or 0.0, 3), "error": c.error, "bites": counts.get(c.id, 0)}
+            for c in calls]
+
+
+def processing_summary(user: User) -> dict[str, int]:
+    """Counts of this user's calls waiting or being processed, failed, and ready."""
+    rows = db.session.execute(select(Call.status, func.count()).where(_visible_to(user)).group_by(Call.status))
+    by_status = {CallStatus(s): n for s, n in rows}
+    return {"processing": sum(n for s, n in by_status.items() if s.is_active),
+            "failed": by_status.get(CallStatus.FAILED, 0), "ready": by_status.get(CallStatus.READY, 0)}
+
+
+def is_abandoned(call: Call, now: datetime) -> bool:
+    """True when a running call's worker has given no sign of life for STALE_AFTER."""
+    beat = call.heartbeat_at or call.created_at
+    return beat is None or now - beat > STALE_AFTER
+
+
+def retry_call(call: Call, user: User | None) -> Call:
+    """Queue a failed call again from the start; the caller commits, then enqueues the job."""
+    if user is not None:
+        require_manage(user, call)
+    if call.status != CallStatus.FAILED:
+        raise UserError(_("Only a failed call can be retried; this one is %(status)s.", status=call.status.label))
+    call.status = CallStatus.QUEUED
+    call.error = None
+    call.progress = 0.0
+    call.attempts = 0
+    call.claimed_by = None
+    db.session.flush()
+    return call
+
+
+def delete_call(call: Call, user: User | None, now: datetime | None = None) -> CallFiles:
+    """Delete a call and its bites; return its files, which `remove_call_files` removes after the commit."""
+    if user is not None:
+        require_manage(user, call)
+    if call.status in RUNNING and not is_abandoned(call, now or utcnow()):
+        raise UserError(_("This call is being processed; delete it once it is ready or has failed."))
+    files = CallFiles(call.id, media_file(call) if call.media_path else None)
+    from enable.audit import record
+
+    record(user, "call.delete", call, {"title": call.title, "sha256": call.sha256})
+    db.session.delete(call)
+    db.session.flush()
+    return files
+
+
+def remove_call_files(files: CallFiles) -> None:
+    """Remove a deleted call's recording and transcript files (call after the deletion is committed)."""
+    if files.media_path is not None:
+        files.media_path.unlink(missing_ok=True)
+    transcript_store().delete(files.call_id)
+
+
+def update_call(call: Call, user: User, *, title: str, rep_id: int | None, deal_id: int | None,
+                call_date: date | None, stage: str | None) -> bool:
+    """Change a call's details; return True when the stage changed (its bites then need retagging)."""
+    require_manage(user, call)
+    check_details(CallDetails(title=title, rep_id=rep_id, deal_id=deal_id, stage=stage))
+    call.title = (title.strip() or call.title)[:200]
+    call.rep_id = rep_id
+    call.team_id = db.session.get(User, rep_id).team_id if rep_id is not None else None  # type: ignore[union-attr]
+    call.deal_id = deal_id
+    call.call_date = call_date
+    stage_changed = (stage or None) != call.stage
+    call.stage = stage or None
+    db.session.flush()
+    return stage_changed
+
+
+# Choices and lookups ------------------------------------------------------------------------------------------
+
+
+def stage_tag(key: str) -> Tag | None:
+    """The stage tag with this key."""
+    return db.session.scalar(select(Tag).where(Tag.kind == TagKind.STAGE, Tag.key == key))
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Languages the configured speech model can be asked for ("" = automatic)."""
+    model = current_app.config["WHISPER_MODEL"]
+    codes = list(LANGUAGE_NAMES) if is_multilingual(model) else ["en"]
+    return [(code, LANGUAGE_NAMES[code]) for code in codes]
+
+
+def rep_choices() -> list[User]:
+    """Active users who can be a call's rep, by name."""
+    return list(db.session.scalars(select(User).where(User.is_active_account.is_(True)).order_by(User.name)))
+
+
+def deal_choices(limit: int = 500) -> list[Deal]:
+    """Open deals first, then the rest, for the upload form."""
+    from enable.deals.models import Deal
+
+    return list(db.session.scalars(select(Deal).order_by(Deal.outcome != "open", Deal.name).limit(limit)))
+
+
+def find_user_by_email(email: str) -> User:
+    """The user with this email; raise UserError when there is none."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise UserError(_("No user has the email %(email)s.", email=email))
+    return user
+
+
+def find_deal(external_id: str) -> Deal:
+    """The deal with this CRM id; raise UserError when there is none."""
+    from enable.deals.models import Deal
+
+    deal = db.session.scalar(select(Deal).where(Deal.external_id == external_id.strip()))
+    if deal is None:
+        raise UserError(_("No deal has the CRM id %(id)s; import deals first.", id=external_id))
+    return deal
+
+
+# Transcript views --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Consecutive speech of one speaker, for the call page."""
+
+    speaker: str | None
+    start_s: float
+    end_s: float
+    text: str
+
+
+def read_transcript(call_id: int) -> Transcript | None:
+    """The stored transcript of a call, or None when it has none (yet)."""
+    store = transcript_store()
+    return store.read(call_id) if store.exists(call_id) else None
+
+
+def transcript_turns(transcript: Transcript, max_gap_s: float = 2.0) -> list[Turn]:
+    """The transcript as turns: segments of the same speaker joined while the gap stays short."""
+    turns: list[Turn] = []
+    for seg in sorted(transcript.segments, key=lambda s: s.start):
+        text = seg.text.strip()
+        if not text:
+            continue
+        last = turns[-1] if turns else None
+        if last is not None and last.speaker == seg.speaker and seg.start - last.end_s <= max_gap_s:
+            turns[-1] = Turn(last.speaker, last.start_s, max(last.end_s, seg.end), f"{last.text} {text}")
+        else:
+            turns.append(Turn(seg.speaker, seg.start, seg.end, text))
+    return turns
+
+
+SPEAKER_LABELS = {"rep": _l("Rep"), "customer": _l("Customer")}
+
+
+def speaker_label(speaker: str | None) -> str:
+    """A speaker's name for display ("Rep", "Customer"); empty when unknown."""
+    if not speaker:
+        return ""
+    return str(SPEAKER_LABELS.get(speaker, speaker))
+
+
+@dataclass(frozen=True)
+class SpeakerStats:
+    """One speaker's share of a call."""
+
+    speaker: str
+    label: str
+    talk_ratio: float  # 0..1 of all speaking time
+    talk_s: float
+    questions: int
+
+
+@dataclass(frozen=True)
+class CallStats:
+    """Conversation figures of a call, ready to show."""
+
+    speakers: list[SpeakerStats]
+    monologue_speaker: str | None
+    monologue_s: float | None
+
+
+def readable_stats(call: Call) -> CallStats | None:
+    """The call's talk ratio, questions per speaker and longest monologue; None when speakers are unknown."""
+    stats = call.stats or {}
+    ratios = stats.get("talk_ratio") or {}
+    if not ratios:
+        return None
+    talk_s = stats.get("talk_s") or {}
+    questions = stats.get("questions") or {}
+    order = sorted(ratios, key=lambda s: (s != "rep", s))
+    rows = [SpeakerStats(s, speaker_label(s), float(ratios[s]), float(talk_s.get(s, 0.0)), int(questions.get(s, 0)))
+            for s in order]
+    longest = stats.get("longest_monologue") or {}
+    return CallStats(rows, speaker_label(longest.get("speaker")) or None,
+                     float(longest["seconds"]) if longest.get("seconds") is not None else None)

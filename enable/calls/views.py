@@ -1,0 +1,203 @@
+"""Call pages: the list with processing status, upload, the call with its player and transcript, media."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from enable import pipeline
+from enable.auth.decorators import role_required
+from enable.auth.models import Role, User
+from enable.bites import services as bite_services
+from enable.calls import bp, samples
+from enable.calls import services as calls
+from enable.calls.forms import EditCallForm, UploadForm
+from enable.calls.models import Call, CallStatus
+from enable.demo import register_demo_step
+from enable.errors import UserError
+from enable.extensions import db
+from enable.main.dashboard import Panel, add_panel
+from enable.navigation import add_nav_item
+from enable.search import indexing
+from enable.taxonomy import services as taxonomy_services
+from enable.taxonomy.models import TagKind
+
+add_nav_item("calls.index", _l("Calls"), Role.MANAGER, order=40)
+
+
+def _calls_panel(user: User) -> Panel | None:
+    summary = calls.processing_summary(user)
+    return Panel("calls/_panel.html", {"summary": summary}, order=30)
+
+
+add_panel(Role.MANAGER, _calls_panel)
+register_demo_step("sample calls", samples.load_sample_calls)
+
+
+def _fill_choices(form, with_language: bool = False) -> None:
+    locale = str(getattr(current_user, "locale", None) or "en")
+    form.rep.choices = [(None, _("— nobody —"))] + [(u.id, u.name) for u in calls.rep_choices()]
+    form.deal.choices = [(None, _("— no deal —"))] + [
+        (d.id, f"{d.name} ({d.external_id})") for d in calls.deal_choices()]
+    stages = taxonomy_services.tags_of_kind(TagKind.STAGE)
+    form.stage.choices = [("", _("— no stage —"))] + [(t.key, t.name_in(locale)) for t in stages]
+    if with_language:
+        form.language.choices = [("", _("Detect automatically"))] + calls.language_choices()
+
+
+@bp.get("/")
+@role_required(Role.MANAGER)
+def index():
+    status = request.args.get("status")
+    pagination = calls.list_calls(current_user, page=request.args.get("page", 1, type=int),
+                                  status=CallStatus(status) if status in set(CallStatus) else None)
+    counts = calls.bite_counts(c.id for c in pagination.items)
+    return render_template("calls/index.html", pagination=pagination, counts=counts, status=status,
+                           statuses=list(CallStatus))
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def upload():
+    form = UploadForm()
+    _fill_choices(form, with_language=True)
+    if form.validate_on_submit():
+        files = [f for f in request.files.getlist(form.files.name) if f and f.filename]
+        if not files:
+            form.files.errors.append(_("Choose at least one recording."))
+        else:
+            return _accept(form, files)
+    status = 422 if request.method == "POST" else 200
+    return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), status
+
+
+def _accept(form: UploadForm, files: list):
+    details = calls.CallDetails(title="", rep_id=form.rep.data, deal_id=form.deal.data,
+                                call_date=form.call_date.data, stage=form.stage.data or None,
+                                language=form.language.data or None)
+    try:
+        calls.check_details(details)
+    except UserError as e:
+        flash(e.message, "error")
+        return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), 422
+    new_ids, refused = [], 0
+    for storage in files:
+        title = form.title.data.strip() if form.title.data else ""
+        details.title = f"{title} — {storage.filename}" if title and len(files) > 1 else title
+        try:
+            result = calls.accept_upload(storage.stream, storage.filename, details, current_user)
+        except UserError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+            refused += 1
+            continue
+        db.session.commit()
+        if result.created:
+            new_ids.append(result.call.id)
+        else:
+            flash(_("%(name)s was uploaded before, as “%(title)s” (%(status)s).", name=storage.filename,
+                    title=result.call.title, status=result.call.status.label), "info")
+    for call_id in new_ids:
+        pipeline.process_call(call_id)
+    if new_ids:
+        flash(_("%(n)d recording(s) uploaded; they are being transcribed.", n=len(new_ids)), "success")
+    return redirect(url_for("calls.index"))
+
+
+@bp.get("/status")
+@role_required(Role.MANAGER)
+def status():
+    ids = [int(x) for x in request.args.get("ids", "").split(",") if x.strip().isdigit()]
+    return jsonify({"calls": calls.call_statuses(current_user, ids)})
+
+
+@bp.get("/<int:call_id>")
+@login_required
+def detail(call_id: int):
+    call = calls.load_call_page(call_id)
+    if call is None:
+        abort(404)
+    transcript = calls.read_transcript(call.id) if call.status == CallStatus.READY else None
+    stage = calls.stage_tag(call.stage) if call.stage else None
+    return render_template(
+        "calls/detail.html", call=call, turns=calls.transcript_turns(transcript) if transcript else [],
+        stats=calls.readable_stats(call), can_manage=calls.can_manage(current_user, call),
+        has_captions=transcript is not None, speaker_label=calls.speaker_label,
+        stage_name=stage.name_in(str(current_user.locale or "en")) if stage else call.stage,
+        bite_endpoint="bites.detail" if "bites.detail" in current_app.view_functions else None,
+    )
+
+
+@bp.route("/<int:call_id>/edit", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def edit(call_id: int):
+    call = db.get_or_404(Call, call_id)
+    calls.require_manage(current_user, call)
+    form = EditCallForm(obj=call, rep=call.rep_id, deal=call.deal_id, stage=call.stage or "")
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            stage_changed = calls.update_call(call, current_user, title=form.title.data or "", rep_id=form.rep.data,
+                                              deal_id=form.deal.data, call_date=form.call_date.data,
+                                              stage=form.stage.data or None)
+        except UserError as e:
+            flash(e.message, "error")
+        else:
+            if stage_changed:
+                bite_services.apply_call_stage(call)
+            db.session.commit()
+            if call.status == CallStatus.READY:
+                indexing.index_call(call.id)
+            flash(_("Call saved."), "success")
+            return redirect(url_for("calls.detail", call_id=call.id))
+    return render_template("calls/edit.html", form=form, call=call), 422 if request.method == "POST" else 200
+
+
+@bp.post("/<int:call_id>/retry")
+@role_required(Role.MANAGER)
+def retry(call_id: int):
+    call = db.get_or_404(Call, call_id)
+    calls.retry_call(call, current_user)
+    db.session.commit()
+    pipeline.process_call(call.id)
+    flash(_("“%(title)s” is queued again.", title=call.title), "success")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("calls.index"))
+
+
+@bp.post("/<int:call_id>/delete")
+@role_required(Role.MANAGER)
+def delete(call_id: int):
+    call = db.get_or_404(Call, call_id)
+    title = call.title
+    files = calls.delete_call(call, current_user)
+    db.session.commit()
+    pipeline.forget_call(files)
+    flash(_("“%(title)s” was deleted with its bites.", title=title), "success")
+    return redirect(url_for("calls.index"))
+
+
+@bp.get("/<int:call_id>/media")
+@login_required
+def media(call_id: int):
+    call = db.get_or_404(Call, call_id)
+    path = calls.media_file(call)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=call.content_type or "application/octet-stream", conditional=True,
+                     etag=call.sha256, max_age=3600, download_name=f"call-{call.id}{path.suffix}")
+
+
+@bp.get("/<int:call_id>/captions.vtt")
+@login_required
+def vtt(call_id: int):
+    call = db.get_or_404(Call, call_id)
+    path = calls.transcript_store().vtt_path(call.id)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="text/vtt", conditional=True, max_age=300)
+
+
+def _same_site(url: str | None) -> bool:
+    return url is not None and url.startswith(request.host_url)

@@ -1,0 +1,295 @@
+"""The ingest pipeline, and the only place that knows its order.
+
+process_call(call_id), a Huey job:
+  0 claim the call (queued -> transcribing), atomically, so a call is processed by one worker at a time
+  1 transcribe its recording (faster-whisper; progress committed every few seconds)
+  2 write the transcript to the store (<call id>.json + .vtt, atomically)
+  3 cut it into tagged bites, replacing old bites in the same transaction (slicing)
+  4 put the bites in the search index (indexing)
+  5 ready, or failed with the reason
+
+A worker killed mid-way leaves the call in a running state; the next consumer to start finds it
+(`requeue_interrupted`) and queues it again, up to MAX_ATTEMPTS times. Re-running a call replaces
+its bites in one commit, so it never has half-written or duplicate bites.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from enable.bites import services as bite_services
+from enable.calls import services as call_services
+from enable.calls.models import Call, CallStatus
+from enable.db import utcnow
+from enable.errors import UserError
+from enable.extensions import db
+from enable.queue import job, on_consumer_start
+from enable.search import indexing
+from enable.taxonomy import services as taxonomy_services
+from enable.transcription.errors import TranscriptionError
+from enable.transcription.models import is_multilingual
+from enable.transcription.transcriber import Transcriber
+from enable.transcription.types import Transcript
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+HEARTBEAT_S = 3.0  # how often transcription progress is committed, seconds
+
+Progress = Callable[[str, float], None]  # (status, fraction 0..1), for the CLI's progress bar
+
+
+class LostClaim(Exception):
+    """Another worker has taken this call over (this one was presumed dead); stop without writing."""
+
+
+# One speech model per process, loaded on first use and shared by every job of the process.
+_transcribers: dict[tuple[str, str, str, str], Transcriber] = {}
+_transcribers_lock = threading.Lock()
+_identity: tuple[int, str] | None = None
+
+
+def get_transcriber() -> Transcriber:
+    """The transcriber for the configured model (WHISPER_MODEL, WHISPER_DEVICE, WHISPER_COMPUTE_TYPE), cached."""
+    cfg = current_app.config
+    key = (str(cfg["WHISPER_MODEL"]), str(cfg["WHISPER_DEVICE"]), str(cfg["WHISPER_COMPUTE_TYPE"]),
+           str(cfg["MODEL_CACHE_DIR"]))
+    with _transcribers_lock:
+        transcriber = _transcribers.get(key)
+        if transcriber is None:
+            transcriber = _transcribers[key] = Transcriber(model=key[0], device=key[1], compute_type=key[2],
+                                                           cache_dir=Path(key[3]))
+        return transcriber
+
+
+def worker_identity() -> str:
+    """host:pid:token of this process; the token tells a restarted process from the one that had its pid."""
+    global _identity
+    if _identity is None or _identity[0] != os.getpid():
+        _identity = (os.getpid(), secrets.token_hex(4))
+    return f"{socket.gethostname()}:{_identity[0]}:{_identity[1]}"
+
+
+@job()
+def process_call(call_id: int) -> None:
+    """Transcribe, slice, tag and index one call (a background job)."""
+    ingest_call(call_id)
+
+
+def ingest_call(call_id: int, progress: Progress | None = None, transcript: Transcript | None = None) -> Call | None:
+    """Run the pipeline on a queued call; with `transcript`, skip transcription (sample calls).
+
+    Returns the call when this process processed it, None when it was not queued (done, or taken by another job).
+    """
+    call = _claim(call_id)
+    if call is None:
+        log.info("call %s is not queued; nothing to do", call_id)
+        return None
+    started = time.monotonic()
+    try:
+        if transcript is None:
+            transcript = _transcribe(call, progress)
+        _store(call, transcript)
+        if not transcript.segments:
+            raise UserError(_("No speech was found in this recording; check that it is the right file and that "
+                              "the sound is not muted."))
+        _advance(call_id, status=CallStatus.SLICING, progress=1.0)
+        _notify(progress, CallStatus.SLICING, 1.0)
+        call = db.session.get(Call, call_id)
+        if call is None:
+            raise LostClaim(call_id)
+        bites = bite_services.replace_bites(call, transcript, bite_services.load_taxonomy())
+        _advance(call_id, status=CallStatus.INDEXING)  # same commit as the bites: all or nothing
+        _notify(progress, CallStatus.INDEXING, 1.0)
+        indexing.index_call(call_id)
+        _advance(call_id, status=CallStatus.READY, claimed_by=None)
+        _notify(progress, CallStatus.READY, 1.0)
+        log.info("call %s ready: %d bites in %.1f s", call_id, len(bites), time.monotonic() - started)
+    except LostClaim:
+        db.session.rollback()
+        log.warning("call %s was deleted or taken over by another worker; this one stops", call_id)
+        return None
+    except (UserError, TranscriptionError) as e:
+        _fail(call_id, getattr(e, "message", None) or str(e))
+    except Exception as e:
+        log.exception("call %s failed", call_id)
+        _fail(call_id, _("Processing failed (%(kind)s: %(why)s). Retry it; if it fails again, tell your admin.",
+                         kind=type(e).__name__, why=str(e)[:300]))
+    return db.session.get(Call, call_id)
+
+
+def _claim(call_id: int) -> Call | None:
+    """Move a queued call to transcribing for this worker, atomically; None when it is not queued."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Call).where(Call.id == call_id, Call.status == CallStatus.QUEUED)
+        .values(status=CallStatus.TRANSCRIBING, progress=0.0, error=None, attempts=Call.attempts + 1,
+                claimed_by=worker_identity(), heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return db.session.get(Call, call_id)
+
+
+def _advance(call_id: int, **values: Any) -> None:
+    """Update the call if this worker still holds it, and commit; raise LostClaim otherwise."""
+    result = db.session.execute(
+        update(Call).where(Call.id == call_id, Call.claimed_by == worker_identity())
+        .values(heartbeat_at=utcnow(), **values).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise LostClaim(call_id)
+    db.session.commit()
+
+
+def _notify(progress: Progress | None, status: CallStatus, fraction: float) -> None:
+    if progress is not None:
+        progress(status.value, fraction)
+
+
+def _transcribe(call: Call, progress: Progress | None) -> Transcript:
+    call_id = call.id
+    path = call_services.media_file(call)
+    if not path.exists():
+        raise UserError(_("The recording of this call is missing from the media folder; upload it again."))
+    language = call.language or None
+    cfg = current_app.config
+    words = hotwords_for(language, str(cfg["WHISPER_MODEL"]))
+    last = [time.monotonic()]
+
+    def on_progress(fraction: float) -> None:
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        _notify(progress, CallStatus.TRANSCRIBING, fraction)
+        now = time.monotonic()
+        if now - last[0] >= HEARTBEAT_S:
+            last[0] = now
+            _advance(call_id, progress=round(fraction, 4))
+
+    db.session.commit()  # no transaction stays open during the long transcription
+    transcriber = get_transcriber()
+    started = time.monotonic()
+    transcript = transcriber.transcribe(path, language=language, hotwords=words, progress=on_progress,
+                                        rep_channel=int(cfg["REP_CHANNEL"]))
+    log.info("call %s transcribed in %.1f s (%.0f s of audio)", call_id, time.monotonic() - started,
+             transcript.duration_s)
+    return transcript
+
+
+def hotwords_for(language: str | None, model: str) -> list[str]:
+    """The taxonomy's hotwords that suit the language: an English transcription gets only Latin-script names
+    (a Russian phrase in the prompt makes a small English model misspell the others), each name once."""
+    english = language == "en" or not is_multilingual(model)
+    chosen: dict[str, str] = {}
+    for word in taxonomy_services.hotwords():
+        if english and any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in word):
+            continue
+        chosen.setdefault(word.casefold(), word)
+    return list(chosen.values())
+
+
+def _store(call: Call, transcript: Transcript) -> None:
+    """Write the transcript file and record what it says about the call."""
+    call_id = call.id
+    call_services.transcript_store().write(call_id, transcript)
+    _advance(call_id, detected_language=transcript.language or None, model=(transcript.model or "")[:200] or None,
+             duration_s=transcript.duration_s or call.duration_s, stats=transcript.stats or {},
+             transcribed_at=utcnow(), progress=1.0)
+
+
+def _fail(call_id: int, reason: str) -> None:
+    db.session.rollback()
+    result = db.session.execute(
+        update(Call).where(Call.id == call_id, Call.claimed_by == worker_identity())
+        .values(status=CallStatus.FAILED, error=reason, claimed_by=None, heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount:  # type: ignore[attr-defined]
+        log.warning("call %s failed: %s", call_id, reason)
+
+
+def forget_call(files: call_services.CallFiles) -> None:
+    """After a call's deletion was committed: remove its bites from the index and its files from disk."""
+    indexing.remove_call(files.call_id)
+    call_services.remove_call_files(files)
+
+
+# Recovering from killed workers ----------------------------------------------------------------------------------
+
+
+def _holder_is_gone(claimed_by: str | None, heartbeat: datetime | None, now: datetime) -> bool:
+    """True when the worker named in claimed_by cannot still be working on the call."""
+    if not claimed_by or heartbeat is None:
+        return True
+    if now - heartbeat > call_services.STALE_AFTER:
+        return True
+    host, _, rest = claimed_by.partition(":")
+    pid_text, _, token = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine's worker with a fresh heartbeat: trust it
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return claimed_by != worker_identity()  # this pid belonged to an earlier process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def requeue_interrupted(now: datetime | None = None) -> list[int]:
+    """Queue again the calls a killed worker left running, and re-enqueue queued calls; return the ids enqueued.
+
+    After MAX_ATTEMPTS interrupted runs a call is marked failed instead. Enqueueing a call twice is harmless:
+    only the job that claims it (queued -> transcribing) processes it.
+    """
+    now = now or utcnow()
+    enqueue: list[int] = []
+    active = db.session.scalars(select(Call).where(Call.status.in_([CallStatus.QUEUED, *call_services.RUNNING]))
+                                .order_by(Call.id)).all()
+    for call in active:
+        if call.status == CallStatus.QUEUED:
+            enqueue.append(call.id)
+            continue
+        if not _holder_is_gone(call.claimed_by, call.heartbeat_at, now):
+            continue
+        if call.attempts >= MAX_ATTEMPTS:
+            call.status = CallStatus.FAILED
+            call.error = _("Processing was interrupted %(n)d times; retry it, and if it stops again ask your admin "
+                           "to check the worker's memory and logs.", n=call.attempts)
+            call.claimed_by = None
+            log.warning("call %s interrupted %d times; marked failed", call.id, call.attempts)
+        else:
+            log.warning("call %s was interrupted while %s; queueing it again", call.id, call.status.value)
+            call.status = CallStatus.QUEUED
+            call.progress = 0.0
+            call.claimed_by = None
+            enqueue.append(call.id)
+    db.session.commit()
+    for call_id in enqueue:
+        process_call(call_id)
+    return enqueue
+
+
+@on_consumer_start
+def _requeue_at_start() -> None:
+    requeue_interrupted()

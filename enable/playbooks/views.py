@@ -1,0 +1,134 @@
+"""Playbook pages: the list, one playbook, writing and editing, history and diffs."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from enable.auth.decorators import role_required
+from enable.auth.models import Role
+from enable.db import utcnow
+from enable.extensions import db
+from enable.navigation import add_nav_item
+from enable.playbooks import bp, governance
+from enable.playbooks import services as playbooks
+from enable.playbooks.forms import PlaybookForm
+from enable.playbooks.models import Playbook
+from enable.taxonomy.models import Tag, TagKind
+from enable.taxonomy.services import tags_of_kind
+from enable.usage import UsageKind, record_usage
+
+add_nav_item("playbooks.index", _l("Playbooks"), Role.REP, order=40)
+
+
+def _stage_choices() -> list[tuple[str, str]]:
+    locale = str(get_locale() or "en")
+    return [("", _("No stage"))] + [(t.key, t.name_in(locale)) for t in tags_of_kind(TagKind.STAGE)]
+
+
+def _visible(playbook_id: int) -> Playbook:
+    """The playbook; archived and retired ones only for enablement."""
+    playbook = db.get_or_404(Playbook, playbook_id)
+    if not playbook.is_active_content and not current_user.has_role(Role.ENABLEMENT):
+        abort(404)
+    return playbook
+
+
+@bp.get("/")
+@role_required(Role.REP)
+def index():
+    stage = request.args.get("stage") or None
+    stages = {t.key: t for t in tags_of_kind(TagKind.STAGE)}
+    return render_template("playbooks/list.html", playbooks=playbooks.list_playbooks(stage), stages=stages,
+                           stage=stage, can_edit=current_user.has_role(Role.ENABLEMENT))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ENABLEMENT)
+def new():
+    form = PlaybookForm()
+    form.stage.choices = _stage_choices()
+    if form.validate_on_submit():
+        try:
+            playbook = playbooks.create_playbook(title=form.title.data, body=form.body.data or "",
+                                                 stage=form.stage.data, editor=current_user, now=utcnow(),
+                                                 note=form.note.data)
+        except playbooks.PlaybookInvalid as e:
+            flash(e.message, "error")
+            return render_template("playbooks/form.html", form=form, playbook=None,
+                                   assets=playbooks.attachable_assets()), e.status_code
+        db.session.commit()
+        flash(_("Playbook created."), "success")
+        return redirect(url_for("playbooks.detail", playbook_id=playbook.id))
+    return render_template("playbooks/form.html", form=form, playbook=None, assets=playbooks.attachable_assets())
+
+
+@bp.get("/<int:playbook_id>")
+@role_required(Role.REP)
+def detail(playbook_id: int):
+    playbook = _visible(playbook_id)
+    record_usage(current_user, UsageKind.VIEW, "playbook", playbook.id)
+    db.session.commit()
+    stage = db.session.scalar(select(Tag).where(Tag.kind == TagKind.STAGE, Tag.key == playbook.stage))
+    status = governance.item_status("playbook", playbook, current_user, utcnow().date())
+    return render_template("playbooks/detail.html", playbook=playbook, rendered=playbooks.render(playbook),
+                           stage=stage, status=status, attachments=playbooks.attachments(playbook))
+
+
+@bp.route("/<int:playbook_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ENABLEMENT)
+def edit(playbook_id: int):
+    playbook = db.get_or_404(Playbook, playbook_id)
+    form = PlaybookForm(obj=playbook)
+    form.stage.choices = _stage_choices()
+    if form.validate_on_submit():
+        try:
+            version = playbooks.update_playbook(playbook, title=form.title.data, body=form.body.data or "",
+                                                stage=form.stage.data, editor=current_user, now=utcnow(),
+                                                note=form.note.data, requires_ack=form.requires_ack.data)
+        except playbooks.PlaybookInvalid as e:
+            flash(e.message, "error")
+            return render_template("playbooks/form.html", form=form, playbook=playbook,
+                                   assets=playbooks.attachable_assets()), e.status_code
+        db.session.commit()
+        if version is None:
+            flash(_("Nothing changed, so no new version was made."), "info")
+        else:
+            flash(_("Saved as version %(n)s.", n=version.number), "success")
+        return redirect(url_for("playbooks.detail", playbook_id=playbook.id))
+    return render_template("playbooks/form.html", form=form, playbook=playbook,
+                           assets=playbooks.attachable_assets())
+
+
+@bp.get("/<int:playbook_id>/history")
+@role_required(Role.REP)
+def history(playbook_id: int):
+    playbook = _visible(playbook_id)
+    return render_template("playbooks/history.html", playbook=playbook, versions=playbooks.versions(playbook))
+
+
+@bp.get("/<int:playbook_id>/versions/<int:number>")
+@role_required(Role.REP)
+def version(playbook_id: int, number: int):
+    playbook = _visible(playbook_id)
+    found = playbooks.version_of(playbook, number) or abort(404)
+    return render_template("playbooks/version.html", playbook=playbook, version=found,
+                           rendered=playbooks.render(found))
+
+
+@bp.get("/<int:playbook_id>/diff")
+@role_required(Role.REP)
+def diff(playbook_id: int):
+    playbook = _visible(playbook_id)
+    numbers = [v.number for v in playbooks.versions(playbook)]
+    new_n = request.args.get("b", type=int) or (numbers[0] if numbers else 0)
+    old_n = request.args.get("a", type=int) or max(new_n - 1, 1)
+    old, new_v = playbooks.version_of(playbook, old_n), playbooks.version_of(playbook, new_n)
+    if old is None or new_v is None:
+        abort(404)
+    return render_template("playbooks/diff.html", playbook=playbook, old=old, new=new_v, numbers=numbers,
+                           lines=playbooks.diff_versions(old, new_v))

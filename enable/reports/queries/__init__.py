@@ -1,0 +1,1 @@
+"""Read-only report queries, one module per report."""

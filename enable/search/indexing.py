@@ -1,0 +1,190 @@
+"""Keeping the search index in step with the bites: the configured backend, documents, rebuilds."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from enable.bites import services as bite_services
+from enable.bites.models import Bite, BiteTag
+from enable.calls import services as call_services
+from enable.calls.models import Call, CallStatus
+from enable.extensions import db
+from enable.search.index import TAG_KINDS, BiteDoc, IndexCorrupt, SearchIndex
+from enable.taxonomy.models import TagKind
+
+log = logging.getLogger(__name__)
+
+_BATCH = 200
+_lock = threading.Lock()
+
+
+def _whoosh(app: Flask) -> SearchIndex:
+    from enable.search.whoosh_backend import WhooshIndex
+
+    return WhooshIndex(Path(app.config["INDEX_DIR"]))
+
+
+# SEARCH_BACKEND -> a factory; a PostgreSQL backend registers here when it exists.
+BACKENDS: dict[str, Callable[[Flask], SearchIndex]] = {"whoosh": _whoosh}
+
+
+def get_index() -> SearchIndex:
+    """The search index of this app (SEARCH_BACKEND, INDEX_DIR), opened once and kept in app.extensions."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    index = app.extensions.get("search")
+    if index is None:
+        with _lock:
+            index = app.extensions.get("search")
+            if index is None:
+                name = app.config.get("SEARCH_BACKEND", "whoosh")
+                if name not in BACKENDS:
+                    raise RuntimeError(f"SEARCH_BACKEND={name!r} is not available; use one of: {', '.join(BACKENDS)}")
+                index = app.extensions["search"] = BACKENDS[name](app)
+    return index
+
+
+def bite_doc(bite: Bite) -> BiteDoc:
+    """The index document of one bite: its text, its call's details and its tags by kind (removed ones left out)."""
+    call = bite.call
+    tags: dict[str, list[str]] = {}
+    stages: list[str] = []
+    for row in sorted(bite.tags, key=lambda r: (r.source.value, r.tag_id)):
+        if row.is_removed:
+            continue
+        kind = row.tag.kind
+        if kind == TagKind.STAGE:
+            stages.append(row.tag.key)
+        elif kind.value in TAG_KINDS:
+            tags.setdefault(kind.value, []).append(row.tag.key)
+    return BiteDoc(
+        id=bite.id,
+        call_id=bite.call_id,
+        call_title=call.title,
+        title=bite.title,
+        text=bite.text,
+        language=bite.language or call.effective_language or "",
+        rep=call.rep.name if call.rep is not None else "",
+        team_id=call.team_id,
+        stage=stages[0] if stages else None,
+        tags=tags,
+        outcome=call.deal.outcome.value if call.deal is not None else "none",
+        call_date=call.call_date or (call.created_at.date() if call.created_at else None),
+        start_s=bite.start_s,
+        end_s=bite.end_s,
+        is_best=bite.is_best,
+    )
+
+
+def _load_bites(ids: list[int]) -> list[Bite]:
+    return list(db.session.scalars(
+        select(Bite).where(Bite.id.in_(ids)).order_by(Bite.id).options(
+            selectinload(Bite.tags).selectinload(BiteTag.tag),
+            selectinload(Bite.call).selectinload(Call.rep),
+            selectinload(Bite.call).selectinload(Call.deal),
+        )
+    ))
+
+
+def _docs(bite_ids: Iterable[int]) -> Iterator[BiteDoc]:
+    ids = list(bite_ids)
+    for start in range(0, len(ids), _BATCH):
+        for bite in _load_bites(ids[start : start + _BATCH]):
+            yield bite_doc(bite)
+
+
+def index_bites(bites: Iterable[Bite | int]) -> int:
+    """Add or replace these bites (objects or ids) in the index; return how many were indexed."""
+    ids = [b if isinstance(b, int) else b.id for b in bites]
+    docs = list(_docs(ids))
+    get_index().add(docs)
+    return len(docs)
+
+
+def index_call(call_id: int) -> int:
+    """Replace every bite of one call in the index (its old bites, if any, are removed first)."""
+    index = get_index()
+    index.delete_call(call_id)
+    ids = list(db.session.scalars(select(Bite.id).where(Bite.call_id == call_id)))
+    docs = list(_docs(ids))
+    index.add(docs)
+    return len(docs)
+
+
+def remove_call(call_id: int) -> None:
+    """Remove every bite of a call from the index (after the call was deleted)."""
+    get_index().delete_call(call_id)
+
+
+@dataclass
+class RebuildReport:
+    """What a rebuild did."""
+
+    bites: int = 0
+    calls: int = 0
+    recut_calls: int = 0  # ready calls whose bites were cut again from their transcript file
+    was_corrupt: bool = False
+
+    def summary(self) -> str:
+        text = f"search index rebuilt: {self.bites} bites of {self.calls} calls"
+        if self.recut_calls:
+            text += f"; {self.recut_calls} calls cut into bites again from their transcript files"
+        if self.was_corrupt:
+            text += " (the old index was unreadable and was replaced)"
+        return text
+
+
+def recut_missing_bites() -> int:
+    """Cut bites again from the transcript files of ready calls that have none; return how many calls."""
+    with_bites = select(Bite.call_id).distinct()
+    calls = db.session.scalars(select(Call).where(Call.status == CallStatus.READY, Call.id.not_in(with_bites))).all()
+    taxonomy = None
+    recut = 0
+    for call in calls:
+        transcript = call_services.read_transcript(call.id)
+        if transcript is None or not transcript.segments:
+            continue
+        taxonomy = taxonomy or bite_services.load_taxonomy()
+        bite_services.replace_bites(call, transcript, taxonomy)
+        recut += 1
+    return recut
+
+
+def rebuild_index() -> RebuildReport:
+    """Rebuild the whole index from the bites of ready calls in the database; repairs an unreadable index."""
+    report = RebuildReport()
+    index = get_index()
+    try:
+        index.check()
+    except IndexCorrupt as e:
+        log.warning("search index is corrupt (%s); rebuilding it", e)
+        report.was_corrupt = True
+    ready = select(Bite.id).join(Call, Bite.call_id == Call.id).where(Call.status == CallStatus.READY)
+    ids = list(db.session.scalars(ready.order_by(Bite.id)))
+    report.calls = len(set(db.session.scalars(
+        select(Bite.call_id).join(Call, Bite.call_id == Call.id).where(Call.status == CallStatus.READY).distinct()
+    )))
+    counted = _Counted(_docs(ids))
+    index.rebuild(counted)
+    report.bites = counted.n
+    return report
+
+
+class _Counted:
+    """An iterable that counts what it yields (the rebuild streams documents)."""
+
+    def __init__(self, items: Iterator[BiteDoc]) -> None:
+        self._items = items
+        self.n = 0
+
+    def __iter__(self) -> Iterator[BiteDoc]:
+        for item in self._items:
+            self.n += 1
+            yield item

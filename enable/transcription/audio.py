@@ -1,0 +1,144 @@
+"""Reading recordings: what a media file holds, its samples, and whether its channels are two people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+from faster_whisper.audio import decode_audio
+
+from enable.transcription.errors import UnsupportedMedia
+
+SAMPLE_RATE = 16000  # Hz, what Whisper and its VAD take
+_FORMATS_HINT = "upload mp3, wav, m4a, ogg, opus, flac, or a video with sound"
+
+# Channel comparison works on 20 ms frames of loudness in dB.
+_FRAME = SAMPLE_RATE // 50
+# A channel speaks where it is this far above its own noise floor (and within 30 dB of its peak).
+_ABOVE_FLOOR_DB = 12.0
+# A channel whose loudness never rises this far above its floor carries no voice.
+_MIN_RANGE_DB = 15.0
+_MIN_ACTIVE_FRAMES = 25  # half a second of speech
+# Loudness of one voice on two channels moves together (correlation near 1, even with two
+# microphones); two people, one per channel, give ~0 or below, still under 0.45 with crosstalk
+# only 10 dB down.
+_MAX_SAME_VOICE_CORRELATION = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class AudioInfo:
+    """What a media file holds: duration in seconds, audio channels, sample rate in Hz."""
+
+    duration_s: float
+    channels: int
+    sample_rate: int
+    has_video: bool
+    codec: str
+
+
+def _unreadable(reason: str) -> UnsupportedMedia:
+    return UnsupportedMedia(f"This file is not audio or video we can read: {reason}. Please {_FORMATS_HINT}.")
+
+
+def _existing(path: Path | str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such recording: {path}")
+    if path.stat().st_size == 0:
+        raise _unreadable("the file is empty")
+    return path
+
+
+def probe(path: Path | str) -> AudioInfo:
+    """Describe a recording; raises UnsupportedMedia when it holds no decodable sound."""
+    path = _existing(path)
+    try:
+        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise _unreadable("it has no sound track")
+            stream = container.streams.audio[0]
+            # Demuxers accept some garbage (a text file named .mp3); only a decoded frame proves sound.
+            first = next(iter(container.decode(stream)), None)
+            if first is None:
+                raise _unreadable("its sound track holds no audio we can decode")
+            codec = stream.codec_context
+            duration_s = _duration_s(container, stream)
+            return AudioInfo(
+                duration_s=duration_s,
+                channels=int(codec.channels or first.layout.nb_channels),
+                sample_rate=int(codec.sample_rate or first.sample_rate),
+                has_video=bool(container.streams.video),
+                codec=str(codec.name),
+            )
+    except av.FFmpegError as exc:
+        raise _unreadable(_ffmpeg_reason(exc)) from exc
+
+
+def _duration_s(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return round(float(stream.duration * stream.time_base), 3)
+    if container.duration is not None:
+        return round(container.duration / av.time_base, 3)
+    return 0.0  # unknown until decoded; decode() gives the exact length
+
+
+def _ffmpeg_reason(exc: av.FFmpegError) -> str:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return reason.rstrip(".").lower() if reason else type(exc).__name__
+
+
+def decode(path: Path | str, channel: int | None = None) -> np.ndarray:
+    """Samples of a recording as float32 at 16 kHz: mono mixdown, or one channel (0 left, 1 right)."""
+    path = _existing(path)
+    if channel not in (None, 0, 1):
+        raise ValueError(f"channel must be None, 0 or 1, not {channel!r}")
+    try:
+        if channel is None:
+            return np.asarray(decode_audio(str(path), sampling_rate=SAMPLE_RATE), dtype=np.float32)
+        return decode_stereo(path)[channel]
+    except av.FFmpegError as exc:
+        raise _unreadable(_ffmpeg_reason(exc)) from exc
+
+
+def decode_stereo(path: Path | str) -> tuple[np.ndarray, np.ndarray]:
+    """Left and right channels as float32 at 16 kHz (a mono file gives two equal channels)."""
+    path = _existing(path)
+    try:
+        left, right = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=True)
+    except av.FFmpegError as exc:
+        raise _unreadable(_ffmpeg_reason(exc)) from exc
+    return np.asarray(left, dtype=np.float32), np.asarray(right, dtype=np.float32)
+
+
+def _frame_db(samples: np.ndarray, frames: int) -> np.ndarray:
+    power = np.square(samples[: frames * _FRAME].reshape(frames, _FRAME), dtype=np.float64).mean(axis=1)
+    return np.clip(10.0 * np.log10(power + 1e-12), -90.0, 0.0)
+
+
+def _speaking(frame_db: np.ndarray) -> np.ndarray | None:
+    floor, peak = np.percentile(frame_db, 10), np.percentile(frame_db, 99)
+    if peak - floor < _MIN_RANGE_DB:
+        return None
+    active = frame_db > max(floor + _ABOVE_FLOOR_DB, peak - 30.0)
+    return active if np.count_nonzero(active) >= _MIN_ACTIVE_FRAMES else None
+
+
+def channels_differ(left: np.ndarray, right: np.ndarray) -> bool:
+    """True when two 16 kHz channels carry different voices (one party each), not one voice twice.
+
+    Both channels must carry speech of their own, and their loudness over the moments anyone
+    speaks must not move together: a mono recording copied to two channels, or one voice
+    caught by two microphones, rises and falls on both sides at once.
+    """
+    frames = min(len(left), len(right)) // _FRAME
+    if frames == 0 or np.array_equal(left, right):
+        return False
+    left_db, right_db = _frame_db(left, frames), _frame_db(right, frames)
+    left_speaks, right_speaks = _speaking(left_db), _speaking(right_db)
+    if left_speaks is None or right_speaks is None:
+        return False
+    anyone = left_speaks | right_speaks
+    correlation = float(np.corrcoef(left_db[anyone], right_db[anyone])[0, 1])
+    return bool(np.isfinite(correlation) and correlation < _MAX_SAME_VOICE_CORRELATION)

@@ -1,0 +1,97 @@
+"""Transcripts on disk: `<call id>.json` (the source of truth for words) and `<call id>.vtt` captions."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from enable.transcription.types import Transcript
+from enable.transcription.vtt import to_webvtt
+
+
+class TranscriptStore:
+    """A folder of transcripts keyed by call id; every write is atomic and durable."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def json_path(self, call_id: int) -> Path:
+        """Where the transcript JSON of a call lives (it may not exist yet)."""
+        return self.root / f"{_checked(call_id)}.json"
+
+    def vtt_path(self, call_id: int) -> Path:
+        """Where the WebVTT captions of a call live (they may not exist yet)."""
+        return self.root / f"{_checked(call_id)}.vtt"
+
+    def write(self, call_id: int, transcript: Transcript) -> None:
+        """Save a call's transcript and captions, replacing any earlier ones whole."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        document = json.dumps(transcript.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        # captions first: the JSON, written last, is what `exists` and readers go by
+        _write_atomically(self.vtt_path(call_id), to_webvtt(transcript))
+        _write_atomically(self.json_path(call_id), document)
+
+    def read(self, call_id: int) -> Transcript:
+        """Load a call's transcript; raises FileNotFoundError when the call has none."""
+        path = self.json_path(call_id)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"No transcript for call {call_id} in {self.root}") from None
+        return Transcript.from_dict(json.loads(text))
+
+    def exists(self, call_id: int) -> bool:
+        """Whether a transcript of the call is stored."""
+        return self.json_path(call_id).is_file()
+
+    def delete(self, call_id: int) -> bool:
+        """Remove a call's transcript and captions; returns whether there was anything to remove."""
+        removed = False
+        for path in (self.json_path(call_id), self.vtt_path(call_id)):
+            try:
+                path.unlink()
+                removed = True
+            except FileNotFoundError:
+                pass
+        return removed
+
+    def ids(self) -> list[int]:
+        """Ids of all calls with a stored transcript, ascending."""
+        if not self.root.is_dir():
+            return []
+        return sorted(int(path.stem) for path in self.root.glob("*.json") if path.stem.isdigit())
+
+
+def _checked(call_id: int) -> int:
+    # ids become file names: refuse anything that is not a plain non-negative integer
+    if isinstance(call_id, bool) or not isinstance(call_id, int) or call_id < 0:
+        raise ValueError(f"call id must be a non-negative integer, not {call_id!r}")
+    return call_id
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write text so that readers see the old file or the new one, never a part, even after a crash."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
+    # the rename itself is only durable once the directory entry is flushed (POSIX)
+    if os.name != "posix":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,283 @@
+"""The Whoosh search index, on a real index in a temporary directory."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from enable.search.index import BiteDoc, IndexCorrupt, SearchQuery, SearchResult
+from enable.search.whoosh_backend import WhooshIndex
+
+
+def bite(id: int, text: str, **fields: object) -> BiteDoc:
+    """A bite with sensible defaults; call 1, English, no tags."""
+    values: dict[str, object] = {
+        "call_id": 1,
+        "call_title": "Discovery with Acme",
+        "title": text[:40],
+        "language": "en",
+    }
+    values.update(fields)
+    return BiteDoc(id=id, text=text, **values)  # type: ignore[arg-type]
+
+
+DOCS = [
+    bite(
+        1,
+        "Honestly this is too expensive for our team right now.",
+        rep="Anna Petrova",
+        stage="negotiation",
+        tags={"objection": ["price"], "competitor": ["gong"]},
+        outcome="won",
+        team_id=1,
+        call_date=date(2024, 3, 1),
+    ),
+    bite(
+        2,
+        "Expensive? Not too bad. The prices look fine to us.",
+        rep="Bob Stone",
+        stage="proposal",
+        tags={"objection": ["price", "timing"]},
+        outcome="lost",
+        team_id=2,
+        call_date=date(2024, 5, 1),
+    ),
+    bite(
+        3,
+        "Цена для нас слишком высокая, это дорого.",
+        language="ru",
+        rep="Иван",
+        stage="negotiation",
+        tags={"objection": ["price"]},
+        outcome="open",
+        team_id=1,
+        call_date=date(2023, 12, 1),
+        call_id=2,
+        call_title="Рога и копыта",
+    ),
+    bite(
+        4,
+        "We already use Gong and the integration with our CRM works.",
+        rep="Anna Petrova",
+        stage="discovery",
+        tags={"objection": ["competitor"], "competitor": ["gong"], "topic": ["integration"]},
+        call_id=2,
+    ),
+    bite(
+        5,
+        "Let us talk about the roadmap and the next quarter plans.",
+        stage="demo",
+        tags={"phase": ["before"], "persona": ["cfo"]},
+        call_date=date(2024, 1, 15),
+        call_id=3,
+    ),
+]
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> WhooshIndex:
+    ix = WhooshIndex(tmp_path / "index")
+    ix.add(DOCS)
+    return ix
+
+
+def ids(result: SearchResult) -> list[int]:
+    return [h.id for h in result.hits]
+
+
+def search(ix: WhooshIndex, text: str = "", **kwargs: object) -> SearchResult:
+    return ix.search(SearchQuery(text=text, **kwargs))  # type: ignore[arg-type]
+
+
+def test_plain_words_find_every_bite_holding_them_and_rank_the_exact_phrase_first(index: WhooshIndex) -> None:
+    result = search(index, "too expensive")
+    assert ids(result) == [1, 2]
+    assert result.total == 2
+    assert result.error is None
+
+
+def test_quoted_phrase_finds_only_the_bite_holding_it(index: WhooshIndex) -> None:
+    assert ids(search(index, '"too expensive"')) == [1]
+    assert ids(search(index, '"our CRM works"')) == [4]
+    assert ids(search(index, '"works our CRM"')) == []
+
+
+def test_stemming_in_english_and_russian(index: WhooshIndex) -> None:
+    assert set(ids(search(index, "price"))) == {2}
+    assert ids(search(index, "цены")) == [3]
+    assert ids(search(index, "дорогой")) == []  # a different stem: no false friends
+    assert ids(search(index, "Дорого")) == [3]
+
+
+def test_persian_letter_variants_and_zwnj_find_each_other(tmp_path: Path) -> None:
+    ix = WhooshIndex(tmp_path / "fa")
+    ix.add(
+        [
+            bite(1, "من مي\u200cخواهم اين را بخرم ولي قيمت بالاست", language="fa"),  # Arabic yeh, with ZWNJ
+            bite(2, "کارت اعتباری ندارم", language="fa"),  # Persian keheh and yeh
+        ]
+    )
+    assert ids(search(ix, "میخواهم")) == [1]  # Persian keyboard, no ZWNJ
+    assert ids(search(ix, "قیمت")) == [1]
+    assert ids(search(ix, "كارت")) == [2]  # Arabic kaf typed
+    assert ids(search(ix, "اعتباري")) == [2]
+
+
+def test_each_filter_narrows_and_values_within_a_field_are_alternatives(index: WhooshIndex) -> None:
+    cases = {
+        "objection": (["timing"], {2}),
+        "competitor": (["gong"], {1, 4}),
+        "phase": (["before"], {5}),
+        "persona": (["cfo"], {5}),
+        "topic": (["integration"], {4}),
+        "stage": (["negotiation", "demo"], {1, 3, 5}),
+        "rep": (["Anna Petrova"], {1, 4}),
+        "outcome": (["won", "lost"], {1, 2}),
+        "language": (["ru"], {3}),
+        "team_id": (["1"], {1, 3}),
+    }
+    for field, (values, expected) in cases.items():
+        assert set(ids(search(index, filters={field: values}))) == expected, field
+    both = search(index, filters={"objection": ["price"], "stage": ["negotiation"]})
+    assert set(ids(both)) == {1, 3}
+
+
+def test_dates_filter_and_sort(index: WhooshIndex) -> None:
+    result = search(index, filters={"stage": ["negotiation", "proposal", "demo"]}, date_from=date(2024, 1, 1))
+    assert set(ids(result)) == {1, 2, 5}
+    window = search(index, date_from=date(2024, 1, 10), date_to=date(2024, 3, 1))
+    assert set(ids(window)) == {1, 5}
+    assert set(ids(search(index, date_to=date(2023, 12, 31)))) == {3}
+    newest_first = search(index, "the", sort="date")
+    assert ids(newest_first) == [2, 5, 4]  # bite 4 has no date: last
+
+
+def test_facet_counts_cover_the_whole_filtered_result(index: WhooshIndex) -> None:
+    result = search(index, per_page=1, filters={"objection": ["price"]})
+    assert result.total == 3 and len(result.hits) == 1
+    assert result.facets["stage"] == [("negotiation", 2), ("proposal", 1)]
+    assert result.facets["objection"] == [("price", 3), ("timing", 1)]
+    assert result.facets["rep"] == [("Anna Petrova", 1), ("Bob Stone", 1), ("Иван", 1)]
+    assert result.facets["team_id"] == [("1", 2), ("2", 1)]
+    assert result.facets["persona"] == []
+
+
+def test_field_value_typed_in_the_search_box(index: WhooshIndex) -> None:
+    assert set(ids(search(index, "objection:price"))) == {1, 2, 3}
+    assert ids(search(index, "stage:negotiation expensive")) == [1]
+    assert ids(search(index, 'rep:"anna petrova" gong')) == [4]
+    assert set(ids(search(index, "expensive OR roadmap"))) == {1, 2, 5}
+    assert ids(search(index, "expensive NOT prices")) == [1]
+
+
+def test_highlights_mark_matched_words_and_escape_everything_else(tmp_path: Path) -> None:
+    ix = WhooshIndex(tmp_path / "xss")
+    ix.add([bite(1, "The price <script>alert('x')</script> is too expensive & final.")])
+    snippet = search(ix, "prices expensive").hits[0].snippet
+    assert "<mark>price</mark>" in snippet and "<mark>expensive</mark>" in snippet
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet and "&amp;" in snippet
+    assert re.sub(r"</?mark>", "", snippet).count("<") == 0
+
+
+def test_misspelling_gets_a_suggestion(index: WhooshIndex) -> None:
+    result = search(index, "expensiv roadmep")
+    assert result.total == 0
+    assert result.suggestion == "expensive roadmap"
+    assert search(index, "expensive").suggestion is None
+
+
+@pytest.mark.parametrize("text", ['"unclosed', "AND OR (", "stage:", "foo:bar price", "((", ")", "NOT", ":", '""'])
+def test_malformed_queries_give_results_or_a_message(index: WhooshIndex, text: str) -> None:
+    result = search(index, text)
+    assert result.error or result.total or text in ('""', ":")
+    if text == "foo:bar price":
+        assert "foo" in (result.error or "")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+    | st.lists(
+        st.sampled_from(
+            [
+                '"',
+                "(",
+                ")",
+                "AND",
+                "OR",
+                "NOT",
+                ":",
+                "stage:",
+                "*",
+                "^",
+                "[",
+                "to",
+                "цена",
+                "price",
+                "~",
+                "-",
+                "+",
+                "\u200c",
+            ]
+        ),
+        max_size=8,
+    ).map(" ".join)
+)
+def test_no_text_query_raises(index: WhooshIndex, text: str) -> None:
+    result = search(index, text)
+    assert result.total >= 0
+
+
+def test_best_examples_rank_first(index: WhooshIndex) -> None:
+    index.add([bite(6, "An aside: they say it is expensive, too much for them.", is_best=True)])
+    assert ids(search(index, "expensive"))[0] == 6
+    # Best first even over a bite holding the exact phrase; then the phrase.
+    assert ids(search(index, "too expensive")) == [6, 1, 2]
+
+
+def test_add_replaces_by_id_and_delete_call_removes(index: WhooshIndex) -> None:
+    index.add([bite(1, "Now this bite talks about onboarding only.")])
+    assert index.count() == 5
+    assert ids(search(index, "onboarding")) == [1]
+    assert ids(search(index, '"too expensive"')) == []
+    index.delete_call(2)
+    assert index.count() == 3
+    assert search(index, "цена").total == 0
+    index.delete([5, 999])
+    assert index.count() == 2
+    index.clear()
+    assert index.count() == 0
+
+
+def test_paging(index: WhooshIndex) -> None:
+    pages = [ids(search(index, "the", page=p, per_page=2)) for p in (1, 2, 3)]
+    assert [len(p) for p in pages] == [2, 1, 0]
+    assert set(pages[0] + pages[1]) == {2, 4, 5}
+
+
+def test_rebuild_gives_the_same_results(index: WhooshIndex, tmp_path: Path) -> None:
+    queries = [SearchQuery(text=t) for t in ("too expensive", "цены", "gong", "the")]
+    before = [index.search(q) for q in queries]
+    index.rebuild(DOCS)
+    after = [index.search(q) for q in queries]
+    assert [(ids(a), a.total, a.facets) for a in before] == [(ids(b), b.total, b.facets) for b in after]
+    other = WhooshIndex(tmp_path / "index")  # a second process opening the same directory
+    assert other.count() == len(DOCS)
+
+
+def test_corrupted_index_is_detected_and_rebuild_repairs_it(index: WhooshIndex, tmp_path: Path) -> None:
+    index.check()
+    index.close()
+    for segment in (tmp_path / "index").glob("*.seg"):
+        segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    with pytest.raises(IndexCorrupt, match="rebuild"):
+        WhooshIndex(tmp_path / "index").check()
+    fresh = WhooshIndex(tmp_path / "index")
+    fresh.rebuild(DOCS)
+    fresh.check()
+    assert ids(fresh.search(SearchQuery(text="цены"))) == [3]
