@@ -34,6 +34,7 @@ from functools import lru_cache
 from whoosh.analysis import Filter, RegexTokenizer, Token
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.lang.snowball import EnglishStemmer, RussianStemmer
+from whoosh.lang.stopwords import stoplists
 
 # Combining marks that may occur inside a word: Latin/Cyrillic combining diacritics and the
 # Arabic-script marks. Python's \w does not match them, and without them a word typed with
@@ -119,6 +120,14 @@ def stem(token: str) -> str:
 def term_of(token: str) -> str:
     """Return the index term of one token already split out by WORD_PATTERN ('' if none)."""
     return stem(_normalize_token(token))
+
+
+FUNCTION_TERMS = frozenset(term_of(w) for lang in ("en", "ru") for w in stoplists[lang])
+
+
+def is_function_term(term: str) -> bool:
+    """Tell whether an analysed term is a function word ("the", "to", "не"), English or Russian."""
+    return term in FUNCTION_TERMS
 
 
 class NormalizeFilter(Filter):

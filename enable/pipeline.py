@@ -2,7 +2,8 @@
 
 process_call(call_id), a Huey job:
   0 claim the call (queued -> transcribing), atomically, so a call is processed by one worker at a time
-  1 transcribe its recording (faster-whisper; progress committed every few seconds)
+  1 probe its file again (not a recording: failed with the reason), then transcribe it (faster-whisper;
+    progress committed every few seconds)
   2 write the transcript to the store (<call id>.json + .vtt, atomically)
   3 cut it into tagged bites, replacing old bites in the same transaction (slicing)
   4 put the bites in the search index (indexing)
@@ -10,7 +11,8 @@ process_call(call_id), a Huey job:
 
 A worker killed mid-way leaves the call in a running state; the next consumer to start finds it
 (`requeue_interrupted`) and queues it again, up to MAX_ATTEMPTS times. Re-running a call replaces
-its bites in one commit, so it never has half-written or duplicate bites.
+its bites in one commit, so it never has half-written or duplicate bites; bites whose time range is
+unchanged keep their ids and what people did with them (see bites.services.replace_bites).
 """
 
 from __future__ import annotations
@@ -169,6 +171,9 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
     path = call_services.media_file(call)
     if not path.exists():
         raise UserError(_("The recording of this call is missing from the media folder; upload it again."))
+    media = call_services.check_call_media(call)  # a file that is not a recording fails here, with the reason
+    if media is not None:  # stored as not media, but it reads now: record what it is
+        _advance(call_id, **media)
     language = call.language or None
     cfg = current_app.config
     words = hotwords_for(language, str(cfg["WHISPER_MODEL"]))

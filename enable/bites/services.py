@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from enable.bites.models import Bite, BiteTag, TagSource
@@ -64,32 +64,130 @@ def load_taxonomy() -> Taxonomy:
 
 
 def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None = None) -> list[Bite]:
-    """Cut the transcript into tagged bites, replacing the call's old bites in the same transaction."""
+    """Cut the transcript into tagged bites, replacing the call's old bites in the same transaction.
+
+    A re-run (retry, a worker taking over, re-processing) keeps what people did with the bites. Each new bite
+    takes over the row of the old bite of the call that covers the same time: first one with the same start and
+    end (within SAME_RANGE_S), then, among the old bites left, the one it overlaps longest, when that overlap is
+    at least MIN_SHARED of the longer of the two; each old bite is taken over at most once. A row taken over
+    keeps its id (so playlist items, track steps and quiz questions naming it still do) and its governance:
+    owner, verifier, review interval, verification, archived and retired; its best-bite mark; the tags people
+    added (manual) or took off (is_removed). Its times, words, title and text become the new cut's, and its
+    detected and call-stage tags are recomputed as `bites retag` does. An old bite no new bite takes over is
+    deleted, after its playlist items, track steps and listen questions are moved to the new bite it overlaps
+    most (`_move_references`). Afterwards the call's bites are exactly the new cut: never a duplicate.
+    """
     taxonomy = taxonomy or load_taxonomy()
     cfg = current_app.config
     segments = transcript.segments
     ranges = cut_bites(segments, target_s=float(cfg["BITE_TARGET_S"]), min_s=float(cfg["BITE_MIN_S"]),
                        max_s=float(cfg["BITE_MAX_S"]))
     words = flatten_words(segments)
-    # Old rows go first (flushed), so the new bites may reuse their positions (unique call_id, seq).
-    for old in list(call.bites):
-        db.session.delete(old)
-    db.session.flush()
-    db.session.expire(call, ["bites"])
     language = transcript.language or call.effective_language
     stage = taxonomy.stage(call.stage)
-    bites = []
+    old = sorted(call.bites, key=lambda b: (b.start_s, b.id))
+    taken = match_bites([(b.start_s, b.end_s) for b in old], [(r.start_s, r.end_s) for r in ranges])
+    # Old rows step aside to negative positions, so each bite may take any position (unique call_id, seq).
+    for n, row in enumerate(old):
+        row.seq = -1 - n
+    db.session.flush()
+    bites: list[Bite] = []
     for seq, r in enumerate(ranges):
-        bite = Bite(call_id=call.id, seq=seq, start_s=r.start_s, end_s=r.end_s, first_word=r.first_word,
-                    last_word=r.last_word, title=(r.title or r.text[:80] or "…")[:200], text=r.text,
-                    speakers=list(r.speakers), language=language)
-        hits = taxonomy.tagger.tag(words[r.first_word : r.last_word + 1])
-        bite.tags = _new_tags(hits, taxonomy, stage)
-        db.session.add(bite)
+        span = words[r.first_word : r.last_word + 1]
+        bite = old[taken[seq]] if seq in taken else None
+        if bite is None:
+            bite = Bite(call_id=call.id, tags=_new_tags(taxonomy.tagger.tag(span), taxonomy, stage))
+            db.session.add(bite)
+        else:
+            retag_bite(bite, span, taxonomy, stage)
+            if (bite.start_s, bite.end_s, bite.text) != (r.start_s, r.end_s, r.text):
+                bite.updated_at = utcnow()
+        bite.seq, bite.start_s, bite.end_s = seq, r.start_s, r.end_s
+        bite.first_word, bite.last_word = r.first_word, r.last_word
+        bite.title, bite.text = (r.title or r.text[:80] or "…")[:200], r.text
+        bite.speakers, bite.language = list(r.speakers), language
         bites.append(bite)
     db.session.flush()
-    log.info("call %s cut into %d bites", call.id, len(bites))
+    kept = set(taken.values())
+    gone = [row for n, row in enumerate(old) if n not in kept]
+    if gone:
+        if bites:
+            _move_references({row.id: _closest(row, bites).id for row in gone})
+        for row in gone:
+            db.session.delete(row)
+        db.session.flush()
+    db.session.expire(call, ["bites"])
+    log.info("call %s cut into %d bites (%d kept their ids, %d removed)", call.id, len(bites), len(kept), len(gone))
     return bites
+
+
+SAME_RANGE_S = 0.01  # starts and ends this close: the same time range
+MIN_SHARED = 0.5  # an overlap of at least this share of the longer bite: the same moment, re-cut
+
+
+def match_bites(old: Sequence[tuple[float, float]], new: Sequence[tuple[float, float]]) -> dict[int, int]:
+    """Pair new bite ranges with the old ones they replace: {new position: old position}, one-to-one.
+
+    Same range first (within SAME_RANGE_S), then the largest overlap, when it is at least MIN_SHARED of the
+    longer range of the pair.
+    """
+    pairs: dict[int, int] = {}
+    free = set(range(len(old)))
+    for i, (start, end) in enumerate(new):
+        same = next((j for j in sorted(free) if abs(old[j][0] - start) <= SAME_RANGE_S
+                     and abs(old[j][1] - end) <= SAME_RANGE_S), None)
+        if same is not None:
+            pairs[i] = same
+            free.discard(same)
+    candidates = []
+    for i, (start, end) in enumerate(new):
+        if i in pairs:
+            continue
+        for j in free:
+            shared = _overlap((start, end), old[j])
+            if shared > 0 and shared >= MIN_SHARED * max(end - start, old[j][1] - old[j][0]):
+                candidates.append((-shared, i, j))
+    for _shared, i, j in sorted(candidates):
+        if i not in pairs and j in free:
+            pairs[i] = j
+            free.discard(j)
+    return pairs
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _closest(row: Bite, bites: Sequence[Bite]) -> Bite:
+    """The bite sharing most time with `row`; without any shared time, the one whose middle is nearest."""
+    middle = (row.start_s + row.end_s) / 2
+    return max(bites, key=lambda b: (_overlap((row.start_s, row.end_s), (b.start_s, b.end_s)),
+                                     -abs((b.start_s + b.end_s) / 2 - middle)))
+
+
+def _move_references(moves: dict[int, int]) -> None:
+    """Point what names a bite about to be deleted at the bite that now covers its moment: playlist items (the
+    database would delete them with the bite), track steps and listen questions (they would name a missing bite).
+    A playlist already holding the new bite keeps that item only. Usage history keeps the old ids."""
+    from enable.learning.models import Question, StepKind, TrackStep
+    from enable.search.models import PlaylistItem
+
+    items = db.session.scalars(select(PlaylistItem).where(PlaylistItem.bite_id.in_(list(moves)))).all()
+    for item in items:
+        target = moves[item.bite_id]
+        held = db.session.scalar(select(PlaylistItem.id).where(PlaylistItem.playlist_id == item.playlist_id,
+                                                              PlaylistItem.bite_id == target))
+        if held is None:
+            item.bite_id = target
+        else:
+            db.session.delete(item)
+        db.session.flush()
+    for old_id, new_id in moves.items():
+        db.session.execute(update(TrackStep).where(TrackStep.kind == StepKind.BITE, TrackStep.item_id == old_id)
+                           .values(item_id=new_id))
+        db.session.execute(update(Question).where(Question.bite_id == old_id).values(bite_id=new_id))
+    if items:
+        log.info("moved %d playlist item(s) of re-cut bites to the bites that replace them", len(items))
 
 
 def _new_tags(hits: Sequence[TagHit], taxonomy: Taxonomy, stage: Tag | None) -> list[BiteTag]:

@@ -55,37 +55,45 @@ def ingest_command(paths: tuple[Path, ...], title: str | None, rep_email: str | 
         raise click.ClickException(e.message) from e
 
     failures: list[str] = []
-    accepted: list[tuple[int, bool]] = []
+    queued: list[int] = []
     for path in files:
         details.title = (f"{title} — {path.stem}" if len(files) > 1 else title) if title else ""
         try:
             result = calls.accept_file(path, details)
-        except UserError as e:
+        except UserError as e:  # too large or too long: nothing stored
             db.session.rollback()
             failures.append(e.message)
             click.echo(f"{path}: refused: {e.message}", err=True)
             continue
         db.session.commit()
-        accepted.append((result.call.id, result.created))
-        if not result.created:
-            click.echo(f"{path}: already uploaded as call {result.call.id} ({result.call.status.label})")
+        call = result.call
+        if result.created and call.status == CallStatus.FAILED:  # stored as a failed call: not a recording
+            failures.append(f"{path.name}: {call.error}")
+            click.echo(f"{path}: refused: {call.error} (call {call.id}, failed)", err=True)
+        elif result.created:
+            queued.append(call.id)
+        else:
+            click.echo(f"{path}: already uploaded as call {call.id} ({call.status.label})")
+            if call.status == CallStatus.FAILED:
+                failures.append(f"{path.name}: call {call.id} failed: {call.error}")
+            elif wait and call.status == CallStatus.READY:
+                click.echo(f"call {call.id}: {len(call.bites)} bites")
 
     from enable import pipeline
 
-    for call_id, created in accepted:
+    for call_id in queued:
         if not wait:
-            if created:
-                pipeline.process_call(call_id)
-                click.echo(f"call {call_id}: queued (`flask serve` or `flask worker` processes it)")
+            pipeline.process_call(call_id)
+            click.echo(f"call {call_id}: queued (`flask serve` or `flask worker` processes it)")
             continue
-        call = _process_now(call_id) if created else db.session.get(Call, call_id)
-        if call is None:
+        processed = _process_now(call_id)
+        if processed is None:
             continue
-        if call.status == CallStatus.FAILED:
-            failures.append(f"call {call.id}: {call.error}")
-            click.echo(f"call {call.id}: failed: {call.error}", err=True)
+        if processed.status == CallStatus.FAILED:
+            failures.append(f"call {processed.id}: {processed.error}")
+            click.echo(f"call {processed.id}: failed: {processed.error}", err=True)
         else:
-            click.echo(f"call {call.id}: {len(call.bites)} bites")
+            click.echo(f"call {processed.id}: {len(processed.bites)} bites")
     if failures:
         raise click.ClickException(f"{len(failures)} of {len(files)} file(s) failed:\n  " + "\n  ".join(failures))
 

@@ -92,6 +92,11 @@ class Call(db.Model):
                                              passive_deletes=True, order_by="Bite.start_s")
 
     @property
+    def is_playable(self) -> bool:
+        """False for a file stored although it is not a recording (the call failed at upload)."""
+        return self.content_type is not None
+
+    @property
     def media_kind(self) -> str:
         """"video" when the file has a picture, else "audio" (the player element to use)."""
         return "video" if self.has_video else "audio"

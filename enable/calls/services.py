@@ -27,7 +27,7 @@ from enable.db import utcnow
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.taxonomy.models import Tag, TagKind
-from enable.transcription.audio import probe
+from enable.transcription.audio import AudioInfo, probe
 from enable.transcription.errors import UnsupportedMedia
 from enable.transcription.models import is_multilingual
 from enable.transcription.store import TranscriptStore
@@ -50,6 +50,7 @@ MEDIA_SUFFIXES = frozenset(AUDIO_TYPES) | frozenset(VIDEO_TYPES)
 # PyAV container names -> a suffix, for files uploaded without a known one.
 _CONTAINER_SUFFIX = {"wav": "wav", "mp3": "mp3", "ogg": "ogg", "flac": "flac", "matroska": "mkv", "webm": "webm",
                      "mov": "mp4", "mp4": "mp4", "m4a": "m4a", "aac": "aac", "avi": "avi", "asf": "wma"}
+_NOT_MEDIA_SUFFIX = "bin"  # files that are not media are stored as <sha256>.bin
 INCOMING = ".incoming"
 _STALE_PART_S = 24 * 3600
 _CHUNK = 1 << 20
@@ -64,6 +65,14 @@ class MediaRefused(UserError):
     """An uploaded file was not accepted (not media, too large, too long)."""
 
     status_code = 422
+
+
+class NotMedia(MediaRefused):
+    """The file holds no sound we can decode (empty, corrupt, not media): it is stored as a failed call."""
+
+
+class TooLong(MediaRefused):
+    """The recording lasts longer than MAX_CALL_MINUTES: it is refused before it is stored."""
 
 
 @dataclass
@@ -132,14 +141,19 @@ def check_details(details: CallDetails) -> CallDetails:
 
 
 def accept_upload(stream: IO[bytes], filename: str, details: CallDetails, user: User | None) -> Accepted:
-    """Store an uploaded recording and queue a call for it, or return the call of the same file uploaded before."""
+    """Store an uploaded file and make a call of it, or return the call of the same file uploaded before.
+
+    The call is queued when the file is a recording, failed with the reason when it is not (the file is kept, so
+    the same bytes find that call again). A file over MAX_UPLOAD_MB or a recording over MAX_CALL_MINUTES is
+    refused (MediaRefused) before anything is stored.
+    """
     limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
     part, sha256, size = _save_stream(stream, limit, filename)
     return _accept_saved(part, sha256, size, filename, details, user)
 
 
 def accept_file(path: Path, details: CallDetails, user: User | None = None) -> Accepted:
-    """Copy a recording from disk (the CLI, samples) and queue a call for it, like an upload."""
+    """Copy a file from disk (the CLI, samples) and make a call of it, like an upload."""
     try:
         with path.open("rb") as fh:
             return accept_upload(fh, path.name, details, user)
@@ -183,51 +197,86 @@ def _sweep_incoming(incoming: Path) -> None:
 
 def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: CallDetails,
                   user: User | None) -> Accepted:
+    """Turn a saved part into a call: queued when it is a recording, failed with the reason when it is not
+    (empty, corrupt, not media). A recording longer than MAX_CALL_MINUTES is refused before it is stored."""
     try:
         existing = db.session.scalar(select(Call).where(Call.sha256 == sha256))
         if existing is not None:
             return Accepted(existing, False)
-        if size == 0:
-            raise MediaRefused(_("%(name)s is empty.", name=filename))
+        reason: str | None = None
         try:
-            info = probe(part)
-        except UnsupportedMedia as e:
-            raise MediaRefused(_("%(name)s was not accepted: %(why)s", name=filename, why=str(e))) from e
-        max_minutes = int(current_app.config["MAX_CALL_MINUTES"])
-        if info.duration_s and info.duration_s > max_minutes * 60:
-            raise MediaRefused(_("%(name)s lasts %(minutes)d minutes; calls may last at most %(max)d minutes.",
-                                 name=filename, minutes=round(info.duration_s / 60), max=max_minutes))
-        suffix = _suffix_for(filename, part, info.has_video)
+            info = media_info(part, filename)
+        except NotMedia as e:
+            media, reason, suffix = {}, e.message, _NOT_MEDIA_SUFFIX
+        else:
+            suffix = _suffix_for(filename, part, info.has_video)
+            media = _media_columns(info, suffix)
         stored = f"{sha256}.{suffix}"
         os.replace(part, media_dir() / stored)
     finally:
         part.unlink(missing_ok=True)
     call = Call(
         title=(details.title.strip() or _title_from(filename))[:200],
-        status=CallStatus.QUEUED,
+        status=CallStatus.QUEUED if reason is None else CallStatus.FAILED,
+        error=reason,
         sha256=sha256,
         media_path=stored,
         original_filename=filename[-255:] or stored,
-        content_type=(VIDEO_TYPES if info.has_video else AUDIO_TYPES).get(suffix, "application/octet-stream"),
         size_bytes=size,
-        duration_s=info.duration_s,
-        channels=info.channels,
-        has_video=info.has_video,
         language=details.language or None,
         stage=details.stage or None,
         call_date=details.call_date,
         rep_id=details.rep_id,
         deal_id=details.deal_id,
         uploaded_by_id=user.id if user is not None else None,
+        **media,
     )
     if details.rep_id is not None:
         rep = db.session.get(User, details.rep_id)
         call.team_id = rep.team_id if rep is not None else None
     db.session.add(call)
     db.session.flush()
-    log.info("call %s accepted: %d bytes, %.0f s, %d channel(s)", call.id, size, info.duration_s or 0,
-             info.channels or 0)
+    if reason is None:
+        log.info("call %s accepted: %d bytes, %.0f s, %d channel(s)", call.id, size, call.duration_s or 0,
+                 call.channels or 0)
+    else:
+        log.info("call %s stored as failed (%d bytes): %s", call.id, size, reason)
     return Accepted(call, True)
+
+
+def media_info(path: Path, filename: str) -> AudioInfo:
+    """Probe a file: raise NotMedia (with the reason) when it holds no sound we can decode, TooLong (naming the
+    file) when it lasts longer than MAX_CALL_MINUTES."""
+    if path.stat().st_size == 0:
+        raise NotMedia(_("The file is empty: it holds no recording."))
+    try:
+        info = probe(path)
+    except UnsupportedMedia as e:
+        raise NotMedia(str(e)) from e
+    max_minutes = int(current_app.config["MAX_CALL_MINUTES"])
+    if info.duration_s and info.duration_s > max_minutes * 60:
+        raise TooLong(_("%(name)s lasts %(minutes)d minutes; calls may last at most %(max)d minutes.",
+                        name=filename, minutes=round(info.duration_s / 60), max=max_minutes))
+    return info
+
+
+def check_call_media(call: Call) -> dict[str, Any] | None:
+    """Probe a call's stored file again before processing it; raise NotMedia or TooLong with the reason.
+
+    Returns the media columns to record when the call was stored as not media and its file now reads (a newer
+    decoder), else None.
+    """
+    path = media_file(call)
+    info = media_info(path, call.original_filename)
+    if call.content_type is not None:
+        return None
+    return _media_columns(info, _suffix_for(call.original_filename, path, info.has_video))
+
+
+def _media_columns(info: AudioInfo, suffix: str) -> dict[str, Any]:
+    types = VIDEO_TYPES if info.has_video else AUDIO_TYPES
+    return {"content_type": types.get(suffix, "application/octet-stream"), "duration_s": info.duration_s,
+            "channels": info.channels, "has_video": info.has_video}
 
 
 def _suffix_for(filename: str, path: Path, has_video: bool) -> str:
@@ -244,7 +293,7 @@ def _suffix_for(filename: str, path: Path, has_video: bool) -> str:
     for name in names:
         if name in _CONTAINER_SUFFIX:
             return _CONTAINER_SUFFIX[name]
-    return "mp4" if has_video else "bin"
+    return "mp4" if has_video else _NOT_MEDIA_SUFFIX
 
 
 def _title_from(filename: str) -> str:

@@ -82,7 +82,7 @@ def _accept(form: UploadForm, files: list):
     except UserError as e:
         flash(e.message, "error")
         return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), 422
-    new_ids, refused = [], 0
+    new_ids = []
     for storage in files:
         title = form.title.data.strip() if form.title.data else ""
         details.title = f"{title} — {storage.filename}" if title and len(files) > 1 else title
@@ -91,14 +91,16 @@ def _accept(form: UploadForm, files: list):
         except UserError as e:
             db.session.rollback()
             flash(e.message, "error")
-            refused += 1
             continue
         db.session.commit()
-        if result.created:
-            new_ids.append(result.call.id)
-        else:
+        call = result.call
+        if not result.created:
             flash(_("%(name)s was uploaded before, as “%(title)s” (%(status)s).", name=storage.filename,
-                    title=result.call.title, status=result.call.status.label), "info")
+                    title=call.title, status=call.status.label), "info")
+        elif call.status == CallStatus.FAILED:  # stored, but not a recording: the list shows it with the reason
+            flash(_("%(name)s was refused: %(why)s", name=storage.filename, why=call.error), "error")
+        else:
+            new_ids.append(call.id)
     for call_id in new_ids:
         pipeline.process_call(call_id)
     if new_ids:

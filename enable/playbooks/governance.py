@@ -105,11 +105,7 @@ def update_settings(item: Governed, settings: Settings, actor: User) -> None:
 def _search_remove(bite_ids: list[int]) -> None:
     from enable.search import indexing
 
-    remove = getattr(indexing, "remove_bites", None)
-    if remove is not None:
-        remove(bite_ids)
-    else:
-        indexing.get_index().delete(bite_ids)
+    indexing.remove_bites(bite_ids)
 
 
 def _search_add(bite_ids: list[int]) -> None:

@@ -83,9 +83,14 @@ def bite_doc(bite: Bite) -> BiteDoc:
     )
 
 
+def _searchable():
+    """Bites that belong in the index: neither archived nor retired."""
+    return Bite.archived_at.is_(None) & Bite.retired_at.is_(None)
+
+
 def _load_bites(ids: list[int]) -> list[Bite]:
     return list(db.session.scalars(
-        select(Bite).where(Bite.id.in_(ids)).order_by(Bite.id).options(
+        select(Bite).where(Bite.id.in_(ids), _searchable()).order_by(Bite.id).options(
             selectinload(Bite.tags).selectinload(BiteTag.tag),
             selectinload(Bite.call).selectinload(Call.rep),
             selectinload(Bite.call).selectinload(Call.deal),
@@ -94,6 +99,7 @@ def _load_bites(ids: list[int]) -> list[Bite]:
 
 
 def _docs(bite_ids: Iterable[int]) -> Iterator[BiteDoc]:
+    """Documents of the searchable bites among these ids (archived, retired and deleted ones are left out)."""
     ids = list(bite_ids)
     for start in range(0, len(ids), _BATCH):
         for bite in _load_bites(ids[start : start + _BATCH]):
@@ -101,18 +107,30 @@ def _docs(bite_ids: Iterable[int]) -> Iterator[BiteDoc]:
 
 
 def index_bites(bites: Iterable[Bite | int]) -> int:
-    """Add or replace these bites (objects or ids) in the index; return how many were indexed."""
+    """Add or replace these bites (objects or ids) in the index; return how many were indexed.
+
+    Archived, retired and deleted bites among them are removed from the index instead.
+    """
     ids = [b if isinstance(b, int) else b.id for b in bites]
     docs = list(_docs(ids))
-    get_index().add(docs)
+    index = get_index()
+    indexed = {d.id for d in docs}
+    index.delete([i for i in ids if i not in indexed])
+    index.add(docs)
     return len(docs)
 
 
+def remove_bites(ids: Iterable[int]) -> None:
+    """Remove these bites from the index (archived, retired or deleted); unknown ids are ignored."""
+    get_index().delete(list(ids))
+
+
 def index_call(call_id: int) -> int:
-    """Replace every bite of one call in the index (its old bites, if any, are removed first)."""
+    """Replace every bite of one call in the index (its old bites, if any, are removed first); archived and
+    retired bites stay out."""
     index = get_index()
     index.delete_call(call_id)
-    ids = list(db.session.scalars(select(Bite.id).where(Bite.call_id == call_id)))
+    ids = list(db.session.scalars(select(Bite.id).where(Bite.call_id == call_id, _searchable())))
     docs = list(_docs(ids))
     index.add(docs)
     return len(docs)
@@ -158,7 +176,8 @@ def recut_missing_bites() -> int:
 
 
 def rebuild_index() -> RebuildReport:
-    """Rebuild the whole index from the bites of ready calls in the database; repairs an unreadable index."""
+    """Rebuild the whole index from the bites of ready calls in the database, archived and retired ones left out;
+    repairs an unreadable index."""
     report = RebuildReport()
     index = get_index()
     try:
@@ -166,10 +185,10 @@ def rebuild_index() -> RebuildReport:
     except IndexCorrupt as e:
         log.warning("search index is corrupt (%s); rebuilding it", e)
         report.was_corrupt = True
-    ready = select(Bite.id).join(Call, Bite.call_id == Call.id).where(Call.status == CallStatus.READY)
+    ready = select(Bite.id).join(Call, Bite.call_id == Call.id).where(Call.status == CallStatus.READY, _searchable())
     ids = list(db.session.scalars(ready.order_by(Bite.id)))
     report.calls = len(set(db.session.scalars(
-        select(Bite.call_id).join(Call, Bite.call_id == Call.id).where(Call.status == CallStatus.READY).distinct()
+        select(Bite.call_id).join(Call, Bite.call_id == Call.id).where(Call.status == CallStatus.READY, _searchable()).distinct()
     )))
     counted = _Counted(_docs(ids))
     index.rebuild(counted)

@@ -4,7 +4,8 @@ Rules, so the search box behaves as people expect:
 
 - Plain words (no quotes, brackets, operators or ``field:``) must all occur, in any form that
   stems alike ("prices" finds "price"), in the bite text, its title or its call's title
-  (AND: the more words typed, the fewer and closer the results). ``ParsedText.phrase`` carries
+  (AND: the more words typed, the fewer and closer the results). Function words ("the", "to",
+  "не") are not required unless the query has nothing else: nearly every bite holds them. ``ParsedText.phrase`` carries
   the words so the backend ranks bites holding them as an exact phrase first: typing
   ``too expensive`` ranks the bite that says "too expensive" above one saying "expensive ... too".
 - ``"quoted phrases"``, ``OR``, ``NOT``, ``AND``, brackets and ``field:value``
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from whoosh import qparser, query
 from whoosh.fields import Schema
 
-from enable.analysis import WORD_PATTERN, terms
+from enable.analysis import WORD_PATTERN, is_function_term, terms
 from enable.search.index import FILTER_FIELDS
 
 log = logging.getLogger(__name__)
@@ -95,12 +96,13 @@ def _is_plain(text: str) -> bool:
 
 
 def plain_query(words: list[str]) -> query.Query | None:
-    """Return a query requiring every word, in the text, the title or the call title."""
+    """Return a query requiring every content word in the text, the title or the call title."""
     analysed = [t for w in words for t in terms(w)]
-    if not analysed:
+    required = [t for t in analysed if not is_function_term(t)] or analysed
+    if not required:
         return None
     return query.And(
-        [query.Or([query.Term(f, t, boost=FIELD_BOOSTS[f]) for f in TEXT_FIELDS]) for t in dict.fromkeys(analysed)]
+        [query.Or([query.Term(f, t, boost=FIELD_BOOSTS[f]) for f in TEXT_FIELDS]) for t in dict.fromkeys(required)]
     )
 
 

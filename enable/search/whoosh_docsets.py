@@ -36,12 +36,11 @@ from itertools import islice
 from whoosh import query
 from whoosh.analysis import Filter, Token
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.lang.stopwords import stoplists
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
-from enable.analysis import normalize, term_of
+from enable.analysis import is_function_term, normalize
 
 PAIRS_FIELD = "pairs"
 SCORED_FIELDS = {"text": 1.0, "title": 0.5, "call_title": 0.3}
@@ -52,12 +51,10 @@ SKIP_COMMON_FROM = 1000
 MAX_ORDINAL = date.max.toordinal()
 VERIFY_LIMIT = 1000
 
-FUNCTION_TERMS = frozenset(term_of(w) for lang in ("en", "ru") for w in stoplists[lang])
-
 
 def is_indexed_pair(a: str, b: str) -> bool:
     """Tell whether two adjacent analysed terms are indexed as a pair (either is a function word)."""
-    return a in FUNCTION_TERMS or b in FUNCTION_TERMS
+    return is_function_term(a) or is_function_term(b)
 
 
 class FunctionPairFilter(Filter):
@@ -228,19 +225,22 @@ class Snapshot:
         """Bitset of the live documents holding the analysed words as a phrase in one field."""
         if not words:
             return 0
+        if len(words) == 1:
+            return self.term(fieldname, words[0])
+        pairs = list(zip(words, words[1:], strict=False))
+        use_pairs = fieldname == "text" and slop == 1
         candidates = self.live
-        for word in words:
-            candidates &= self.term(fieldname, word)
-        if len(words) == 1 or not candidates:
-            return candidates
-        if fieldname == "text" and slop == 1:
-            pairs = list(zip(words, words[1:], strict=False))
+        if use_pairs:
             for a, b in pairs:
                 if is_indexed_pair(a, b):
                     candidates &= self.term(PAIRS_FIELD, f"{a} {b}")
-            if not candidates or all(is_indexed_pair(a, b) for a, b in pairs):
+            if all(is_indexed_pair(a, b) for a, b in pairs):
                 return candidates
-        if candidates.bit_count() > VERIFY_LIMIT:
+        # Function words are in nearly every bite: their bitsets narrow little and cost most.
+        content = [w for w in words if not is_function_term(w)] or words
+        for word in content:
+            candidates &= self.term(fieldname, word)
+        if not candidates or candidates.bit_count() > VERIFY_LIMIT:
             return candidates
         key = ("phrase", fieldname, tuple(words), slop)
         return self._cached(key, lambda: self._verify_phrase(fieldname, words, slop, candidates))

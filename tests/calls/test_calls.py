@@ -248,13 +248,34 @@ def test_cli_ingest_queues_files_of_a_folder_and_refuses_others(app, runner, use
                                  "--title", "Batch", "--date", "2026-02-01"])
     assert result.exit_code == 1
     assert "call 1: queued" in result.output
-    assert "b.mp3: refused: b.mp3 was not accepted" in result.output
-    assert "1 of 2 file(s) failed" in result.output
+    assert "b.mp3: refused: This file is not audio or video we can read" in result.output
+    assert "(call 2, failed)" in result.output
+    assert "1 of 2 file(s) failed:\n  b.mp3: This file is not audio or video we can read" in result.output
     with app.app_context():
         call = call_of(1)
         assert (call.title, call.stage, call.rep_id, str(call.call_date)) == ("Batch — a", "demo", users[Role.REP],
                                                                               "2026-02-01")
         assert call.status == CallStatus.QUEUED
+        refused = call_of(2)
+        assert refused.status == CallStatus.FAILED and "not audio or video" in refused.error
+        assert refused.original_filename == "b.mp3" and refused.title == "Batch — b"
+        assert db.session.scalar(select(func.count()).select_from(Call)) == 2  # readme.txt is not picked up
+    # The same file again names its failed call and still exits non-zero with the reason.
+    again = runner.invoke(args=["calls", "ingest", str(folder / "b.mp3")])
+    assert again.exit_code == 1
+    assert "already uploaded as call 2 (Failed)" in again.output
+    assert "b.mp3: call 2 failed: This file is not audio or video we can read" in again.output
+
+
+def test_cli_ingest_refuses_a_file_over_the_size_limit_without_storing_it(app, runner, users):
+    app.config["MAX_UPLOAD_MB"] = 1
+    result = runner.invoke(args=["calls", "ingest", str(AUDIO / "sales_dialogue.ogg")])
+    assert result.exit_code == 1
+    assert "refused: sales_dialogue.ogg is larger than the 1 MB limit." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Call)) == 0
+    media = app.config["MEDIA_DIR"]
+    assert [p for p in media.iterdir() if p.is_file()] == [] and list((media / ".incoming").iterdir()) == []
 
 
 def test_cli_ingest_rejects_unknown_rep_deal_and_stage(app, runner, users):

@@ -1,4 +1,4 @@
-"""Uploading recordings on the web: several files at once, refusing what is not media, duplicates, limits."""
+"""Uploading recordings on the web: several files at once, failing what is not media, duplicates, limits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from enable import pipeline
 from enable.auth.models import Role
 from enable.calls.models import Call, CallStatus
 from enable.extensions import db
@@ -48,29 +49,64 @@ def test_upload_page_offers_the_details(login, content):
     assert 'multiple' in page and "Negotiation" in page
 
 
-def test_a_batch_keeps_the_good_file_and_explains_each_refusal(app, login, content, tmp_path):
+def test_a_batch_keeps_the_good_file_and_fails_each_bad_one_with_its_reason(app, login, content, tmp_path):
     bad = hostile_files(tmp_path / "bad")
     good = AUDIO / "short_en.ogg"
     response = _upload(login(Role.ENABLEMENT), bad["corrupt"], good, bad["empty"], bad["text"], stage="negotiation",
                        call_date="2026-03-02")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "corrupt.ogg was not accepted: This file is not audio or video we can read" in page
-    assert "empty.wav is empty." in page
-    assert "notes.mp3 was not accepted" in page
+    assert "corrupt.ogg was refused: This file is not audio or video we can read" in page
+    assert "empty.wav was refused: The file is empty: it holds no recording." in page
+    assert "notes.mp3 was refused: This file is not audio or video we can read" in page
     assert "1 recording(s) uploaded" in page
 
-    (call,) = _calls(app)
+    calls = {c.original_filename: c for c in _calls(app)}
+    assert list(calls) == ["corrupt.ogg", "short_en.ogg", "empty.wav", "notes.mp3"]
+    call = calls.pop("short_en.ogg")
     assert call.status == CallStatus.QUEUED and call.stage == "negotiation" and str(call.call_date) == "2026-03-02"
-    assert call.title == "short en" and call.original_filename == "short_en.ogg"
+    assert call.title == "short en" and call.error is None
     sha = hashlib.sha256(good.read_bytes()).hexdigest()
     media = app.config["MEDIA_DIR"]
     assert call.sha256 == sha and call.media_path == f"{sha}.ogg"
     assert (media / call.media_path).read_bytes() == good.read_bytes()
-    assert sorted(p.name for p in media.iterdir() if p.is_file()) == [f"{sha}.ogg"]  # nothing of the refused files
-    assert list((media / ".incoming").iterdir()) == []
     assert call.duration_s == pytest.approx(8.3, abs=1.0) and call.channels == 1 and not call.has_video
-    assert "short en" in page and "Queued" in page
+    # The others are calls too, failed with the reason; their bytes are kept under their SHA-256, never their name.
+    for name, failed in calls.items():
+        data = bad[{"corrupt.ogg": "corrupt", "empty.wav": "empty", "notes.mp3": "text"}[name]].read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        assert failed.status == CallStatus.FAILED and failed.stage == "negotiation"
+        assert failed.sha256 == digest and failed.media_path == f"{digest}.bin"
+        assert (media / failed.media_path).read_bytes() == data
+        assert failed.duration_s is None and failed.content_type is None
+    assert "This file is not audio or video we can read" in calls["corrupt.ogg"].error
+    assert calls["empty.wav"].error == "The file is empty: it holds no recording."
+    assert sorted(p.name for p in media.iterdir() if p.is_file()) == sorted(c.media_path for c in _calls(app))
+    assert list((media / ".incoming").iterdir()) == []
+    # The list shows every call with its state, and the reason of each failed one.
+    assert "short en" in page and "Queued" in page and page.count('data-status="failed"') == 3
+    assert page.count("This file is not audio or video we can read") >= 4  # 2 flashes + 2 rows
+
+
+def test_a_file_that_is_not_media_fails_again_on_retry_and_again_as_a_duplicate(app, login, content, tmp_path):
+    notes = hostile_files(tmp_path)["text"]
+    client = login(Role.ENABLEMENT)
+    _upload(client, notes)
+    (call,) = _calls(app)
+    page = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "Processing failed: This file is not audio or video we can read" in page
+    assert 'id="call-media"' not in page  # no player for a file that is not a recording
+    # The same bytes again: the existing call, not a copy.
+    page = _upload(client, notes).get_data(as_text=True)
+    assert "notes.mp3 was uploaded before, as “notes” (Failed)." in page
+    assert len(_calls(app)) == 1
+    # Retry probes the file again and fails with the same reason.
+    assert "is queued again" in client.post(f"/calls/{call.id}/retry", follow_redirects=True).get_data(as_text=True)
+    with app.app_context():
+        assert pipeline.ingest_call(call.id).status == CallStatus.FAILED
+    (again,) = _calls(app)
+    assert again.status == CallStatus.FAILED and again.error == call.error and again.claimed_by is None
+    assert again.attempts == 1
 
 
 def test_the_same_file_twice_yields_the_existing_call(app, login, content):
@@ -138,3 +174,5 @@ def test_a_recording_longer_than_allowed_is_refused(app, login, content):
     page = _upload(login(Role.ENABLEMENT), AUDIO / "sales_dialogue.ogg").get_data(as_text=True)
     assert re.search(r"sales_dialogue.ogg lasts \d+ minutes; calls may last at most 2 minutes.", page)
     assert _calls(app) == []
+    media = app.config["MEDIA_DIR"]
+    assert [p for p in media.iterdir() if p.is_file()] == [] and list((media / ".incoming").iterdir()) == []

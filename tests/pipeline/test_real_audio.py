@@ -159,13 +159,18 @@ def test_a_batch_with_broken_files_fails_them_with_reasons_and_keeps_the_rest(ap
     result = runner.invoke(args=["calls", "ingest", *map(str, files), "--wait", "--stage", "negotiation"])
     assert result.exit_code == 1
     out = result.output
-    assert "corrupt.ogg: refused: corrupt.ogg was not accepted: This file is not audio or video we can read" in out
-    assert "empty.wav: refused: empty.wav is empty." in out
-    assert "notes.mp3: refused: notes.mp3 was not accepted" in out
+    assert "corrupt.ogg: refused: This file is not audio or video we can read" in out
+    assert "empty.wav: refused: The file is empty: it holds no recording." in out
+    assert "notes.mp3: refused: This file is not audio or video we can read" in out
     assert "3 of 5 file(s) failed" not in out and "4 of 5 file(s) failed" in out
     with app.app_context():
         calls_ = {c.original_filename: c for c in db.session.scalars(select(Call))}
-        assert set(calls_) == {"short_en.ogg", "silence.ogg"}
+        assert set(calls_) == {"corrupt.ogg", "short_en.ogg", "empty.wav", "silence.ogg", "notes.mp3"}
+        for name in ("corrupt.ogg", "empty.wav", "notes.mp3"):  # each a failed call with a readable reason
+            broken = calls_[name]
+            assert broken.status == CallStatus.FAILED and broken.bites == [], name
+            assert broken.error.startswith(("This file is not audio or video we can read", "The file is empty"))
+            assert f"(call {broken.id}, failed)" in out
         short, silence = calls_["short_en.ogg"], calls_["silence.ogg"]
         assert short.status == CallStatus.READY and len(short.bites) == 1
         assert f"call {short.id}: 1 bites" in out

@@ -9,10 +9,11 @@ from sqlalchemy import delete
 
 from enable.auth.models import Role
 from enable.bites.models import Bite
+from enable.db import utcnow
 from enable.deals.models import Deal, DealOutcome
 from enable.extensions import db
 from enable.search.index import SearchQuery
-from enable.search.indexing import bite_doc, get_index
+from enable.search.indexing import bite_doc, get_index, index_bites, index_call, remove_bites
 from tests.calls.helpers import SAMPLES, call_of, ingest_sample, load_content
 
 QUERIES = [
@@ -112,3 +113,45 @@ def test_rebuild_cuts_bites_again_from_transcript_files(app, runner, library):
     after = _results(app)
     # Bite ids of the re-cut call changed; the counts and facets are the same.
     assert [(t, f) for t, _, f in after] == [(t, f) for t, _, f in before]
+
+
+def test_archived_and_retired_bites_stay_out_of_the_index(app, runner, library):
+    with app.app_context():
+        index = get_index()
+        total = index.count()
+        archived, retired = call_of(library[0]).bites[0], call_of(library[1]).bites[1]
+        gone = {archived.id, retired.id}
+        assert {h.id for h in index.search(SearchQuery(per_page=50)).hits} >= gone
+        archived.archived_at = retired.retired_at = utcnow()
+        db.session.commit()
+        archived_id = archived.id
+
+        # Indexing them again takes them out; indexing their calls leaves them out.
+        assert index_bites([archived.id, retired.id]) == 0
+        assert index.count() == total - 2
+        assert index_call(library[0]) == len(call_of(library[0]).bites) - 1
+        assert index_call(library[1]) == len(call_of(library[1]).bites) - 1
+        assert not gone & {h.id for h in index.search(SearchQuery(per_page=50)).hits}
+        assert index.count() == total - 2
+
+    result = runner.invoke(args=["search", "rebuild"])
+    assert f"search index rebuilt: {total - 2} bites of 3 calls" in result.output
+    with app.app_context():
+        index = get_index()
+        assert index.count() == total - 2
+        assert not gone & {h.id for h in index.search(SearchQuery(per_page=50)).hits}
+        # Restored, a bite comes back.
+        bite = db.session.get(Bite, archived_id)
+        bite.archived_at = None
+        db.session.commit()
+        assert index_bites([bite.id]) == 1 and index.count() == total - 1
+
+
+def test_remove_bites_takes_bites_out_of_the_index(app, library):
+    with app.app_context():
+        index = get_index()
+        total = index.count()
+        ids = [b.id for b in call_of(library[2]).bites]
+        remove_bites(ids + [999999])
+        assert index.count() == total - len(ids)
+        assert index.search(SearchQuery(filters={"stage": ["closing"]})).total == 0
