@@ -64,21 +64,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from enable import auth, bites, calls, main, search, taxonomy
+    # Order matters for `flask content load` and `flask demo load`: capabilities register their loaders and demo
+    # steps when imported, and each builds on those before it (calls, then playbooks, learning, deals and reports).
+    from enable import main, auth, taxonomy, calls, bites, search  # noqa: I001  (import order is registration order)
+    from enable import notifications, playbooks, learning, deals, reports  # noqa: I001
 
-    for module in (main, auth, taxonomy, calls, bites, search):
-        app.register_blueprint(module.bp)
-    from enable import notifications, playbooks  # playbooks, assets, governance, links (issue 5)
-
-    for blueprint in (playbooks.bp, playbooks.assets_bp, playbooks.governance_bp, playbooks.links_bp, notifications.bp):
+    blueprints = [main.bp, auth.bp, taxonomy.bp, calls.bp, bites.bp, search.bp,
+                  playbooks.bp, playbooks.assets_bp, playbooks.governance_bp, playbooks.links_bp, notifications.bp,
+                  learning.bp, deals.bp, reports.bp]
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    from enable import learning  # tracks, quizzes, certifications, spaced review (issue 6)
-
-    app.register_blueprint(learning.bp)
-    from enable import deals, reports  # deals from the CRM, reports (issue 7)
-
-    for module in (deals, reports):
-        app.register_blueprint(module.bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -117,6 +117,7 @@ def stem(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=200_000)
 def term_of(token: str) -> str:
     """Return the index term of one token already split out by WORD_PATTERN ('' if none)."""
     return stem(_normalize_token(token))

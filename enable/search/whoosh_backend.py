@@ -174,7 +174,7 @@ class MarkFormatter(Formatter):
 
 _WORD = re.compile(WORD_PATTERN)
 # Enough matches for two fragments; scanning the rest of a long bite would only cost time.
-_SNIPPET_MATCHES = 12
+_SNIPPET_MATCHES = 6
 
 
 def make_snippet(text: str, words: Iterable[str]) -> str:
@@ -182,8 +182,9 @@ def make_snippet(text: str, words: Iterable[str]) -> str:
     wanted = frozenset(words)
     matches = []
     if wanted:
+        analyse = term_of
         for found in _WORD.finditer(text):
-            if term_of(found.group()) in wanted:
+            if analyse(found.group()) in wanted:
                 matches.append(Token(startchar=found.start(), endchar=found.end(), text=found.group()))
                 if len(matches) >= _SNIPPET_MATCHES:
                     break
