@@ -13,7 +13,8 @@ from enable.errors import UserError
 from enable.extensions import db
 
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None):
+def parse_iso_date(ctx: click.Context, param: click.Parameter, value: str | None):
+    """Click callback: a YYYY-MM-DD option value as a date (None stays None)."""
     if value is None:
         return None
     try:
@@ -28,7 +29,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None):
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.REP.value, show_default=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--team", default=None, help="Team name; created when missing.")
-@click.option("--hired", default=None, callback=_parse_date, help="Hire date, YYYY-MM-DD.")
+@click.option("--hired", default=None, callback=parse_iso_date, help="Hire date, YYYY-MM-DD.")
 def create(email: str, name: str, role: str, password: str, team: str | None, hired) -> None:
     """Create a user account."""
     try:

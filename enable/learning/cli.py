@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 from sqlalchemy import select
 
 from enable.auth import services as accounts
+from enable.auth.cli import parse_iso_date
 from enable.auth.models import Team
 from enable.db import utcnow
 from enable.errors import UserError
@@ -16,20 +15,11 @@ from enable.learning import bp, certifications, content, overview, tracks
 from enable.learning.models import Track
 
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None):
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError as e:
-        raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from e
-
-
 @bp.cli.command("assign")
 @click.argument("track_slug")
 @click.option("--user", "emails", multiple=True, help="Email of a person to assign; repeatable.")
 @click.option("--team", "team_names", multiple=True, help="Name of a team whose members to assign; repeatable.")
-@click.option("--start", default=None, callback=_parse_date, help="Start date, YYYY-MM-DD (default today).")
+@click.option("--start", default=None, callback=parse_iso_date, help="Start date, YYYY-MM-DD (default today).")
 def assign(track_slug: str, emails: tuple[str, ...], team_names: tuple[str, ...], start) -> None:
     """Assign a track to people and whole teams."""
     track = db.session.scalar(select(Track).where(Track.slug == track_slug))
