@@ -219,7 +219,15 @@ class WhooshIndex:
     def _index(self) -> index.Index:
         if self._ix is None:
             self.path.mkdir(parents=True, exist_ok=True)
-            if not index.exists_in(str(self.path)):
+            try:
+                exists = index.exists_in(str(self.path))
+            except Exception as exc:  # a damaged table of contents raises instead of answering
+                raise _corrupt(self.path, exc) from exc
+            if not exists:
+                if any(self.path.glob("*.toc")) or any(self.path.glob("*.seg")):
+                    # Index files without a readable table of contents: never silently start an empty index.
+                    raise IndexCorrupt(f"The search index in {self.path} is damaged; rebuild it with "
+                                       "`flask search rebuild`.")
                 self._ix = index.create_in(str(self.path), make_schema())
             else:
                 try:

@@ -281,3 +281,16 @@ def test_corrupted_index_is_detected_and_rebuild_repairs_it(index: WhooshIndex, 
     fresh.rebuild(DOCS)
     fresh.check()
     assert ids(fresh.search(SearchQuery(text="цены"))) == [3]
+
+
+def test_a_damaged_table_of_contents_is_reported_not_replaced(tmp_path):
+    folder = tmp_path / "toc-index"
+    first = WhooshIndex(folder)
+    first.add([bite(1, "the price is too expensive")])
+    first.close()
+    for toc in folder.glob("*.toc"):
+        toc.write_bytes(b"\x00garbage" * 4)
+    damaged = WhooshIndex(folder)
+    with pytest.raises(IndexCorrupt):
+        damaged.check()
+    assert list(folder.glob("*.seg")), "the damaged index must be left for `search rebuild`, not replaced"
