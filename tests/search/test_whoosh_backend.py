@@ -293,4 +293,8 @@ def test_a_damaged_table_of_contents_is_reported_not_replaced(tmp_path):
     damaged = WhooshIndex(folder)
     with pytest.raises(IndexCorrupt):
         damaged.check()
+    with pytest.raises(IndexCorrupt):
+        damaged.search(SearchQuery(text="price"))
+    with pytest.raises(IndexCorrupt):
+        damaged.add([bite(2, "a new bite must not start an empty index over the damaged one")])
     assert list(folder.glob("*.seg")), "the damaged index must be left for `search rebuild`, not replaced"
