@@ -1,4 +1,5 @@
 import asyncio
+import concurrent.futures
 import shutil
 import socket
 import ssl
@@ -287,7 +288,9 @@ def test_check_urls_works_inside_a_running_event_loop(server):
     async def from_async_code():
         return check_urls([server.base + "/ok"])
 
-    results = asyncio.run(from_async_code())
+    # A fresh thread: other tests (Playwright's sync API) may leave a loop registered on this one.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        results = pool.submit(asyncio.run, from_async_code()).result()
     assert results[server.base + "/ok"].status == "ok"
 
 
