@@ -177,7 +177,14 @@ def _choose_cuts(words: Sequence[WordLike], target_s: float, min_s: float, max_s
 
 
 def _join(words: Sequence[WordLike]) -> str:
-    return " ".join(t for t in (w.text.strip() for w in words) if t)
+    # Whisper marks a new word with a leading space; a piece without one (",000" after "40") continues the word.
+    text = "".join(w.text if w.text[:1].isspace() or i == 0 else _spaced(w.text) for i, w in enumerate(words))
+    return " ".join(text.split())
+
+
+def _spaced(piece: str) -> str:
+    """A word piece without a leading space: glued on only when it is punctuation or digits continuing a number."""
+    return piece if piece[:1] in ",.;:!?%…)]}'’\"-" or piece[:1].isdigit() else " " + piece
 
 
 def _sentences(words: Sequence[WordLike]) -> list[list[WordLike]]:
