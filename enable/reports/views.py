@@ -34,7 +34,8 @@ register_report("reports.usage", _l("Content usage"),
                    "content never used."),
                 order=10)
 register_report("reports.influence", _l("Deal influence"),
-                _l("Win rates of closed deals with and without each piece of content, with intervals at 95%."), order=20)
+                _l("Win rates of closed deals with and without each piece of content, with intervals at 95%."),
+                order=20)
 register_report("reports.certification_outcomes", _l("Certification and outcomes"),
                 _l("Win rates and deal sizes of reps who held a certification on the deal's day against those who "
                    "did not, with intervals at 95%."), order=30)

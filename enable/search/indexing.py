@@ -187,9 +187,9 @@ def rebuild_index() -> RebuildReport:
         report.was_corrupt = True
     ready = select(Bite.id).join(Call, Bite.call_id == Call.id).where(Call.status == CallStatus.READY, _searchable())
     ids = list(db.session.scalars(ready.order_by(Bite.id)))
-    report.calls = len(set(db.session.scalars(
-        select(Bite.call_id).join(Call, Bite.call_id == Call.id).where(Call.status == CallStatus.READY, _searchable()).distinct()
-    )))
+    ready_calls = (select(Bite.call_id).join(Call, Bite.call_id == Call.id)
+                   .where(Call.status == CallStatus.READY, _searchable()).distinct())
+    report.calls = len(set(db.session.scalars(ready_calls)))
     counted = _Counted(_docs(ids))
     index.rebuild(counted)
     report.bites = counted.n
