@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 
 from enable.transcription.types import Segment, Word
 
-# A silence longer than this between two words starts a new segment, seconds. With one channel
-# per party, a pause that long on one channel is usually the other party's turn.
+# A silence longer than this between two words starts a new segment, seconds; so does a change of
+# speaker. Within one party's words, a pause that long is usually the other party's turn.
 MAX_PAUSE_S = 1.0
 
 _SENTENCE_END = (".", "?", "!", "…", "。", "？", "！", "؟")
@@ -26,7 +26,7 @@ def _starts_sentence(text: str) -> bool:
 
 
 def split_words(words: Sequence[Word], max_pause_s: float = MAX_PAUSE_S) -> list[list[int]]:
-    """Group word indices into runs that end at a sentence end or at a pause over `max_pause_s`."""
+    """Group word indices into runs that end at a sentence end, a pause over `max_pause_s` or a change of speaker."""
     groups: list[list[int]] = []
     current: list[int] = []
     for index, word in enumerate(words):
@@ -34,7 +34,7 @@ def split_words(words: Sequence[Word], max_pause_s: float = MAX_PAUSE_S) -> list
             previous = words[current[-1]]
             paused = word.start - previous.end > max_pause_s
             sentence_over = ends_sentence(previous.text) and _starts_sentence(word.text)
-            if paused or sentence_over:
+            if paused or sentence_over or word.speaker != previous.speaker:
                 groups.append(current)
                 current = []
         current.append(index)
@@ -46,7 +46,10 @@ def split_words(words: Sequence[Word], max_pause_s: float = MAX_PAUSE_S) -> list
 def build_segments(
     words: Sequence[Word], raw_texts: Sequence[str], speaker: str | None, max_pause_s: float = MAX_PAUSE_S
 ) -> list[Segment]:
-    """Segments of one speaker from timed words; `raw_texts` keep Whisper's own spacing for the text."""
+    """Segments of one speaker each from timed words; `raw_texts` keep Whisper's own spacing for the text.
+
+    `speaker` None takes each segment's speaker from its words (a segment never spans two speakers).
+    """
     segments = []
     for group in split_words(words, max_pause_s=max_pause_s):
         text = "".join(raw_texts[i] for i in group).strip()
@@ -57,7 +60,7 @@ def build_segments(
                 start=words[group[0]].start,
                 end=max(words[i].end for i in group),
                 text=text,
-                speaker=speaker,
+                speaker=speaker if speaker is not None else words[group[0]].speaker,
                 words=[words[i] for i in group],
             )
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-from enable.transcription.audio import SAMPLE_RATE, channels_differ, decode, decode_stereo, probe
+from enable.transcription.audio import SAMPLE_RATE, ChannelEnergy, channels_differ, decode, decode_stereo, probe
 from enable.transcription.errors import ModelUnavailable, UnsupportedLanguage
 from enable.transcription.hotwords import hotwords_prompt, respell, unique_hotwords
 from enable.transcription.models import DEFAULT_MODEL, MULTILINGUAL_MODEL, resolve_model
@@ -24,13 +24,34 @@ log = logging.getLogger(__name__)
 
 REP = "rep"
 CUSTOMER = "customer"
+# On a two-party call transcribed as one mix, more than this share of words without a clearly
+# louder channel (crosstalk, a bleeding line) sends the call to one transcription per channel.
+MAX_UNCLEAR_WORDS = 0.15
 UNDETERMINED_LANGUAGE = "und"  # BCP 47 code for "not determined": a multilingual model heard no speech
 
 Progress = Callable[[float], None]
+# Voice activity detection: faster-whisper's batched defaults but 200 ms of padding around speech
+# instead of 400, so that speech packs into fewer 30 s windows (12 instead of 13 on the 6-minute
+# synthesized call, about 0.5 s less) with no loss of words (word error rate 9.5% instead of 10.3%).
+_VAD_PARAMETERS = {"min_silence_duration_ms": 160, "speech_pad_ms": 200}
 
 
 def _ignore_progress(fraction: float) -> None:
     """Progress callback for callers that do not follow progress."""
+
+
+def _monotonic(report: Progress) -> Progress:
+    """A progress callback that never steps back (a fallback pass starts again from zero)."""
+
+    furthest = 0.0
+
+    def forward(done: float) -> None:
+        nonlocal furthest
+        if done >= furthest:
+            furthest = done
+            report(done)
+
+    return forward
 
 
 def _share(report: Progress, index: int, count: int) -> Progress:
@@ -52,6 +73,11 @@ class Transcriber:
 
     Decoding runs through faster-whisper's BatchedInferencePipeline with voice activity
     detection and word timestamps; the pipeline honours hotwords like the sequential path does.
+    A two-party call (one party per channel) is transcribed once, as the mix of both channels,
+    and each word goes to the party whose channel is louder over the word's time span; only
+    when too many words have no clearly louder channel (crosstalk) is each channel transcribed
+    on its own. One pass instead of two is about a third faster, and a party leaking faintly into
+    the other's channel is no longer transcribed twice.
     `beam_size` 1 (greedy) is the default for speed: on the synthesized 6-minute call it needs
     about a quarter less CPU than beam 5, for a word error rate of 8-12% instead of 7-9%.
     bench/ingest.py compares this path with WhisperModel.transcribe() and its defaults.
@@ -128,22 +154,39 @@ class Transcriber:
         info = probe(path)
         model = self.load()
         language = self._check_language(model, language)
-        tracks = self._tracks(path, info.channels, rep_channel)
+        tracks, energy = self._tracks(path, info.channels, rep_channel)
         duration_s = round(max(len(audio) for _, audio in tracks) / SAMPLE_RATE, 3)
         names = unique_hotwords(hotwords)
         prompt = hotwords_prompt(names)
-        report: Progress = progress or _ignore_progress
+        report = _monotonic(progress or _ignore_progress)
+        speakers = [speaker for speaker, _ in tracks if speaker is not None]
 
         per_speaker: list[list[Segment]] = []
         detected: str | None = None
-        for index, (speaker, audio) in enumerate(tracks):
-            segments, heard = self._transcribe_track(
-                model, audio, language or detected, prompt, names, speaker, _share(report, index, len(tracks))
+        if energy is not None:
+            # one pass over both parties mixed, each word given to the channel that is louder over it
+            # per sample, the channel further from zero: the speaker's own channel, without the
+            # other channel's faint line noise or leak added (tiny.en hears names better in it
+            # than in left + right: "Gong", not "long")
+            first, second = tracks[0][1], tracks[1][1]
+            mix = np.where(np.abs(first) >= np.abs(second), first, second)
+            sides = (speakers[0], speakers[1]) if rep_channel == 0 else (speakers[1], speakers[0])
+            segments, detected, unclear = self._transcribe_track(
+                model, mix, language, prompt, names, None, report, energy=energy, sides=sides
             )
-            per_speaker.append(segments)
-            if segments and detected is None:
-                # the second channel reuses the first one's language: one call, one language
-                detected = heard
+            if unclear <= MAX_UNCLEAR_WORDS:
+                per_speaker.append(segments)
+            else:
+                log.info("%.0f%% of words have no clearly louder channel: one pass per channel", unclear * 100)
+        if not per_speaker:
+            for index, (speaker, audio) in enumerate(tracks):
+                segments, heard, _ = self._transcribe_track(
+                    model, audio, language or detected, prompt, names, speaker, _share(report, index, len(tracks))
+                )
+                per_speaker.append(segments)
+                if segments and detected is None:
+                    # the second channel reuses the first one's language: one call, one language
+                    detected = heard
         report(1.0)
 
         segments = merge_by_time(*per_speaker)
@@ -160,7 +203,7 @@ class Transcriber:
             duration_s=duration_s,
             model=self.model_name,
             channels=len(tracks),
-            speakers=[speaker for speaker, _ in tracks if speaker is not None],
+            speakers=speakers,
             segments=segments,
             stats=conversation_stats(segments),
         )
@@ -183,14 +226,17 @@ class Transcriber:
             )
         return code
 
-    def _tracks(self, path: Path | str, channels: int, rep_channel: int) -> list[tuple[str | None, np.ndarray]]:
+    def _tracks(
+        self, path: Path | str, channels: int, rep_channel: int
+    ) -> tuple[list[tuple[str | None, np.ndarray]], ChannelEnergy | None]:
+        """The speakers' tracks, and for a two-party call the channels' energy to attribute words."""
         if channels < 2:
-            return [(None, decode(path))]
+            return [(None, decode(path))], None
         left, right = decode_stereo(path)
         if not channels_differ(left, right):
-            return [(None, (left + right) * np.float32(0.5))]
+            return [(None, (left + right) * np.float32(0.5))], None
         sides = (left, right)
-        return [(REP, sides[rep_channel]), (CUSTOMER, sides[1 - rep_channel])]
+        return [(REP, sides[rep_channel]), (CUSTOMER, sides[1 - rep_channel])], ChannelEnergy(left, right)
 
     def _transcribe_track(
         self,
@@ -201,10 +247,14 @@ class Transcriber:
         hotwords: list[str],
         speaker: str | None,
         progress: Progress,
-    ) -> tuple[list[Segment], str | None]:
+        energy: ChannelEnergy | None = None,
+        sides: tuple[str, str] | None = None,
+    ) -> tuple[list[Segment], str | None, float]:
+        """Segments of one track, the language heard, and the share of words without a clearly
+        louder channel (with `energy`, words go to `sides[channel]` of the louder channel)."""
         duration_s = len(audio) / SAMPLE_RATE
         if duration_s < 0.1:
-            return [], language
+            return [], language, 0.0
         # a pipeline per call: it keeps state between batches, so sharing one is not thread-safe
         pipeline = BatchedInferencePipeline(model)
         raw_segments, info = pipeline.transcribe(
@@ -214,10 +264,21 @@ class Transcriber:
             batch_size=self.batch_size,
             word_timestamps=True,
             vad_filter=True,
+            vad_parameters=dict(_VAD_PARAMETERS),
             hotwords=prompt,
         )
         words: list[Word] = []
         raw_texts: list[str] = []
+        unclear = 0
+
+        def who(start: float, end: float) -> str | None:
+            nonlocal unclear
+            if energy is None or sides is None:
+                return speaker
+            channel, clear = energy.louder(start, end)
+            unclear += not clear
+            return sides[channel]
+
         for raw in raw_segments:
             for raw_word in raw.words or []:
                 text = raw_word.word.strip()
@@ -225,13 +286,14 @@ class Transcriber:
                     continue
                 start = round(float(raw_word.start), 3)
                 end = max(start, round(float(raw_word.end), 3))
-                words.append(Word(start, end, text, round(float(raw_word.probability), 3), speaker))
+                words.append(Word(start, end, text, round(float(raw_word.probability), 3), who(start, end)))
                 raw_texts.append(raw_word.word)
             if not raw.words and raw.text.strip():
                 # no alignment for this text: keep it as one word spanning the segment
                 confidence = round(math.exp(raw.avg_logprob), 3)
-                words.append(Word(float(raw.start), float(raw.end), raw.text.strip(), confidence, speaker))
+                start, end = float(raw.start), float(raw.end)
+                words.append(Word(start, end, raw.text.strip(), confidence, who(start, end)))
                 raw_texts.append(raw.text)
             progress(min(1.0, raw.end / duration_s))
         words, raw_texts = respell(words, raw_texts, hotwords)
-        return build_segments(words, raw_texts, speaker), info.language
+        return build_segments(words, raw_texts, speaker), info.language, unclear / len(words) if words else 0.0
