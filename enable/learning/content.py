@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -190,13 +191,19 @@ def apply_track(path: Path, slug: str, fields: dict[str, Any], steps: list[StepS
     return report
 
 
-def load_tracks(root: Path) -> LoadReport:
-    """Load content/tracks/*.yaml."""
+def _load_folder(root: Path, folder: str, parse: Callable[[Path], tuple],
+                 apply: Callable[..., LoadReport]) -> LoadReport:
+    """Parse and apply every YAML file of one content folder, with one timestamp for the whole load."""
     report = LoadReport()
     now = utcnow()
-    for path in _files(root, "tracks"):
-        report.merge(apply_track(path, *parse_track(path), now))
+    for path in _files(root, folder):
+        report.merge(apply(path, *parse(path), now))
     return report
+
+
+def load_tracks(root: Path) -> LoadReport:
+    """Load content/tracks/*.yaml."""
+    return _load_folder(root, "tracks", parse_track, apply_track)
 
 
 # Quizzes ----------------------------------------------------------------------------------------------------------
@@ -291,11 +298,7 @@ def apply_quiz(path: Path, slug: str, fields: dict[str, Any], specs: list[Questi
 
 def load_quizzes(root: Path) -> LoadReport:
     """Load content/quizzes/*.yaml."""
-    report = LoadReport()
-    now = utcnow()
-    for path in _files(root, "quizzes"):
-        report.merge(apply_quiz(path, *parse_quiz(path), now))
-    return report
+    return _load_folder(root, "quizzes", parse_quiz, apply_quiz)
 
 
 # Certifications ---------------------------------------------------------------------------------------------------
@@ -374,11 +377,7 @@ def apply_certification(path: Path, slug: str, fields: dict[str, Any], specs: li
 
 def load_certifications(root: Path) -> LoadReport:
     """Load content/certifications/*.yaml (after tracks and quizzes, which they name)."""
-    report = LoadReport()
-    now = utcnow()
-    for path in _files(root, "certifications"):
-        report.merge(apply_certification(path, *parse_certification(path), now))
-    return report
+    return _load_folder(root, "certifications", parse_certification, apply_certification)
 
 
 def resolve_all_pending() -> int:
