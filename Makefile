@@ -16,7 +16,12 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations node_modules/.installed
+
+# axe-core for the accessibility tests (tests/a11y), pinned in package-lock.json; skipped when npm is absent.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility tests will be skipped"; fi
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d enable/translations
@@ -42,4 +47,4 @@ bench: install
 	$(BIN)/python bench/search.py
 
 clean:
-	rm -rf $(VENV) instance test-artifacts .pytest_cache
+	rm -rf $(VENV) instance test-artifacts .pytest_cache node_modules

@@ -3,11 +3,13 @@
 Runs the same corpus and queries through SQLite FTS5 (stdlib sqlite3) as a baseline.
 
     nice .venv/bin/python bench/search.py --n 100000 --queries 300
+    nice .venv/bin/python bench/search.py --n 10000 --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import sqlite3
@@ -15,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -221,24 +224,43 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
+# CPU milliseconds per query of each engine's first run, for the CPU ratio (the machine is shared).
+CPU_MS: dict[str, list[float]] = {}
+
+
+def spread(ms: list[float]) -> str:
+    """p50, p95 and p99 of a list of milliseconds."""
+    return "  ".join(f"p{p} {percentile(ms, p):7.1f}" for p in (50, 95, 99))
+
+
 def run_whoosh(
-    docs: list[BiteDoc], queries: list[SearchQuery], where: Path, reuse: bool = False
+    docs: Callable[[], list[BiteDoc]], n: int, queries: list[SearchQuery], where: Path, reuse: bool = False
 ) -> tuple[float, list[float], list[int]]:
     """Build the index and time each query; returns build seconds, per-query ms and totals."""
     from enable.search.whoosh_backend import WhooshIndex
 
     index = WhooshIndex(where / "whoosh")
     started, cpu = time.perf_counter(), time.process_time()
-    if reuse and index.count() == len(docs):
-        print("whoosh   reusing the index already built there")
+    if reuse and index.count() == n:
+        print("whoosh   reusing the index already built there (build figures are from the run that built it)")
+        index.close()
+        index = WhooshIndex(where / "whoosh")  # queried from a fresh instance, as a newly started app
+        build = 0.0
     else:
-        index.rebuild(docs)
-    build = time.perf_counter() - started
-    print(f"whoosh   build CPU {time.process_time() - cpu:8.1f} s (wall clock below; other processes share the CPU)")
-    index.search(SearchQuery(text="warm"))  # opens the searcher, as a running app would have
-    for run in ("cold", "warm"):
-        # cold: each query's words are read from disk for the first time since the index opened;
-        # warm: the same queries again, as popular words would be in a running app.
+        index.rebuild(docs())
+        print(f"whoosh   build CPU {time.process_time() - cpu:8.1f} s (wall clock below; the CPU is shared)")
+        build = time.perf_counter() - started
+    size = sum(f.stat().st_size for f in (where / "whoosh").iterdir()) / 2**20
+    print(f"whoosh   index size {size:8.1f} MB")
+    t0, c0 = time.perf_counter(), time.process_time()
+    index.search(SearchQuery(text="warm"))  # opens the searcher and fills the facet caches, as a running app would
+    print(
+        f"whoosh   open + warm caches: CPU {(time.process_time() - c0) * 1000:7.1f} ms  "
+        f"wall {(time.perf_counter() - t0) * 1000:7.1f} ms (once per process and commit)"
+    )
+    for run in ("first", "repeat"):
+        # first: each query's words are read from disk for the first time since the index opened;
+        # repeat: the same queries again, as popular words would be in a running app.
         times, cpu_times, totals = [], [], []
         for q in queries:
             t0, c0 = time.perf_counter(), time.process_time()
@@ -246,14 +268,46 @@ def run_whoosh(
             times.append((time.perf_counter() - t0) * 1000)
             cpu_times.append((time.process_time() - c0) * 1000)
             totals.append(result.total)
-        cpu50, cpu95 = percentile(cpu_times, 50), percentile(cpu_times, 95)
-        print(
-            f"whoosh   {run} query CPU p50 {cpu50:7.1f} ms   p95 {cpu95:7.1f} ms"
-            f"   wall p50 {percentile(times, 50):7.1f} ms   p95 {percentile(times, 95):7.1f} ms"
-        )
-        if run == "cold":
+        print(f"whoosh   {run:6} run  CPU  ms {spread(cpu_times)}")
+        print(f"whoosh   {run:6} run  wall ms {spread(times)}")
+        if run == "first":
             cold = (times, totals)
+            CPU_MS["whoosh"] = cpu_times
     return build, *cold
+
+
+def run_postgres(docs: list[BiteDoc], queries: list[SearchQuery], url: str) -> tuple[float, list[float], list[int]]:
+    """The same with the PostgreSQL backend, in a database of its own created at url's server and dropped after."""
+    import os
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from enable.search.postgres_backend import PostgresIndex
+
+    name = f"enable_bench_search_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(make_url(url).set(database=name))
+    try:
+        index = PostgresIndex(engine)
+        index.create_schema()
+        started, cpu = time.perf_counter(), time.process_time()
+        index.rebuild(docs)
+        build = time.perf_counter() - started
+        print(f"postgres build CPU {time.process_time() - cpu:8.1f} s (this process; the server's CPU is not counted)")
+        times, totals = [], []
+        for q in queries:
+            t0 = time.perf_counter()
+            totals.append(index.search(q).total)
+            times.append((time.perf_counter() - t0) * 1000)
+        return build, times, totals
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 SINGLE_FIELDS = ("stage", "rep", "outcome", "language", "team_id")
@@ -271,8 +325,14 @@ def _fts_expression(text: str) -> tuple[str, dict[str, list[str]]]:
     return " ".join(parts), filters
 
 
-def run_fts5(docs: list[BiteDoc], queries: list[SearchQuery], where: Path) -> tuple[float, list[float], list[int]]:
+def run_fts5(
+    docs: Callable[[], list[BiteDoc]], n: int, queries: list[SearchQuery], where: Path, reuse: bool = False
+) -> tuple[float, list[float], list[int]]:
     """The same corpus and queries through SQLite FTS5 (porter stemming), facets by GROUP BY."""
+    if reuse and _fts5_count(where) == n:
+        print("fts5     reusing the database already built there")
+        db = sqlite3.connect(where / "fts.db")
+        return 0.0, *_time_fts5(db, queries)
     (where / "fts.db").unlink(missing_ok=True)
     db = sqlite3.connect(where / "fts.db")
     db.executescript(
@@ -285,6 +345,7 @@ def run_fts5(docs: list[BiteDoc], queries: list[SearchQuery], where: Path) -> tu
         """
     )
     started = time.perf_counter()
+    docs_ = docs()
     with db:
         db.executemany(
             "INSERT INTO bite VALUES (?,?,?,?,?,?,?,?)",
@@ -299,29 +360,47 @@ def run_fts5(docs: list[BiteDoc], queries: list[SearchQuery], where: Path) -> tu
                     d.language,
                     str(d.team_id),
                 )
-                for d in docs
+                for d in docs_
             ],
         )
         db.executemany(
-            "INSERT INTO bite_tag VALUES (?,?,?)", [(d.id, k, v) for d in docs for k, vs in d.tags.items() for v in vs]
+            "INSERT INTO bite_tag VALUES (?,?,?)", [(d.id, k, v) for d in docs_ for k, vs in d.tags.items() for v in vs]
         )
         db.executemany(
             "INSERT INTO fts(rowid, text, title, call_title) VALUES (?,?,?,?)",
-            [(d.id, d.text, d.title, d.call_title) for d in docs],
+            [(d.id, d.text, d.title, d.call_title) for d in docs_],
         )
         db.execute("CREATE INDEX ix_tag ON bite_tag(bite_id, kind, value)")
         for field in ("call_date", *SINGLE_FIELDS):
             db.execute(f"CREATE INDEX ix_{field} ON bite({field})")
     build = time.perf_counter() - started
+    return build, *_time_fts5(db, queries)
+
+
+def _fts5_count(where: Path) -> int | None:
+    if not (where / "fts.db").exists():
+        return None
+    db = sqlite3.connect(where / "fts.db")
+    try:
+        return db.execute("SELECT COUNT(*) FROM bite").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+
+
+def _time_fts5(db: sqlite3.Connection, queries: list[SearchQuery]) -> tuple[list[float], list[int]]:
     times, cpu_times, totals = [], [], []
     for q in queries:
         t0, c0 = time.perf_counter(), time.process_time()
         totals.append(_fts5_query(db, q))
         times.append((time.perf_counter() - t0) * 1000)
         cpu_times.append((time.process_time() - c0) * 1000)
-    print(f"fts5     query CPU p50 {percentile(cpu_times, 50):7.1f} ms   p95 {percentile(cpu_times, 95):7.1f} ms")
+    print(f"fts5     query  CPU  ms {spread(cpu_times)}")
+    print(f"fts5     query  wall ms {spread(times)}")
+    CPU_MS["fts5"] = cpu_times
     db.close()
-    return build, times, totals
+    return times, totals
 
 
 def _fts5_query(db: sqlite3.Connection, q: SearchQuery) -> int:
@@ -362,11 +441,8 @@ def _fts5_query(db: sqlite3.Connection, q: SearchQuery) -> int:
 
 
 def report(name: str, build: float, times: list[float]) -> None:
-    """Print one engine's figures."""
-    print(
-        f"{name:8} build {build:8.1f} s   p50 {percentile(times, 50):7.1f} ms   "
-        f"p95 {percentile(times, 95):7.1f} ms   max {max(times):7.1f} ms"
-    )
+    """Print one engine's figures (wall clock)."""
+    print(f"{name:8} build {build:8.1f} s   wall ms {spread(times)}   max {max(times):7.1f}")
 
 
 def main() -> None:
@@ -378,22 +454,32 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="with --keep: query the index already built there")
     parser.add_argument("--skip-fts", action="store_true", help="skip the SQLite FTS5 baseline")
     parser.add_argument("--skip-whoosh", action="store_true", help="run only the SQLite FTS5 baseline")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also run the PostgreSQL backend (SEARCH_BACKEND=postgres) on this server, e.g. "
+                             "postgresql+psycopg://postgres@127.0.0.1:5432/postgres (a scratch database is made)")
     args = parser.parse_args()
 
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     corpus = Corpus()
-    started = time.perf_counter()
-    docs = [corpus.doc(i) for i in range(args.n)]
-    print(
-        f"generated {args.n} bites in {time.perf_counter() - started:.1f} s "
-        f"(~{statistics.mean(len(d.text.split()) for d in docs[:1000]):.0f} words each)"
-    )
-    queries = make_queries(corpus, args.queries)
+    queries = make_queries(corpus, args.queries)  # from the vocabulary only, so the corpus is made when needed
+    generated: list[BiteDoc] = []
+
+    def docs() -> list[BiteDoc]:
+        if not generated:
+            started = time.perf_counter()
+            generated.extend(corpus.doc(i) for i in range(args.n))
+            print(
+                f"generated {args.n} bites in {time.perf_counter() - started:.1f} s "
+                f"(~{statistics.mean(len(d.text.split()) for d in generated[:1000]):.0f} words each)"
+            )
+        return generated
+
     where = args.keep or Path(tempfile.mkdtemp(prefix="enable-bench-"))
     where.mkdir(parents=True, exist_ok=True)
     try:
         w_times: list[float] = []
         if not args.skip_whoosh:
-            w_build, w_times, w_totals = run_whoosh(docs, queries, where, reuse=args.reuse)
+            w_build, w_times, w_totals = run_whoosh(docs, args.n, queries, where, reuse=args.reuse)
             report("whoosh", w_build, w_times)
             print("   (wall clock of the cold run, by kind of query:)")
             by_kind: dict[str, list[float]] = {}
@@ -407,15 +493,30 @@ def main() -> None:
             slow = sorted(zip(w_times, queries, w_totals, strict=True), key=lambda t: -t[0])[:5]
             for ms, q, total in slow:
                 print(f"   slowest {ms:6.1f} ms  total={total:6d}  text={q.text!r} filters={q.filters} sort={q.sort}")
+        f_times: list[float] = []
         if not args.skip_fts:
-            f_build, f_times, _ = run_fts5(docs, queries, where)
+            f_build, f_times, _ = run_fts5(docs, args.n, queries, where, reuse=args.reuse)
             report("fts5", f_build, f_times)
             if w_times:
-                print(
-                    f"ratio whoosh/fts5: p50 {percentile(w_times, 50) / percentile(f_times, 50):.2f}  "
-                    f"p95 {percentile(w_times, 95) / percentile(f_times, 95):.2f}"
-                )
+                for what, w_ms, f_ms in (("wall", w_times, f_times), ("CPU ", CPU_MS["whoosh"], CPU_MS["fts5"])):
+                    print(
+                        f"ratio whoosh/fts5 ({what}, first run): "
+                        f"p50 {percentile(w_ms, 50) / percentile(f_ms, 50):.2f}  "
+                        f"p95 {percentile(w_ms, 95) / percentile(f_ms, 95):.2f}  "
+                        f"p99 {percentile(w_ms, 99) / percentile(f_ms, 99):.2f}"
+                    )
+        if args.postgres:
+            p_build, p_times, p_totals = run_postgres(docs(), queries, args.postgres)
+            report("postgres", p_build, p_times)
+            for name, other in (("whoosh", w_times), ("fts5", f_times)):
+                if other:
+                    print(f"ratio postgres/{name}: p50 {percentile(p_times, 50) / percentile(other, 50):.2f}  "
+                          f"p95 {percentile(p_times, 95) / percentile(other, 95):.2f}")
+            if w_times and p_totals != w_totals:
+                differ = sum(a != b for a, b in zip(p_totals, w_totals, strict=True))
+                print(f"WARNING: totals differ from Whoosh on {differ} queries")
     finally:
+        print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if not args.keep:
             shutil.rmtree(where, ignore_errors=True)
 

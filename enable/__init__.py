@@ -41,7 +41,10 @@ def _init_extensions(app: Flask) -> None:
     from enable.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _repo_path("migrations"))))
+    from enable.search.postgres_backend import include_object  # its search tables are not models
+
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _repo_path("migrations"))),
+                     include_object=include_object)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
@@ -68,10 +71,14 @@ def _register_blueprints(app: Flask) -> None:
     # steps when imported, and each builds on those before it (calls, then playbooks, learning, deals and reports).
     from enable import main, auth, taxonomy, calls, bites, search  # noqa: I001  (import order is registration order)
     from enable import notifications, playbooks, learning, deals, reports  # noqa: I001
+    from enable import backup, webhooks  # noqa: I001
+    from enable import api  # noqa: I001
 
     blueprints = [main.bp, auth.bp, taxonomy.bp, calls.bp, bites.bp, search.bp,
                   playbooks.bp, playbooks.assets_bp, playbooks.governance_bp, playbooks.links_bp, notifications.bp,
                   learning.bp, deals.bp, reports.bp]
+    blueprints += [webhooks.bp, backup.bp]
+    blueprints += [api.bp, api.tokens_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -22,6 +22,8 @@ ENV_KEYS = (
     "SEARCH_BACKEND",
     "REP_CHANNEL",
     "SESSION_COOKIE_SECURE",
+    "API_RATE_LIMIT",
+    "API_RATE_LIMIT_STORAGE",
 )
 
 
@@ -60,6 +62,12 @@ class Config:
     WTF_CSRF_TIME_LIMIT: int | None = None  # tokens live as long as the session
     BABEL_DEFAULT_LOCALE: str = "en"
     BABEL_DEFAULT_TIMEZONE: str = "UTC"
+    API_RATE_LIMIT: str = "300/minute"  # requests per API token, e.g. 300/minute or 10/second (a moving window)
+    API_RATE_LIMIT_STORAGE: str | None = None  # where requests are counted: redis://... (shared by every web worker),
+    # memory:// (this process); default Redis when QUEUE_URL is a redis:// URL, else memory
+    WEBHOOK_TIMEOUT_S: float = 10.0  # seconds a webhook receiver has to connect and answer each attempt
+    WEBHOOK_MAX_ATTEMPTS: int = 5  # attempts of a webhook delivery before it is marked failed
+    WEBHOOK_RETRY_BASE_S: float = 30.0  # pause after the first failed attempt; each next pause is 4x longer
 
 
 def _coerce(value: str, default: Any) -> Any:

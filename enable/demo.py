@@ -22,6 +22,9 @@ DEMO_USERS = [
     ("admin@example.test", "Alex Admin", Role.ADMIN),
 ]
 
+VETERAN_REP = "rep@example.test"
+VETERAN_HIRED_DAYS_AGO = 400  # the learning demo step certifies this rep 345 days ago
+
 # Capabilities add steps that build their demo data (sample calls, playbooks, deals, usage history).
 DemoStep = Callable[[dict[str, User]], str | None]
 DEMO_STEPS: list[tuple[str, DemoStep]] = []
@@ -45,6 +48,10 @@ def ensure_demo_users() -> dict[str, User]:
             hired = date.today() - timedelta(days=10) if email.startswith("newhire") else None
             user = accounts.create_user(email=email, name=name, password=DEMO_PASSWORD, role=role,
                                         team=team if role in (Role.REP, Role.MANAGER) else None, hired_on=hired)
+            if email == VETERAN_REP:
+                # Hired long ago (set after creation, so no onboarding track is assigned): the onboarding
+                # report's ramp shows days to certification and to the first won deal for someone.
+                user.hired_on = date.today() - timedelta(days=VETERAN_HIRED_DAYS_AGO)
         users[email] = user
     if team.manager_id is None:
         team.manager = users["manager@example.test"]

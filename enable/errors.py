@@ -42,13 +42,19 @@ _TITLES = {
 }
 
 
+# The machine-readable code of each status in JSON errors: {"error": {"code": "not_found", "message": "..."}}.
+_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+          500: "server_error", 503: "unavailable"}
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _render(code: int, message: str):
     if _wants_json():
-        return jsonify({"error": {"code": code, "message": message}}), code
+        return jsonify({"error": {"code": _CODES.get(code, "error"), "message": message}}), code
     return render_template("errors/error.html", code=code, message=message), code
 
 

@@ -24,6 +24,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""
+    # A fixed number of decimals in the locale's notation, no grouping: 30.0 in English, 30,0 in Russian.
+    app.jinja_env.filters["decimal"] = lambda value, places=1: (
+        format_decimal(value, format="0." + "0" * places if places else "0") if value is not None else "")
 
     @app.context_processor
     def locale_context() -> dict:

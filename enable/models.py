@@ -1,5 +1,6 @@
 """Imports every model so the metadata is complete (for Alembic and create_all)."""
 
+from enable.api.tokens import ApiToken  # noqa: F401
 from enable.audit import AuditEvent
 from enable.auth.models import Team, User
 from enable.bites.models import Bite, BiteTag
@@ -29,5 +30,6 @@ from enable.playbooks.models import Asset, AssetTag, Link, LinkCheck, Playbook, 
 from enable.search.models import Playlist, PlaylistItem, SearchLog  # noqa: F401
 from enable.taxonomy.models import Tag, TagPhrase
 from enable.usage import UsageEvent
+from enable.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: F401
 
 __all__ = ["AuditEvent", "Bite", "BiteTag", "Call", "Deal", "Tag", "TagPhrase", "Team", "UsageEvent", "User"]

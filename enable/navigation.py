@@ -42,4 +42,8 @@ def init_app(app: Flask) -> None:
                 url = url_for(item.endpoint)
                 active = request.path == url or (url != "/" and request.path.startswith(url.rstrip("/") + "/"))
                 items.append({"url": url, "label": str(item.label), "active": active})
+        # One current page: /learning/team/7 is under Learning (/learning/) and Team; the longer match wins.
+        current = max((i for i in items if i["active"]), key=lambda i: len(i["url"]), default=None)
+        for i in items:
+            i["active"] = i is current
         return {"nav_items": items}

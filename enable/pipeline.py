@@ -33,6 +33,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from enable import events
 from enable.bites import services as bite_services
 from enable.calls import services as call_services
 from enable.calls.models import Call, CallStatus
@@ -114,10 +115,15 @@ def ingest_call(call_id: int, progress: Progress | None = None, transcript: Tran
         call = db.session.get(Call, call_id)
         if call is None:
             raise LostClaim(call_id)
+        old_ids = {bite.id for bite in call.bites}
         bites = bite_services.replace_bites(call, transcript, bite_services.load_taxonomy())
+        for bite in bites:
+            if bite.id not in old_ids:
+                events.emit(events.BITE_CREATED, _bite_event(bite))
         _advance(call_id, status=CallStatus.INDEXING)  # same commit as the bites: all or nothing
         _notify(progress, CallStatus.INDEXING, 1.0)
         indexing.index_call(call_id)
+        events.emit(events.CALL_TRANSCRIBED, _call_event(call, len(bites)))  # sent once READY commits
         _advance(call_id, status=CallStatus.READY, claimed_by=None)
         _notify(progress, CallStatus.READY, 1.0)
         log.info("call %s ready: %d bites in %.1f s", call_id, len(bites), time.monotonic() - started)
@@ -212,7 +218,13 @@ def hotwords_for(language: str | None, model: str) -> list[str]:
 def _store(call: Call, transcript: Transcript) -> None:
     """Write the transcript file and record what it says about the call."""
     call_id = call.id
-    call_services.transcript_store().write(call_id, transcript)
+    try:
+        call_services.transcript_store().write(call_id, transcript)
+    except OSError as e:  # a full disk, a read-only folder: nothing was replaced; the call fails with the reason
+        log.error("call %s: the transcript could not be saved: %s", call_id, e)
+        raise UserError(_("The transcript could not be saved: %(why)s. Free disk space or fix the permissions of "
+                          "the transcripts folder (TRANSCRIPTS_DIR), then retry the call.",
+                          why=e.strerror or str(e))) from e
     _advance(call_id, detected_language=transcript.language or None, model=(transcript.model or "")[:200] or None,
              duration_s=transcript.duration_s or call.duration_s, stats=transcript.stats or {},
              transcribed_at=utcnow(), progress=1.0)
@@ -225,9 +237,23 @@ def _fail(call_id: int, reason: str) -> None:
         .values(status=CallStatus.FAILED, error=reason, claimed_by=None, heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount:  # type: ignore[attr-defined]
+        call = db.session.get(Call, call_id)
+        if call is not None:
+            events.emit(events.CALL_FAILED, {"call_id": call_id, "title": call.title, "error": reason})
     db.session.commit()
     if result.rowcount:  # type: ignore[attr-defined]
         log.warning("call %s failed: %s", call_id, reason)
+
+
+def _call_event(call: Call, bites: int) -> dict[str, Any]:
+    return {"call_id": call.id, "title": call.title, "language": call.detected_language or call.language,
+            "duration_s": call.duration_s, "bites": bites, "path": f"/calls/{call.id}"}
+
+
+def _bite_event(bite: Any) -> dict[str, Any]:
+    return {"bite_id": bite.id, "call_id": bite.call_id, "seq": bite.seq, "title": bite.title,
+            "start_s": bite.start_s, "end_s": bite.end_s, "language": bite.language, "path": f"/bites/{bite.id}"}
 
 
 def forget_call(files: call_services.CallFiles) -> None:
@@ -282,6 +308,7 @@ def requeue_interrupted(now: datetime | None = None) -> list[int]:
             call.error = _("Processing was interrupted %(n)d times; retry it, and if it stops again ask your admin "
                            "to check the worker's memory and logs.", n=call.attempts)
             call.claimed_by = None
+            events.emit(events.CALL_FAILED, {"call_id": call.id, "title": call.title, "error": call.error})
             log.warning("call %s interrupted %d times; marked failed", call.id, call.attempts)
         else:
             log.warning("call %s was interrupted while %s; queueing it again", call.id, call.status.value)

@@ -58,6 +58,9 @@ def load_command(path: Path | None) -> None:
     except UserError as e:
         db.session.rollback()
         raise click.ClickException(f"nothing was loaded: {e.message}") from e
+    from enable.audit import record
+
+    record(None, "content.load", None, {"path": str(root), "summary": report.summary()})
     db.session.commit()
     click.echo(f"content loaded from {root}: {report.summary()}")
 

@@ -157,6 +157,14 @@ def live_server(app) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def demo_site(tmp_path_factory):
+    """The demo site (content + `flask demo load`) served once per session; see tests/demo_site.py."""
+    from tests.demo_site import serve_demo
+
+    yield from serve_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright, or a skip naming what is missing."""
     if not CHROMIUM.exists():

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from enable import create_app
 from enable.extensions import db
+from enable.search.postgres_backend import include_object
 from tests.conftest import base_config
 
 
@@ -18,7 +19,9 @@ def _upgrade_and_compare(url: str, tmp_path) -> list:
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            # The PostgreSQL search tables live outside the models (see enable/search/postgres_backend.py).
+            opts = {"compare_type": True, "include_object": include_object}
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
             tables = set(inspect(conn).get_table_names())
         downgrade(revision="base")
         with db.engine.connect() as conn:

@@ -5,7 +5,9 @@ makes every rule below hold at once instead of patching a greedy pass afterwards
 
 - a bite never starts or ends inside a word, and every word belongs to exactly one bite;
 - bites last between ``min_s`` and ``max_s`` seconds whenever the words allow it; a bite is
-  longer than ``max_s`` only when a single word (say, a segment with no word timings) is;
+  longer than ``max_s`` only when a single word (say, a segment with no word timings) or a
+  silence leaves no other way, and then it takes in the words beside it rather than leave a
+  tiny bite;
 - a call shorter than ``min_s`` is one bite, and the last bite is never a tiny tail;
 - among the cuts that respect the bounds, sentence ends are preferred, then long pauses,
   and bite lengths near ``target_s``.
@@ -135,10 +137,12 @@ def _cut_costs(words: Sequence[WordLike]) -> list[float]:
 
 def _length_cost(duration: float, target_s: float, min_s: float, max_s: float) -> float:
     cost = ((duration - target_s) / target_s) ** 2
+    # How far out of bounds counts, but never more than half a violation: one bite far over max_s (it holds a word
+    # longer than max_s anyway) must cost less than splitting a tiny bite off it, which is two violations.
     if duration < min_s:
-        cost += _OUT_OF_BOUNDS * (1.0 + (min_s - duration) / min_s)
+        cost += _OUT_OF_BOUNDS * (1.0 + 0.5 * min(1.0, (min_s - duration) / min_s))
     elif duration > max_s:
-        cost += _OUT_OF_BOUNDS * (1.0 + (duration - max_s) / max_s)
+        cost += _OUT_OF_BOUNDS * (1.0 + 0.5 * min(1.0, (duration - max_s) / max_s))
     return cost
 
 
@@ -154,16 +158,19 @@ def _choose_cuts(words: Sequence[WordLike], target_s: float, min_s: float, max_s
         end = words[j - 1].end
         tail = cut_cost[j - 1]
         i = j - 1
-        # Walk back over candidate first words while the bite still fits in max_s, plus
-        # the first one that overflows (the only choice when one word outlasts max_s).
+        longest = 0.0
+        # Walk back over candidate first words while the bite still fits in max_s, then on up to
+        # min_s further (past a word longer than max_s, up to min_s beyond it): when the words
+        # allow no bite within the bounds, one a little too long beats leaving a tiny bite beside it.
         while i >= 0:
             duration = end - starts[i]
+            longest = max(longest, words[i].end - words[i].start)
             if best[i] < float("inf"):
                 total = best[i] + _length_cost(duration, target_s, min_s, max_s) + tail
                 if total < best[j]:
                     best[j] = total
                     back[j] = i
-            if duration > max_s:
+            if duration > max(max_s, longest) + min_s:
                 break
             i -= 1
     ranges = []

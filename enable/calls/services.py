@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from enable import events
 from enable.auth.models import Role, User
 from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
@@ -53,6 +55,7 @@ _CONTAINER_SUFFIX = {"wav": "wav", "mp3": "mp3", "ogg": "ogg", "flac": "flac", "
 _NOT_MEDIA_SUFFIX = "bin"  # files that are not media are stored as <sha256>.bin
 INCOMING = ".incoming"
 _STALE_PART_S = 24 * 3600
+STARTUP_SWEEP_S = 600  # at start, parts untouched this long belong to no running upload
 _CHUNK = 1 << 20
 RUNNING = (CallStatus.TRANSCRIBING, CallStatus.SLICING, CallStatus.INDEXING)
 # A running call whose worker has given no sign of life for this long may be deleted or taken over.
@@ -118,6 +121,14 @@ def media_file(call: Call) -> Path:
     return media_dir() / call.media_path
 
 
+def sweep_incoming_at_start(media: Path) -> None:
+    """At start, remove parts of uploads that a killed server left behind. A part still being written (by another
+    process of the site) is touched with every chunk, so only those untouched for STARTUP_SWEEP_S go."""
+    incoming = media / INCOMING
+    if incoming.is_dir():
+        _sweep_incoming(incoming, STARTUP_SWEEP_S)
+
+
 # Accepting files ---------------------------------------------------------------------------------------------
 
 
@@ -148,8 +159,19 @@ def accept_upload(stream: IO[bytes], filename: str, details: CallDetails, user: 
     refused (MediaRefused) before anything is stored.
     """
     limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    filename = display_filename(filename)
     part, sha256, size = _save_stream(stream, limit, filename)
     return _accept_saved(part, sha256, size, filename, details, user)
+
+
+def display_filename(filename: str | None) -> str:
+    """An uploaded file's name as display text only: its last path part, without control characters (NUL is
+    refused by PostgreSQL) or unpaired surrogates, in NFC, at most 255 characters keeping the end (the suffix).
+    Files are stored under their SHA-256, never under this name."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cs"))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[-255:]
 
 
 def accept_file(path: Path, details: CallDetails, user: User | None = None) -> Accepted:
@@ -186,9 +208,9 @@ def _save_stream(stream: IO[bytes], limit: int, filename: str) -> tuple[Path, st
     return part, digest.hexdigest(), size
 
 
-def _sweep_incoming(incoming: Path) -> None:
-    """Remove parts left by uploads a killed server never finished."""
-    cutoff = time.time() - _STALE_PART_S
+def _sweep_incoming(incoming: Path, max_age_s: float = _STALE_PART_S) -> None:
+    """Remove parts left by uploads a killed server never finished (untouched for max_age_s)."""
+    cutoff = time.time() - max_age_s
     for stale in incoming.glob("*.part"):
         with contextlib.suppress(OSError):
             if stale.stat().st_mtime < cutoff:
@@ -236,11 +258,16 @@ def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: Ca
         call.team_id = rep.team_id if rep is not None else None
     db.session.add(call)
     db.session.flush()
+    from enable.audit import record
+
+    record(user, "call.upload", call, {"filename": call.original_filename, "size_bytes": size,
+                                       "status": call.status.value})
     if reason is None:
         log.info("call %s accepted: %d bytes, %.0f s, %d channel(s)", call.id, size, call.duration_s or 0,
                  call.channels or 0)
     else:
         log.info("call %s stored as failed (%d bytes): %s", call.id, size, reason)
+        events.emit(events.CALL_FAILED, {"call_id": call.id, "title": call.title, "error": reason})
     return Accepted(call, True)
 
 
@@ -400,6 +427,9 @@ def retry_call(call: Call, user: User | None) -> Call:
     call.progress = 0.0
     call.attempts = 0
     call.claimed_by = None
+    from enable.audit import record
+
+    record(user, "call.retry", call, {"title": call.title})
     db.session.flush()
     return call
 
@@ -438,6 +468,10 @@ def update_call(call: Call, user: User, *, title: str, rep_id: int | None, deal_
     call.call_date = call_date
     stage_changed = (stage or None) != call.stage
     call.stage = stage or None
+    from enable.audit import record
+
+    record(user, "call.update", call, {"title": call.title, "stage": call.stage, "rep_id": rep_id,
+                                       "deal_id": deal_id})
     db.session.flush()
     return stage_changed
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 STASH_HOURS = 24  # an upload not confirmed within this many hours is deleted
-_SOURCES = {"salesforce": "salesforce", "hubspot": "hubspot"}  # any other format is a plain CSV import
+_SOURCES = {"salesforce": "salesforce", "hubspot": "hubspot", "api": "api"}  # any other format is a plain CSV import
 _LIMITS = {"name": 255, "account": 255, "stage": 100, "owner_name": 255}
 
 

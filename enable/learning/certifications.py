@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from enable import audit
+from enable import audit, events
 from enable.auth.models import User
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
@@ -136,7 +136,29 @@ def evaluate(user: User, now: datetime) -> list[CertificationAward]:
         made.append(award)
         audit.record(None, "certification.award", award, {"user_id": user.id, "certification": cert.slug}, at=now)
     db.session.flush()
+    for award in made:
+        events.emit(events.CERTIFICATION_AWARDED, award_event(award))  # sent when the caller commits
     return made
+
+
+def award_event(award: CertificationAward) -> dict[str, Any]:
+    """What a certification webhook tells about an award."""
+    return {"award_id": award.id, "certification": award.certification.slug, "title": award.certification.title,
+            "user_id": award.user_id, "user_email": award.user.email, "awarded_at": award.awarded_at.isoformat(),
+            "expires_at": award.expires_at.isoformat()}
+
+
+def announce_expired(now: datetime, window: timedelta = timedelta(days=2)) -> int:
+    """Emit certification.expired for each latest award that expired within `window` before `now` (once per award:
+    the event's key); return how many awards were considered."""
+    query = (select(CertificationAward).where(CertificationAward.expires_at <= now,
+                                              CertificationAward.expires_at > now - window)
+             .options(selectinload(CertificationAward.certification), selectinload(CertificationAward.user)))
+    expired = [a for a in db.session.scalars(query)
+               if (latest := latest_award(a.user, a.certification)) is not None and latest.id == a.id]
+    for award in expired:
+        events.emit(events.CERTIFICATION_EXPIRED, award_event(award), key=f"certification.expired:{award.id}")
+    return len(expired)
 
 
 def awards_of(user: User) -> list[CertificationAward]:

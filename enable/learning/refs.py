@@ -39,6 +39,8 @@ class Item:
     start_s: float | None = None  # bites: where the clip starts and ends in the call's media
     end_s: float | None = None
     media_url: str | None = None  # bites: the call's media with a #t=start,end fragment
+    captions_url: str | None = None  # bites: the call's WebVTT captions
+    language: str | None = None  # bites: the language spoken in the call
 
     @property
     def duration_s(self) -> float | None:
@@ -127,7 +129,8 @@ def bite_item(bite: Bite) -> Item:
     """A bite as a step or question shows it: its page, and its clip of the call's media."""
     media = _url("calls.media", call_id=bite.call_id)
     return Item(StepKind.BITE, bite.id, bite.title, _url("bites.detail", bite_id=bite.id), bite.start_s, bite.end_s,
-                f"{media}#t={bite.start_s:.2f},{bite.end_s:.2f}" if media else None)
+                f"{media}#t={bite.start_s:.2f},{bite.end_s:.2f}" if media else None,
+                _url("calls.vtt", call_id=bite.call_id), bite.call.effective_language if bite.call else None)
 
 
 def playlist_bites(playlist_id: int) -> list[Bite]:

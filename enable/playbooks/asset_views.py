@@ -95,6 +95,8 @@ def open_asset(asset_id: int):
     """Download the file (as an attachment, never shown inline) or go to the link; either is recorded."""
     asset = _visible(asset_id)
     if asset.url:
+        if not asset.url.strip().lower().startswith(("http://", "https://")):
+            abort(404)  # a link stored by other means (an import, the database) is never followed unless it is web
         record_usage(current_user, UsageKind.VIEW, "asset", asset.id, meta={"opened": "link"})
         db.session.commit()
         return redirect(asset.url)

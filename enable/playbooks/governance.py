@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from enable import audit
+from enable import audit, events
 from enable.auth.models import Role, User
 from enable.bites.models import Bite
 from enable.errors import NotAllowed, UserError
@@ -278,6 +278,10 @@ def notify_stale_owners(today: date, now: datetime) -> int:
     """Tell each owner about items that went stale, once per item per review period; return how many notices."""
     sent = 0
     for row in stale_items(today):
+        events.emit(events.CONTENT_STALE, {"kind": row.kind, "id": row.id, "title": row.title, "path": row.url,
+                                           "due_on": row.due_on.isoformat(), "days_overdue": row.days_overdue,
+                                           "owner_id": row.owner.id if row.owner else None},
+                    key=f"content.stale:{row.kind}:{row.id}:{row.due_on.isoformat()}")  # once per review period
         item = get_item(row.kind, row.id)
         if item is None or item.owner is None or item.stale_notified_on == row.due_on:
             continue

@@ -17,6 +17,7 @@ from flask import current_app, has_request_context, url_for
 from markdown_it import MarkdownIt
 from sqlalchemy import delete, select
 
+from enable import events
 from enable.bites.models import Bite
 from enable.calls.models import Call
 from enable.extensions import db
@@ -248,6 +249,10 @@ def _internal_result(link: Link, now: datetime) -> LinkResult:
 
 
 def _apply(link: Link, result: LinkResult, now: datetime) -> None:
+    if result.status in PROBLEM_STATUSES and link.status not in PROBLEM_STATUSES:  # it broke since the last check
+        events.emit(events.LINK_BROKEN, {"link_id": link.id, "url": link.url, "status": result.status,
+                                         "http_status": result.http_status, "detail": result.detail[:500],
+                                         "source_type": link.source_type, "source_id": link.source_id})
     link.status, link.http_status = result.status, result.http_status
     link.final_url = result.final_url[:2000] if result.final_url else None
     link.detail = result.detail[:500]

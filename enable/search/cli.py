@@ -12,11 +12,15 @@ from enable.search import bp
 def rebuild_command(no_recut: bool) -> None:
     """Rebuild the search index from the database and the transcript files (also repairs a corrupt index)."""
     from enable.extensions import db
+    from enable.search.index import IndexCorrupt
     from enable.search.indexing import rebuild_index, recut_missing_bites
 
     recut = 0 if no_recut else recut_missing_bites()
     db.session.commit()
-    report = rebuild_index()
+    try:
+        report = rebuild_index()
+    except IndexCorrupt as e:  # e.g. SEARCH_BACKEND=postgres before `flask db upgrade` made its tables
+        raise click.ClickException(str(e)) from e
     report.recut_calls = recut
     click.echo(report.summary())
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 from sqlalchemy.orm import selectinload
 
 from enable.bites import services as bite_services
@@ -32,8 +32,28 @@ def _whoosh(app: Flask) -> SearchIndex:
     return WhooshIndex(Path(app.config["INDEX_DIR"]))
 
 
-# SEARCH_BACKEND -> a factory; a PostgreSQL backend registers here when it exists.
-BACKENDS: dict[str, Callable[[Flask], SearchIndex]] = {"whoosh": _whoosh}
+def _postgres(app: Flask) -> SearchIndex:
+    from enable.search.postgres_backend import PostgresIndex
+
+    return PostgresIndex(db.engine)  # the application's own database (checked at startup: PostgreSQL)
+
+
+# SEARCH_BACKEND -> a factory.
+BACKENDS: dict[str, Callable[[Flask], SearchIndex]] = {"whoosh": _whoosh, "postgres": _postgres}
+
+
+def check_backend(app: Flask) -> None:
+    """Refuse to start with a SEARCH_BACKEND that does not exist or does not fit the database."""
+    name = app.config.get("SEARCH_BACKEND", "whoosh")
+    if name not in BACKENDS:
+        raise RuntimeError(f"SEARCH_BACKEND={name!r} is not available; use one of: {', '.join(BACKENDS)}")
+    if name == "postgres":
+        backend = make_url(str(app.config["SQLALCHEMY_DATABASE_URI"])).get_backend_name()
+        if backend != "postgresql":
+            raise RuntimeError(
+                f"SEARCH_BACKEND=postgres keeps the search index in PostgreSQL, but DATABASE_URL is {backend}; "
+                "set DATABASE_URL=postgresql+psycopg://... or SEARCH_BACKEND=whoosh."
+            )
 
 
 def get_index() -> SearchIndex:

@@ -23,7 +23,7 @@ from enable.extensions import db
 from enable.search.index import IndexCorrupt, SearchQuery, SearchResult
 from enable.search.indexing import get_index
 from enable.search.models import SearchLog
-from enable.taxonomy.models import Tag, TagKind
+from enable.taxonomy.models import KIND_LABELS, Tag, TagKind
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ FACET_FIELDS = ("objection", "stage", "phase", "competitor", "persona", "product
                 "rep", "outcome", "language")
 TAG_FACETS = frozenset(k.value for k in TagKind)
 FACET_LABELS = {
-    **{k.value: k.label for k in TagKind},
+    **{k.value: KIND_LABELS[k] for k in TagKind},  # lazy: k.label would freeze the language at import
     "rep": _l("Rep"),
     "outcome": _l("Deal outcome"),
     "language": _l("Language"),

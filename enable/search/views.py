@@ -76,13 +76,18 @@ def index():
         page = services.search_bites(q, current_user, _locale())
     except services.SearchUnavailable as e:
         return render_template("search/index.html", q=q, page=None, problems=[e.message], link=link), e.status_code
-    db.session.commit()
     drops = [(d, link(from_=None, to=None) if d.field is None else link(**{d.field: None})) for d in page.drops]
     save_form = PlaylistFromSearchForm(name=q.text[:80] or None,
                                        search=urlencode(list(search_args(q).items(multi=True))))
     clear_url = url_for("search.index", q=q.text or None, sort=None if q.sort == "relevance" else q.sort)
-    return render_template("search/index.html", q=q, page=page, problems=parsed.problems, link=link, drops=drops,
-                           save_form=save_form, clear_url=clear_url)
+    # Render before committing the search log: a commit expires the page's bites, calls and tags, which the
+    # template would then reload one query at a time. No autoflush, so the log row's write lock (SQLite) is taken
+    # only at the commit, not for the whole rendering.
+    with db.session.no_autoflush:
+        html = render_template("search/index.html", q=q, page=page, problems=parsed.problems, link=link,
+                               drops=drops, save_form=save_form, clear_url=clear_url)
+    db.session.commit()
+    return html
 
 
 @bp.get("/browse")

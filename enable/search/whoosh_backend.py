@@ -44,6 +44,7 @@ from whoosh.writing import CLEAR, IndexWriter
 from enable.analysis import (
     WORD_PATTERN,
     NormalizeFilter,
+    _normalize_token,
     normalize,
     plain_analyzer,
     stem,
@@ -62,12 +63,22 @@ from enable.search.index import (
     SearchResult,
 )
 from enable.search.query import TEXT_FIELDS, ParsedText, make_parser, parse_text
-from enable.search.whoosh_docsets import PAIRS_FIELD, FunctionPairFilter, Snapshot, iter_bits, top_by_date, top_scored
+from enable.search.whoosh_bulk import BulkWriter
+from enable.search.whoosh_docsets import (
+    PAIRS_FIELD,
+    FunctionPairFilter,
+    SegmentPostings,
+    Snapshot,
+    first_bit,
+    is_indexed_pair,
+    top_by_date,
+    top_scored,
+)
 
 log = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 240
-REBUILD_MEMORY_MB = 1024
+WRITER_MEMORY_MB = 128
 # Uncompressed blocks: most terms are rare, and compressing their tiny blocks cost more time
 # than it saved space. (Inlining small postings would help more, but it is broken in
 # whoosh-reloaded 2.7.5: W3TermInfo has no set_inline.)
@@ -177,17 +188,28 @@ _WORD = re.compile(WORD_PATTERN)
 _SNIPPET_MATCHES = 6
 
 
+def _first_letter(token: str) -> str:
+    # normalize() leaves ASCII as it is but for the case: no need to run it (or fill its cache).
+    return token[0].lower() if token.isascii() else _normalize_token(token)[:1]
+
+
 def make_snippet(text: str, words: Iterable[str]) -> str:
     """Return safe HTML: up to two fragments of text around the analysed words, marked."""
     wanted = frozenset(words)
     matches = []
     if wanted:
-        analyse = term_of
-        for found in _WORD.finditer(text):
-            if analyse(found.group()) in wanted:
-                matches.append(Token(startchar=found.start(), endchar=found.end(), text=found.group()))
-                if len(matches) >= _SNIPPET_MATCHES:
-                    break
+        # A bite runs to hundreds of words but few distinct ones: analyse each distinct word
+        # once, then pick out the words whose analysis was asked for. Stemming only changes
+        # a word's ending, so a word can only stem to a wanted term starting with the same
+        # letter; the (pure Python) stemmer runs only on those.
+        found = list(_WORD.finditer(text))
+        tokens = list(map(re.Match.group, found))
+        firsts = {term[:1] for term in wanted}
+        forms = {token for token in set(tokens) if _first_letter(token) in firsts and term_of(token) in wanted}
+        if forms:
+            for i in [i for i, token in enumerate(tokens) if token in forms][:_SNIPPET_MATCHES]:
+                word = found[i]
+                matches.append(Token(startchar=word.start(), endchar=word.end(), text=word.group()))
     if matches:
         fragmenter = PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60)
         fragments = top_fragments(fragmenter.fragment_matches(text, matches), 2, BasicFragmentScorer(), FIRST)
@@ -212,6 +234,7 @@ class WhooshIndex:
         self._lock = threading.RLock()
         self._ix: index.Index | None = None
         self._snapshot: Snapshot | None = None
+        self._segments = SegmentPostings()
         self._parser: QueryParser | None = None
 
     # Opening --------------------------------------------------------------------------
@@ -252,9 +275,17 @@ class WhooshIndex:
                     searcher = ix.searcher()
                 except Exception as exc:  # Damaged segment files fail in many ways.
                     raise _corrupt(self.path, exc) from exc
+                fresh = Snapshot(searcher, self._segments)
+                try:
+                    # Facet counts, dates and best examples serve every search: compute them now,
+                    # from postings cached per segment, so only a new segment is read after a commit.
+                    fresh.warm(FILTER_FIELDS)
+                except Exception as exc:
+                    searcher.close()
+                    raise _corrupt(self.path, exc) from exc
                 if snap is not None:
                     snap.searcher.close()
-                snap = self._snapshot = Snapshot(searcher)
+                snap = self._snapshot = fresh
             return snap
 
     def close(self) -> None:
@@ -266,11 +297,12 @@ class WhooshIndex:
 
     # Writing --------------------------------------------------------------------------
 
-    def _writer(self, limitmb: int = 128) -> IndexWriter:
+    def _writer(self, bulk: bool = False) -> IndexWriter:
+        options = {"timeout": self.lock_timeout_s, "delay": 0.1, "codec": W3Codec(**CODEC_OPTIONS)}
         try:
-            return self._index().writer(
-                timeout=self.lock_timeout_s, delay=0.1, limitmb=limitmb, codec=W3Codec(**CODEC_OPTIONS)
-            )
+            if bulk:
+                return BulkWriter(self._index(), is_indexed_pair, **options)
+            return self._index().writer(limitmb=WRITER_MEMORY_MB, **options)
         except LockError as exc:
             raise IndexBusy(
                 f"The search index is being written by another process (waited {self.lock_timeout_s:.0f}s); "
@@ -278,9 +310,9 @@ class WhooshIndex:
             ) from exc
 
     @contextmanager
-    def _writing(self, limitmb: int = 128, **commit: object) -> Iterator[IndexWriter]:
-        """A writer that commits when the block ends and cancels if it raises."""
-        writer = self._writer(limitmb)
+    def _writing(self, bulk: bool = False, **commit: object) -> Iterator[IndexWriter]:
+        """A writer that commits when the block ends and cancels if it raises (bulk: a whole rebuild)."""
+        writer = self._writer(bulk)
         try:
             yield writer
         except BaseException:
@@ -323,7 +355,7 @@ class WhooshIndex:
             log.warning("search index at %s is unreadable; recreating it", self.path)
             self._ix = index.create_in(str(self.path), make_schema())
             self._parser = make_parser(self._ix.schema)
-        with self._writing(limitmb=REBUILD_MEMORY_MB, mergetype=CLEAR) as writer:
+        with self._writing(bulk=True) as writer:
             for doc in docs:
                 writer.add_document(**_document(doc))
 
@@ -471,7 +503,7 @@ def _surface_form(snap: Snapshot, stemmed: str) -> str:
     bits = snap.term("text", stemmed)
     if not bits:
         return stemmed
-    text = snap.searcher.stored_fields(next(iter_bits(bits))).get("text", "")
+    text = snap.searcher.stored_fields(first_bit(bits)).get("text", "")
     forms = Counter(t.text for t in plain_analyzer()(text) if stem(t.text) == stemmed)
     return forms.most_common(1)[0][0] if forms else stemmed
 

@@ -2,10 +2,11 @@
 
 Whoosh matches and scores in pure Python, one posting at a time through layers of matcher
 objects; over tens of thousands of matches that takes far longer than a search page may.
-Here each term's postings are read once per index version (block by block) into a Python
-int used as a bitset, so queries, filters and facet counts become ``&``, ``|`` and
-``int.bit_count``, which run in C. Ranking reads the postings of the query's informative
-words once and scores only documents that passed every filter.
+Here each term's posting list is read whole (its blocks unpickled back to back, see
+``read_postings``) into numpy arrays, kept per segment across commits (``SegmentPostings``),
+and turned into a Python int used as a bitset, so queries, filters and facet counts become
+``&``, ``|`` and ``int.bit_count``, which run in C. Ranking scores, with numpy, only the
+documents that passed every filter, from the postings of the query's informative words.
 
 Phrases use the ``pairs`` field, which indexes two adjacent terms as one term ("too expens")
 when either is a function word ("too", "not", "не"): phrases of such words are the ones whose
@@ -16,26 +17,33 @@ terms, and their own rarity usually keeps the check cheap. So a phrase matches a
 - every adjacent pair of its words, when all the pairs are indexed: exact for two words
   ("too expensive"); for longer ones ("I need to check with my boss") a bite that holds each
   pair but never the whole run also matches, a near miss accepted for speed;
-- otherwise, the whole phrase at consecutive positions, checked by Whoosh on the bites
-  holding all its words and indexed pairs, when there are at most VERIFY_LIMIT of them; above
-  that (common content words in a big index) the check is skipped and those bites match.
+- otherwise, the whole phrase at consecutive positions, checked on the bites holding all its
+  words and indexed pairs (positions decoded from the postings, as Whoosh's phrase matcher
+  would), when there are at most VERIFY_LIMIT of them; above that (common content words in a
+  big index) the check is skipped and those bites match.
 
 Scores are BM25 without length normalisation, since bites all last about two minutes.
 """
 
 from __future__ import annotations
 
-import heapq
+import io
 import math
-import re
-from array import array
+import pickle
+import struct
+import threading
+import zlib
+from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from itertools import islice
+from itertools import accumulate
 
+import numpy as np
 from whoosh import query
 from whoosh.analysis import Filter, Token
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
@@ -50,6 +58,9 @@ COMMON_SHARE = 0.3
 SKIP_COMMON_FROM = 1000
 MAX_ORDINAL = date.max.toordinal()
 VERIFY_LIMIT = 1000
+# Words read when a snapshot opens: the most frequent ones, if in at least this share of bites.
+WARM_TERMS = 100
+WARM_SHARE = 0.05
 
 
 def is_indexed_pair(a: str, b: str) -> bool:
@@ -70,12 +81,16 @@ class FunctionPairFilter(Filter):
             previous = text
 
 
-_BIT_POSITIONS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
-_NONZERO = re.compile(rb"[^\x00]")
+_BLOCK_LENGTH = struct.Struct("!i")
+_MAGIC_SIZE = 4  # "W3Bl" before the first block of every posting list
 
 
-def _posting_blocks(matcher: Matcher) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
-    """Yield (document numbers, weights) per postings block, skipping Whoosh's per-posting calls."""
+def read_postings(matcher: Matcher) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, weights) of one term in one segment, live or not, as numpy arrays.
+
+    Whoosh's matcher walks a posting list through several Python calls per block and per
+    posting; here the whole list is read at once and its blocks unpickled back to back.
+    """
     if isinstance(matcher, FilterMatcher):
         # Deleted documents are removed afterwards with the live bitset.
         matcher = matcher.child
@@ -85,44 +100,178 @@ def _posting_blocks(matcher: Matcher) -> Iterator[tuple[Iterable[int], Iterable[
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        yield ids, weights
-        return
-    # Private attributes of whoosh-reloaded 2.7.5 (pinned): one array per block of 128 postings.
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
-        start = matcher._i
-        yield matcher._ids[start:], matcher._weights[start:]
-        matcher._next_block()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+    # The block layout of whoosh-reloaded 2.7.5 (pinned), as W3LeafMatcher reads it: a signed
+    # length (negative for the last block), a pickled info tuple (count, last id, max weight,
+    # compression, min and max length), then the pickled (delta-coded ids, weights, values).
+    length = matcher._length
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length as struct.unpack's tuple
+        length = length[0]
+    stream = io.BytesIO(matcher._postfile.get(matcher._startoffset, length))
+    stream.seek(_MAGIC_SIZE)
+    deltas: list[int] = []
+    weights_: list[float] = []
+    previous_last = 0
+    last = False
+    while not last:
+        start = stream.tell()
+        (length,) = _BLOCK_LENGTH.unpack(stream.read(_BLOCK_LENGTH.size))
+        last = length < 0
+        # The index directory is the application's own data, which Whoosh itself unpickles.
+        count, last_id, _, compression, _, _ = pickle.load(stream)  # noqa: S301
+        data = stream.read(start + _BLOCK_LENGTH.size + abs(length) - stream.tell())
+        block_ids, block_weights, _ = pickle.loads(zlib.decompress(data) if compression else data)  # noqa: S301
+        first = len(deltas)
+        deltas.extend(block_ids)
+        # Each block's first id is absolute; make it relative to the previous block's last.
+        deltas[first] -= previous_last
+        previous_last = last_id
+        if block_weights is None:
+            weights_.extend([1.0] * count)
+        elif isinstance(block_weights, float):
+            weights_.extend([block_weights] * count)
+        else:
+            weights_.extend(block_weights)
+    return np.cumsum(np.array(deltas, dtype=np.int64)), np.array(weights_, dtype=np.float32)
 
 
-def bits_of(docnums: Iterable[int], size: int) -> int:
+def read_positions(matcher: Matcher, wanted: set[int]) -> dict[int, list[int]]:
+    """Positions of one term in the wanted documents of one segment (a Positions-format field).
+
+    Reads the blocks as ``read_postings`` does, decoding only the wanted documents' positions
+    (``Positions.encode``: a 4-byte count, then the pickled list of position deltas).
+    """
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    found: dict[int, list[int]] = {}
+    if type(matcher) is not W3LeafMatcher:
+        while matcher.is_active():
+            if matcher.id() in wanted:
+                found[matcher.id()] = list(matcher.value_as("positions"))
+            matcher.next()
+        return found
+    length = matcher._length
+    if isinstance(length, tuple):
+        length = length[0]
+    stream = io.BytesIO(matcher._postfile.get(matcher._startoffset, length))
+    stream.seek(_MAGIC_SIZE)
+    ordered = sorted(wanted)
+    previous_last = -1
+    last = False
+    while not last:
+        start = stream.tell()
+        (length,) = _BLOCK_LENGTH.unpack(stream.read(_BLOCK_LENGTH.size))
+        last = length < 0
+        _, last_id, _, compression, _, _ = pickle.load(stream)  # noqa: S301 (see read_postings)
+        end = start + _BLOCK_LENGTH.size + abs(length)
+        # Skip a block holding none of the wanted documents without unpickling its data.
+        first_wanted = bisect_right(ordered, previous_last)
+        previous_last = last_id
+        if first_wanted == len(ordered) or ordered[first_wanted] > last_id:
+            stream.seek(end)
+            continue
+        data = stream.read(end - stream.tell())
+        deltas, _, values = pickle.loads(zlib.decompress(data) if compression else data)  # noqa: S301
+        for i, docnum in enumerate(accumulate(deltas)):
+            if docnum in wanted:
+                found[docnum] = list(accumulate(pickle.loads(values[i][_POSITIONS_COUNT:])))  # noqa: S301
+    return found
+
+
+_POSITIONS_COUNT = 4
+
+
+def bits_of(docnums: Iterable[int] | np.ndarray, size: int) -> int:
     """Return the bitset (a Python int) of document numbers below size."""
-    packed = bytearray((size + 7) >> 3)
-    for d in docnums:
-        packed[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(packed, "little")
+    mask = np.zeros(size, dtype=bool)
+    ids = docnums if isinstance(docnums, np.ndarray) else np.fromiter(docnums, dtype=np.int64)
+    mask[ids] = True
+    return bits_of_mask(mask)
+
+
+def bits_of_mask(mask: np.ndarray) -> int:
+    """Return the bitset of the positions where a boolean array is true."""
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
+def mask_of(bits: int, size: int) -> np.ndarray:
+    """Return a boolean array of length size, true at the set bits of a bitset."""
+    packed = np.frombuffer(bits.to_bytes((size + 7) >> 3, "little"), dtype=np.uint8)
+    return np.unpackbits(packed, count=size, bitorder="little").view(bool)
+
+
+def positions(bits: int) -> np.ndarray:
+    """Return the positions of the set bits of a bitset, in increasing order."""
+    return np.flatnonzero(mask_of(bits, bits.bit_length()))
+
+
+def first_bit(bits: int) -> int:
+    """Return the lowest set bit's position of a non-empty bitset."""
+    return (bits & -bits).bit_length() - 1
 
 
 def iter_bits(bits: int) -> Iterator[int]:
     """Yield the positions of the set bits of a bitset, in increasing order."""
-    packed = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
-    for match in _NONZERO.finditer(packed):
-        base = match.start() << 3
-        for i in _BIT_POSITIONS[packed[match.start()]]:
-            yield base + i
+    return iter(positions(bits).tolist())
 
 
-class BitsFilter:
-    """Membership test for a bitset in O(1), for loops over many document numbers."""
+class SegmentPostings:
+    """Postings read from segments, kept across snapshots: segments never change once written.
 
-    def __init__(self, bits: int, size: int) -> None:
-        self.packed = bits.to_bytes((size + 7) >> 3, "little")
+    A commit adds a segment (or merges some into a new one) and leaves the others as they
+    were, so after a bite is added only the new segment's postings are read again. Deleted
+    documents stay in a segment's postings; each snapshot's live bitset removes them.
+    Bounded by the number of postings held (8 bytes each: 96 MB at most), least recently used out first.
+    """
 
-    def __contains__(self, docnum: int) -> bool:
-        return bool(self.packed[docnum >> 3] >> (docnum & 7) & 1)
+    def __init__(self, max_postings: int = 12_000_000) -> None:
+        self.max_postings = max_postings
+        self.held = 0
+        self._entries: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._frequent: dict[tuple[str, str, int, float], list[bytes]] = {}
+        self._lock = threading.Lock()
+
+    def frequent_terms(self, leaf: Searcher, fieldname: str, number: int, share: float) -> list[bytes]:
+        """The segment's most frequent terms held by at least ``share`` of its documents."""
+        reader = leaf.reader()
+        segment = reader.segment()
+        if segment is None:
+            return []
+        key = (segment.segment_id(), fieldname, number, share)
+        found = self._frequent.get(key)
+        if found is None:
+            least = share * reader.doc_count_all()
+            found = self._frequent[key] = [
+                btext
+                for _, btext in reader.most_frequent_terms(fieldname, number)
+                if reader.doc_frequency(fieldname, btext) >= least
+            ]
+        return found
+
+    def get(self, leaf: Searcher, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """(segment-local document numbers, weights) of one term in one segment; None if absent."""
+        reader = leaf.reader()
+        segment = reader.segment()
+        if segment is None:  # an empty index's reader
+            return None
+        key = (segment.segment_id(), fieldname, btext)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        if (fieldname, btext) not in reader:
+            return None
+        ids, weights = read_postings(reader.postings(fieldname, btext))
+        found = (ids.astype(np.int32), weights)
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = found
+                self.held += len(ids)
+            while self.held > self.max_postings and len(self._entries) > 1:
+                _, (old, _) = self._entries.popitem(last=False)
+                self.held -= len(old)
+        return found
 
 
 class Snapshot:
@@ -131,8 +280,9 @@ class Snapshot:
     CACHE_ENTRIES = 4096
     POSTINGS_ENTRIES = 256
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, segments: SegmentPostings | None = None) -> None:
         self.searcher = searcher
+        self.segments = segments if segments is not None else SegmentPostings()
         self.reader = searcher.reader()
         self.schema = self.reader.schema
         self.size = self.reader.doc_count_all()
@@ -146,11 +296,10 @@ class Snapshot:
         self.live = ((1 << self.size) - 1) & ~bits_of(deleted, self.size)
         self.live_count = self.live.bit_count()
         self._cache: dict[object, int] = {}
-        self._postings: dict[tuple[str, bytes], tuple[array, array]] = {}
+        self._postings: dict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._facets: dict[str, list[tuple[str, int]]] = {}
-        self._dates: list[int] | None = None
-        self._date_order: list[int] | None = None
-        self._month_index: dict[tuple[int, int], tuple[list[int], int]] | None = None
+        self._dates: np.ndarray | None = None
+        self._date_order: np.ndarray | None = None
 
     def _cached(self, key: object, compute: Callable[[], int]) -> int:
         bits = self._cache.get(key)
@@ -163,22 +312,27 @@ class Snapshot:
     def _btext(self, fieldname: str, text: str | bytes | bool) -> bytes:
         return text if isinstance(text, bytes) else self.schema[fieldname].to_bytes(text)
 
-    def postings(self, fieldname: str, text: str | bytes) -> tuple[array, array]:
-        """(document numbers, weights) of one term, live or not, as arrays."""
+    def postings(self, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, weights) of one term, live or not, as numpy arrays."""
         btext = self._btext(fieldname, text)
         key = (fieldname, btext)
         found = self._postings.get(key)
         if found is None:
-            ids, weights = array("l"), array("f")
+            id_parts, weight_parts = [], []
             for leaf, offset in self.leaves:
-                reader = leaf.reader()
-                if (fieldname, btext) in reader:
-                    for block_ids, block_weights in _posting_blocks(reader.postings(fieldname, btext)):
-                        ids.extend((d + offset for d in block_ids) if offset else block_ids)
-                        weights.extend(block_weights)
+                segment = self.segments.get(leaf, fieldname, btext)
+                if segment is not None:
+                    id_parts.append(segment[0].astype(np.int64) + offset)
+                    weight_parts.append(segment[1])
+            if len(id_parts) == 1:
+                found = (id_parts[0], weight_parts[0])
+            elif id_parts:
+                found = (np.concatenate(id_parts), np.concatenate(weight_parts))
+            else:
+                found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
             if len(self._postings) >= self.POSTINGS_ENTRIES:
                 self._postings.clear()
-            found = self._postings[key] = (ids, weights)
+            self._postings[key] = found
         return found
 
     def term(self, fieldname: str, text: str | bytes | bool) -> int:
@@ -246,9 +400,38 @@ class Snapshot:
         return self._cached(key, lambda: self._verify_phrase(fieldname, words, slop, candidates))
 
     def _verify_phrase(self, fieldname: str, words: list[str], slop: int, candidates: int) -> int:
+        field = self.schema[fieldname] if fieldname in self.schema.names() else None
+        if slop != 1 or field is None or type(field.format) is not Positions:
+            return self._verify_phrase_with_whoosh(fieldname, words, slop, candidates)
+        # Whoosh's phrase matcher (SpanNear2, ordered, slop 1) accepts a document where the
+        # words stand at consecutive positions p, p+1, ...; checked here on decoded positions.
+        found = []
+        docs = positions(candidates)
+        terms = list(dict.fromkeys(words))
+        for leaf, offset in self.leaves:
+            reader = leaf.reader()
+            local = docs[(docs >= offset) & (docs < offset + reader.doc_count_all())] - offset
+            btexts = [field.to_bytes(w) for w in terms]
+            if not len(local) or any((fieldname, b) not in reader for b in btexts):
+                continue
+            wanted = set(local.tolist())
+            by_term = {}
+            # Rarest first: each word leaves fewer documents whose positions the next must decode.
+            order = sorted(zip(terms, btexts, strict=True), key=lambda tb: reader.doc_frequency(fieldname, tb[1]))
+            for term, btext in order:
+                by_term[term] = read_positions(reader.postings(fieldname, btext), wanted)
+                wanted = set(by_term[term])  # a document missing one word cannot match
+            rest = list(enumerate(words))[1:]
+            for d in wanted:
+                held = {term: set(by_term[term][d]) for term in terms}
+                if any(all(p + i in held[w] for i, w in rest) for p in held[words[0]]):
+                    found.append(d + offset)
+        return bits_of(found, self.size)
+
+    def _verify_phrase_with_whoosh(self, fieldname: str, words: list[str], slop: int, candidates: int) -> int:
         found = []
         phrase = query.Phrase(fieldname, words, slop=slop)
-        docs = list(iter_bits(candidates))
+        docs = positions(candidates).tolist()
         for leaf, offset in self.leaves:
             end = offset + leaf.reader().doc_count_all()
             local = [d - offset for d in docs if offset <= d < end]
@@ -263,24 +446,25 @@ class Snapshot:
                     found.append(d + offset)
         return bits_of(found, self.size)
 
-    def dates(self) -> list[int]:
+    def dates(self) -> np.ndarray:
         """Call date of every document as a day ordinal (0 when unknown)."""
         if self._dates is None:
-            dates = [0] * self.size
+            dates = np.zeros(self.size, dtype=np.int64)
             for leaf, offset in self.leaves:
                 reader = leaf.reader()
                 if reader.has_column("call_date"):
-                    for i, value in enumerate(reader.column_reader("call_date")):
-                        # A bite without a date reads back as the column's default (2**31 - 1).
-                        dates[offset + i] = value if 0 < value <= MAX_ORDINAL else 0
+                    column = reader.column_reader("call_date")
+                    values = np.fromiter(column, dtype=np.int64, count=len(column))
+                    # A bite without a date reads back as the column's default (2**31 - 1).
+                    values[(values <= 0) | (values > MAX_ORDINAL)] = 0
+                    dates[offset : offset + len(values)] = values
             self._dates = dates
         return self._dates
 
-    def date_order(self) -> list[int]:
-        """Document numbers, newest call first, undated last."""
+    def date_order(self) -> np.ndarray:
+        """Document numbers, newest call first, undated last (ties by document number)."""
         if self._date_order is None:
-            dates = self.dates()
-            self._date_order = sorted(range(self.size), key=lambda d: (-dates[d], d))
+            self._date_order = np.lexsort((np.arange(self.size), -self.dates()))
         return self._date_order
 
     def date_range(self, start: date | None, end: date | None) -> int:
@@ -289,32 +473,21 @@ class Snapshot:
             return self.live
         low = start.toordinal() if start else 1
         high = end.toordinal() if end else MAX_ORDINAL
-        return self._cached(("dates", low, high), lambda: self._date_bits(low, high))
+        dates = self.dates()
+        return self._cached(("dates", low, high), lambda: bits_of_mask((dates >= low) & (dates <= high)))
 
-    def _date_bits(self, low: int, high: int) -> int:
-        # Whole months are OR-ed from per-month bitsets; only the two edge months are scanned.
-        months = self._months()
-        bits = 0
-        for (first, last), (docs, month_bits) in months.items():
-            if low <= first and last <= high:
-                bits |= month_bits
-            elif first <= high and low <= last:
-                dates = self.dates()
-                bits |= bits_of((d for d in docs if low <= dates[d] <= high), self.size)
-        return bits
-
-    def _months(self) -> dict[tuple[int, int], tuple[list[int], int]]:
-        """For each calendar month with dated bites: (first, last day ordinal) -> (docs, bitset)."""
-        if self._month_index is None:
-            docs_by_month: dict[tuple[int, int], list[int]] = {}
-            for d, day in enumerate(self.dates()):
-                if day:
-                    when = date.fromordinal(day)
-                    first = when.replace(day=1).toordinal()
-                    last = (date(when.year + when.month // 12, when.month % 12 + 1, 1)).toordinal() - 1
-                    docs_by_month.setdefault((first, last), []).append(d)
-            self._month_index = {key: (docs, bits_of(docs, self.size)) for key, docs in docs_by_month.items()}
-        return self._month_index
+    def warm(self, facet_fields: Iterable[str], frequent: int = WARM_TERMS) -> None:
+        """Compute ahead what nearly every search needs (facet bitsets, dates, best examples),
+        and the bitsets of the most frequent words, the slowest to read the first time."""
+        for fieldname in facet_fields:
+            self.facet(fieldname)
+        self.term("is_best", True)
+        self.date_order()
+        if frequent and "text" in self.schema.names() and self.leaves:
+            # From the biggest segment: listing a multi-segment index's terms merges every list.
+            biggest = max((leaf for leaf, _ in self.leaves), key=lambda leaf: leaf.reader().doc_count_all())
+            for btext in self.segments.frequent_terms(biggest, "text", frequent, WARM_SHARE):
+                self.term("text", btext)
 
     def facet(self, fieldname: str) -> list[tuple[str, int]]:
         """(display value, bitset) for every value of a facet field."""
@@ -331,16 +504,15 @@ class Snapshot:
     def _display(self, fieldname: str, btext: bytes, bits: int) -> str:
         # The index holds normalised values; show the value as it was given ("Anna Petrova").
         term = btext.decode("utf-8")
-        stored = self.searcher.stored_fields(next(iter_bits(bits))).get("facets", {})
+        stored = self.searcher.stored_fields(first_bit(bits)).get("facets", {})
         return next((v for v in stored.get(fieldname, []) if normalize(v) == term), term)
 
-    def scores(self, words: Iterable[str], allowed: int) -> dict[int, float] | None:
+    def scores(self, words: Iterable[str], allowed: int) -> Scores | None:
         """BM25 scores (no length normalisation) of the allowed documents for analysed words.
 
         None when every word is in so many bites (over COMMON_SHARE) that no order by
         relevance means anything ("the"); scoring them would also be the slowest case.
         """
-        member = BitsFilter(allowed, self.size).packed
         n = max(self.live_count, 1)
         weighted = []
         for word in dict.fromkeys(words):
@@ -351,54 +523,52 @@ class Snapshot:
         informative = [w for w in weighted if n < SKIP_COMMON_FROM or w[0] <= COMMON_SHARE * n]
         if weighted and not informative:
             return None
-        scores: dict[int, float] = {}
-        get = scores.get
+        member = mask_of(allowed, self.size)
+        values = np.zeros(self.size, dtype=np.float64)
+        scored = np.zeros(self.size, dtype=bool)
         for df, fieldname, word, boost in informative:
             idf = boost * math.log(1 + (n - df + 0.5) / (df + 0.5))
-            contribution: dict[float, float] = {}
             ids, weights = self.postings(fieldname, word)
-            for d, tf in zip(ids, weights, strict=True):
-                if member[d >> 3] >> (d & 7) & 1:
-                    c = contribution.get(tf)
-                    if c is None:
-                        c = contribution[tf] = idf * tf * (BM25_K1 + 1) / (tf + BM25_K1)
-                    scores[d] = get(d, 0.0) + c
-        return scores
+            keep = member[ids]
+            ids = ids[keep]
+            tf = weights[keep].astype(np.float64)
+            # Each id occurs once per posting list, so plain indexing adds in the same order as a loop.
+            values[ids] += idf * tf * (BM25_K1 + 1) / (tf + BM25_K1)
+            scored[ids] = True
+        return Scores(values, scored)
 
 
-def top_scored(scores: dict[int, float], group: int, skip: int, want: int, size: int) -> list[tuple[int, float]]:
-    """The page (skip, want) of the group's documents by score, unscored ones last by number."""
-    member = BitsFilter(group, size).packed
-    ranked = heapq.nsmallest(
-        skip + want,
-        ((-s, d) for d, s in scores.items() if member[d >> 3] >> (d & 7) & 1),
-    )
-    page = [(d, -s) for s, d in ranked]
-    if len(page) < skip + want:
+class Scores:
+    """Scores of the documents that hold an informative query word; ``scored`` marks which do."""
+
+    def __init__(self, values: np.ndarray, scored: np.ndarray) -> None:
+        self.values = values
+        self.scored = scored
+
+
+def top_scored(scores: Scores, group: int, skip: int, want: int, size: int) -> list[tuple[int, float]]:
+    """The page (skip, want) of the group's documents by score (ties by number), unscored ones last."""
+    member = mask_of(group, size)
+    candidates = np.flatnonzero(member & scores.scored)
+    values = scores.values[candidates]
+    k = skip + want
+    if len(candidates) > k:
+        # Keep every document scoring at least the k-th best, ties included, then order those exactly.
+        threshold = np.partition(values, len(values) - k)[len(values) - k]
+        keep = values >= threshold
+        candidates, values = candidates[keep], values[keep]
+    order = np.lexsort((candidates, -values))[:k]
+    page = list(zip(candidates[order].tolist(), values[order].tolist(), strict=True))
+    if len(page) < k:
         # Some documents matched only through words too common to score: list them after.
-        unscored = (d for d in iter_bits(group) if d not in scores)
-        page += [(d, 0.0) for d in islice(unscored, skip + want - len(page))]
-    return page[skip : skip + want]
-
-
-# Below this many documents, sorting them directly beats walking the whole date order.
-_SORT_DIRECTLY = 5000
+        unscored = np.flatnonzero(member & ~scores.scored)[: k - len(page)]
+        page += [(d, 0.0) for d in unscored.tolist()]
+    return page[skip:k]
 
 
 def top_by_date(snap: Snapshot, group: int, skip: int, want: int) -> list[tuple[int, float]]:
     """The page (skip, want) of the group's documents, newest call first."""
-    dates = snap.dates()
-    if group.bit_count() <= _SORT_DIRECTLY:
-        ordered = sorted(iter_bits(group), key=lambda d: (-dates[d], d))
-        return [(d, 0.0) for d in ordered[skip : skip + want]]
-    member = BitsFilter(group, snap.size)
-    out: list[tuple[int, float]] = []
-    for docnum in snap.date_order():
-        if docnum in member:
-            if skip:
-                skip -= 1
-                continue
-            out.append((docnum, 0.0))
-            if len(out) == want:
-                break
-    return out
+    order = snap.date_order()
+    member = mask_of(group, snap.size)
+    found = order[np.flatnonzero(member[order])[skip : skip + want]]
+    return [(d, 0.0) for d in found.tolist()]

@@ -29,9 +29,18 @@ class TranscriptStore:
         """Save a call's transcript and captions, replacing any earlier ones whole."""
         self.root.mkdir(parents=True, exist_ok=True)
         document = json.dumps(transcript.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        # captions first: the JSON, written last, is what `exists` and readers go by
-        _write_atomically(self.vtt_path(call_id), to_webvtt(transcript))
-        _write_atomically(self.json_path(call_id), document)
+        # Both files are written in full before either replaces the old one, so a failed write (a full disk)
+        # leaves the earlier pair, or nothing, and never new captions beside an old or missing JSON. The JSON,
+        # renamed last, is what `exists` and readers go by.
+        captions = _write_temporary(self.vtt_path(call_id), to_webvtt(transcript))
+        try:
+            words = _write_temporary(self.json_path(call_id), document)
+        except BaseException:
+            captions.unlink(missing_ok=True)
+            raise
+        os.replace(captions, self.vtt_path(call_id))
+        os.replace(words, self.json_path(call_id))
+        _fsync_directory(self.root)
 
     def read(self, call_id: int) -> Transcript:
         """Load a call's transcript; raises FileNotFoundError when the call has none."""
@@ -71,19 +80,18 @@ def _checked(call_id: int) -> int:
     return call_id
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write text so that readers see the old file or the new one, never a part, even after a crash."""
+def _write_temporary(path: Path, text: str) -> Path:
+    """Write text in full to a hidden file beside path and flush it to disk; on any failure remove it and raise."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _fsync_directory(path.parent)
+    return Path(temporary)
 
 
 def _fsync_directory(folder: Path) -> None:

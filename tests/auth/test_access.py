@@ -26,6 +26,7 @@ ACCESS: dict[str, Role | str] = {
     "auth.user_edit": Role.ADMIN,
     "auth.user_password": Role.ADMIN,
     "auth.teams": Role.ADMIN,
+    "auth.audit_log": Role.ADMIN,
     # issue 3: call ingest
     "calls.index": Role.MANAGER,
     "calls.upload": Role.MANAGER,
@@ -131,7 +132,56 @@ ACCESS: dict[str, Role | str] = {
     "learning.question_move": Role.ENABLEMENT,
     "learning.question_delete": Role.ENABLEMENT,
     "learning.certification": Role.ENABLEMENT,
+    # issue 8: the JSON API (tokens only; API_ROUTES below are checked with tokens, not the session) and its pages
+    "api_tokens.index": SIGNED_IN,
+    "api_tokens.revoke": SIGNED_IN,  # the owner's token (admins: any); checked per token
+    "api_tokens.admin": Role.ADMIN,
+    "api_tokens.docs": SIGNED_IN,
+    "api.openapi_json": PUBLIC,
+    "api.calls_list": Role.MANAGER,
+    "api.calls_upload": Role.MANAGER,
+    "api.calls_get": SIGNED_IN,
+    "api.calls_status": Role.MANAGER,
+    "api.calls_bites": SIGNED_IN,
+    "api.calls_delete": Role.MANAGER,
+    "api.calls_transcript": SIGNED_IN,
+    "api.bites_search": SIGNED_IN,
+    "api.bites_get": SIGNED_IN,
+    "api.bites_tag_add": Role.ENABLEMENT,
+    "api.bites_tag_remove": Role.ENABLEMENT,
+    "api.playlists_list": SIGNED_IN,
+    "api.playlists_create": SIGNED_IN,
+    "api.playlists_get": SIGNED_IN,
+    "api.playlists_add_item": SIGNED_IN,  # the owner's playlist (or enablement); checked per playlist
+    "api.playlists_remove_item": SIGNED_IN,
+    "api.playlists_delete": SIGNED_IN,
+    "api.playbooks_list": SIGNED_IN,
+    "api.playbooks_get": SIGNED_IN,
+    "api.assets_list": SIGNED_IN,
+    "api.assets_get": SIGNED_IN,
+    "api.assets_file": SIGNED_IN,
+    "api.tracks_list": Role.ENABLEMENT,
+    "api.users_progress": SIGNED_IN,  # yourself; your team as manager; anyone as enablement
+    "api.certifications_list": SIGNED_IN,
+    "api.users_awards": SIGNED_IN,
+    "api.deals_list": SIGNED_IN,
+    "api.deals_batch": Role.ENABLEMENT,
+    "api.usage_create": SIGNED_IN,
+    "api.reports_list": Role.MANAGER,
+    "api.reports_get": Role.MANAGER,
+    # issue 8: webhooks and the full export (issue 9: backup)
+    "webhooks.index": Role.ADMIN,
+    "webhooks.create": Role.ADMIN,
+    "webhooks.detail": Role.ADMIN,
+    "webhooks.delete": Role.ADMIN,
+    "webhooks.send_test": Role.ADMIN,
+    "webhooks.redeliver": Role.ADMIN,
+    "backup.index": Role.ADMIN,
+    "backup.export_download": Role.ADMIN,
 }
+# Routes that only a personal API token authenticates: a session cookie gets 401 there (so no CSRF hole), and
+# test_api_role_matrix checks them with a read-write token of each role.
+API_ROUTES = {endpoint for endpoint in ACCESS if endpoint.startswith("api.")}
 
 
 def _routes(app):
@@ -158,6 +208,11 @@ def test_role_matrix(app, login, role):
         if need == PUBLIC:
             continue
         allowed = role is not None and role.includes(need)
+        if endpoint in API_ROUTES and role is not None:
+            response = client.open(url, method=method)
+            assert response.status_code == 401, f"the session cookie authenticated {method} {url} as {role}"
+            checked += 1
+            continue
         if allowed and method != "GET":
             continue  # allowed writes are exercised by each capability's own tests
         response = client.open(url, method=method)
@@ -173,5 +228,35 @@ def test_role_matrix(app, login, role):
         else:
             assert response.status_code not in (401, 403), where
             assert not (response.status_code == 302 and "/auth/login" in response.headers.get("Location", "")), where
+        checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_api_role_matrix(app, users, role):
+    """Every API route with a read-write token of each role: below the least role 403, from it on never 401/403."""
+    from enable.api.tokens import TokenScope, create_token
+    from enable.auth.models import User
+    from enable.extensions import db
+
+    with app.app_context():
+        _token, secret = create_token(db.session.get(User, users[role]), name="matrix", scope=TokenScope.READ_WRITE)
+        db.session.commit()
+    client = app.test_client()
+    checked = 0
+    for endpoint, method, url in _routes(app):
+        need = ACCESS[endpoint]
+        if endpoint not in API_ROUTES or need == PUBLIC:
+            continue
+        allowed = role.includes(need)
+        if allowed and method != "GET":
+            continue  # allowed writes are exercised by tests/api
+        response = client.open(url, method=method, headers={"Authorization": f"Bearer {secret}"})
+        where = f"{method} {url} with a {role} token"
+        if allowed:
+            assert response.status_code not in (401, 403), where
+        else:
+            assert response.status_code == 403, where
+            assert response.get_json()["error"]["code"] == "forbidden", where
         checked += 1
     assert checked > 0

@@ -33,7 +33,7 @@ def sample_transcript(slug: str) -> Transcript:
 def ingest_sample(slug: str, **details) -> int:
     """Upload a sample call's recording and run the pipeline with its stored transcript; return the call id."""
     details.setdefault("stage", {"negotiation-price": "negotiation", "discovery-competitor": "discovery",
-                                 "closing-authority": "closing"}[slug])
+                                 "closing-authority": "closing"}.get(slug))
     result = calls.accept_file(SAMPLES_DIR / f"{slug}.ogg", calls.CallDetails(**details))
     db.session.commit()
     call = pipeline.ingest_call(result.call.id, transcript=sample_transcript(slug))

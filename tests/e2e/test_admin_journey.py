@@ -1,9 +1,15 @@
-"""In a real browser: an admin signs in, creates a user, and the navigation matches each role."""
+"""In a real browser: an admin signs in, creates a user, and the navigation matches each role; on the demo site,
+issues and revokes an API token and adds a webhook endpoint that receives a signed test event."""
 
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 import pytest
 
+from tests.demo_site import sign_in as sign_in_demo
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -49,4 +55,83 @@ def test_navigation_folds_into_a_menu_on_a_phone(live_server, browser, users, sh
     page.click("label.nav-toggle-label")
     assert page.locator("nav.mainnav >> text=Users").is_visible()
     shot(page, "phone-menu")
+    context.close()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on a loopback port that records what it is sent; yields (url, received)."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802  (the http.server naming)
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            received.append({"headers": dict(self.headers), "body": json.loads(body or b"{}")})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):  # keep the test output quiet
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hooks/enable", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_admin_issues_and_revokes_an_api_token_and_adds_a_webhook(browser, demo_site, receiver, shot):
+    """On the demo site: a token that works against the API until the admin revokes it, then a webhook endpoint
+    that receives a signed test event."""
+    base = demo_site.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in_demo(page, base, "admin")
+
+    page.goto(f"{base}/settings/api-tokens")
+    page.fill("input[name=name]", "CRM sync")
+    page.locator("input[name=scope]").first.check()
+    page.click("form[action='/settings/api-tokens'] [type=submit]")
+    secret = page.locator("#new-token").inner_text().strip()
+    assert len(secret) >= 20
+    shot(page, "token-created")
+    answer = page.request.get(f"{base}/api/v1/bites?q=price", headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status == 200, answer.text()
+
+    page.click("nav.mainnav >> text=API tokens")
+    page.wait_for_url(f"{base}/admin/api-tokens")
+    row = page.locator("tr", has_text="CRM sync")
+    assert row.is_visible()
+    shot(page, "all-tokens")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button", has_text="Revoke").click()
+    page.wait_for_load_state()
+    assert page.locator(".flash-success", has_text="revoked").is_visible()
+    shot(page, "token-revoked")
+    refused = page.request.get(f"{base}/api/v1/bites?q=price", headers={"Authorization": f"Bearer {secret}"})
+    assert refused.status == 401
+
+    url, received = receiver
+    page.click("nav.mainnav >> text=Webhooks")
+    page.wait_for_url(f"{base}/webhooks/")
+    page.fill("input[name=url]", url)
+    page.fill("input[name=description]", "CRM")
+    page.locator("input[name=events]").first.check()
+    page.click("input[type=submit][value='Add endpoint']")
+    assert page.locator("h1", has_text="Endpoint added").is_visible()
+    assert len(page.locator("#webhook-secret").inner_text().strip()) >= 16
+    shot(page, "webhook-added")
+    page.click("text=Go to the endpoint and send a test event")
+    page.click("button:has-text('Send test event')")
+    page.wait_for_load_state()
+    for _ in range(100):  # the delivery job runs at once in this app; give the receiver's thread a moment
+        if received:
+            break
+        page.wait_for_timeout(50)
+    assert received and received[0]["body"].get("event") == "webhook.test"
+    assert any(h.lower() == "enable-webhook-signature" for h in received[0]["headers"])
+    page.reload()
+    assert page.locator(".webhook-deliveries .badge", has_text="Delivered").first.is_visible()
+    shot(page, "webhook-delivered")
     context.close()

@@ -1,4 +1,5 @@
-"""In a real browser: a rep searches "too expensive", narrows to the negotiation stage, and listens."""
+"""In a real browser: a rep searches "too expensive", narrows to the negotiation stage, and listens; plays all of a
+playlist; and on the demo site shares a bite, marks it used on a deal and does the daily review."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from enable.bites.services import replace_bites
 from enable.extensions import db
 from enable.search.models import Playlist, PlaylistItem
 from enable.usage import UsageEvent, UsageKind
+from tests.demo_site import sign_in
 from tests.factories import PASSWORD
 from tests.search.factories import (
     AUDIO,
@@ -176,3 +178,73 @@ def test_play_all_moves_from_one_bite_to_the_next(app, live_server, page, users,
         page.wait_for_timeout(100)
     assert set(plays) == {first_id, second_id} and all(s > 0.8 for s in plays.values())
     assert playlist_plays == 2
+
+
+def test_a_rep_plays_shares_marks_used_on_a_deal_and_does_the_daily_review(browser, demo_site, shot):
+    """On the demo site: search, play with the keyboard, share the moment, mark the bite used on one of the rep's
+    open deals, then work through the daily review until it is done."""
+    from enable.deals.models import Deal, DealOutcome
+
+    with demo_site.app.app_context():
+        deal = db.session.scalars(select(Deal).where(Deal.owner_id == demo_site.ids["rep"],
+                                                     Deal.outcome == DealOutcome.OPEN).order_by(Deal.id)).first()
+        deal_id, deal_name = deal.id, deal.name
+    base = demo_site.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, base, "rep")
+
+    page.click("nav.mainnav >> text=Search")
+    page.fill("input#q", "price")
+    with page.expect_navigation():
+        page.press("input#q", "Enter")
+    result = page.locator(".result-title a").first
+    title = result.inner_text()
+    result.click()
+    page.wait_for_url(f"{base}/bites/*")
+    bite_url = page.url
+    _wait_until(page, f"{MEDIA}.readyState >= 1")
+    page.evaluate(f"{MEDIA}.muted = true")
+    page.keyboard.press("k")
+    _wait_until(page, f"{MEDIA}.currentTime > {_media_time(page) + 0.5}")
+    page.keyboard.press("k")
+    _wait_until(page, f"{MEDIA}.paused")
+    shot(page, "playing")
+
+    second = int(_media_time(page))
+    page.click("form[data-share] button")
+    output = page.locator("[data-share-output]")
+    output.wait_for(state="visible")
+    assert output.input_value() == f"{bite_url}?t={second}"
+    assert page.locator("[data-player-status]").inner_text().startswith(("Link copied", "Copy the link"))
+    shot(page, "shared")
+
+    page.click("nav.mainnav >> text=Deals")
+    page.click(f"a[href='/deals/{deal_id}']")
+    page.wait_for_url(f"{base}/deals/{deal_id}")
+    bite_id = bite_url.rsplit("/", 1)[1]
+    page.select_option("select#item", f"bite:{bite_id}")
+    page.click("button:has-text('Mark as used')")
+    assert page.locator(".flash-success", has_text="Marked as used on this deal.").is_visible()
+    assert page.locator("h1", has_text=deal_name).is_visible()
+    assert page.locator("table tr", has_text=title).is_visible()
+    shot(page, "marked-used-on-deal")
+
+    page.click("nav.mainnav >> text=Learning")
+    due = int(page.locator("[data-reviews-due]").inner_text())
+    page.click("text=Start review")
+    page.wait_for_url(f"{base}/learning/review")
+    answered = 0
+    while page.locator("form.review-card").count() and answered < 20:
+        page.locator("form.review-card label.option").first.click()
+        with page.expect_navigation():
+            page.click("form.review-card button:has-text('Answer')")
+        assert page.locator(".review-feedback").is_visible()
+        answered += 1
+        if answered == 1:
+            shot(page, "review-feedback")
+    assert answered == due >= 1, "the demo rep has questions due for review"
+    assert page.locator("text=Done for today").is_visible()
+    shot(page, "review-done")
+    context.close()

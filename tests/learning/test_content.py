@@ -46,7 +46,7 @@ def _load(runner, folder):
 def test_the_starter_content_loads(app, runner, folder):
     code, output = _load(runner, folder)
     assert code == 0, output
-    assert "created 1 tracks" in output and "created 1 quizzes" in output and "created 1 certifications" in output
+    assert "created 2 tracks" in output and "created 2 quizzes" in output and "created 1 certifications" in output
     with app.app_context():
         track = db.session.scalar(select(Track).where(Track.slug == "first-30-days"))
         assert track.title == "First 30 days" and track.is_default

@@ -62,11 +62,11 @@ def test_starter_playbooks_cover_the_main_stages_and_link_a_sample_bite():
 def test_starter_files_round_trip_byte_for_byte(app, users, runner, tmp_path):
     result = runner.invoke(args=["content", "load"])
     assert result.exit_code == 0, result.output
-    assert "created 5 playbooks" in result.output
+    assert "created 6 playbooks" in result.output
     out = tmp_path / "exported"
     result = runner.invoke(args=["content", "export", str(out)])
     assert result.exit_code == 0, result.output
-    assert "exported 5 playbooks" in result.output
+    assert "exported 6 playbooks" in result.output
     for original in sorted(STARTER.glob("*.md")):
         assert (out / original.name).read_bytes() == original.read_bytes(), original.name
     with app.app_context():

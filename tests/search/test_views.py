@@ -115,7 +115,7 @@ def test_results_show_call_rep_date_tags_outcome_and_highlighted_snippet(login, 
     assert result_ids(html) == [library["price"]]
     assert "Northwind renewal call" in html and "Rep User" in html and "Jan 10, 2026" in html
     assert "Deal: Won" in html and 'chip chip-objection">Price or budget<' in html
-    snippet = re.search(r'<p class="snippet" dir="auto">(.*?)</p>', html, re.S).group(1)
+    snippet = re.search(r'<p class="snippet" dir="auto"[^>]*>(.*?)</p>', html, re.S).group(1)
     assert "this is too <mark>expensive</mark> for us" in snippet
     assert snippet.count("<mark>") == 1
 

@@ -298,3 +298,74 @@ def test_a_damaged_table_of_contents_is_reported_not_replaced(tmp_path):
     with pytest.raises(IndexCorrupt):
         damaged.add([bite(2, "a new bite must not start an empty index over the damaged one")])
     assert list(folder.glob("*.seg")), "the damaged index must be left for `search rebuild`, not replaced"
+
+
+def _index_contents(folder: Path) -> dict[str, object]:
+    """Everything a reader can see in an index: terms, postings, term statistics, stored fields, lengths."""
+    from whoosh import index as whoosh_index
+
+    reader = whoosh_index.open_dir(str(folder)).reader()
+    postings = {}
+    for fieldname, term in reader.all_terms():
+        info = {k: v for k, v in vars(reader.term_info(fieldname, term)).items() if k not in ("_offset", "_length")}
+        kind = "positions" if reader.schema[fieldname].format.supports("positions") else "weight"
+        postings[fieldname, term] = (info, list(reader.postings(fieldname, term).items_as(kind)))
+    docs = range(reader.doc_count_all())
+    return {
+        "postings": postings,
+        "stored": [reader.stored_fields(d) for d in docs],
+        "lengths": [[reader.doc_field_length(d, f) for f in reader.schema.names()] for d in docs],
+        "dates": list(reader.column_reader("call_date")),
+    }
+
+
+def test_rebuild_writes_what_whooshs_own_writer_writes(tmp_path: Path) -> None:
+    # The rebuild uses its own fast writer; Whoosh's writer (used by add) must find the same index.
+    words = ["price", "budget", "the", "too", "expensive", "not", "now", "Café", "naïve", "2.5", "v1.2"]
+    words += ["цены", "ещё", "не", "дорого", "کتاب\u200cها"]
+    docs = DOCS + [
+        bite(
+            100 + i,
+            " ".join(words[(i * 7 + j) % len(words)] for j in range(i % 13 + 1)),
+            title="",  # a field left empty
+            call_id=i % 4,
+            stage=None if i % 5 else "demo",
+            call_date=None if i % 3 else date(2024, 1, 1 + i % 28),
+            is_best=i % 9 == 0,
+        )
+        for i in range(300)  # more than one 128-posting block for the common words
+    ]
+    whooshs = WhooshIndex(tmp_path / "whoosh")
+    whooshs.add(docs)
+    bulk = WhooshIndex(tmp_path / "bulk")
+    bulk.rebuild(docs)
+    assert _index_contents(tmp_path / "bulk") == _index_contents(tmp_path / "whoosh")
+    for text in ("too expensive", "цены", '"not now"', "naive", "كتاب"):
+        assert bulk.search(SearchQuery(text=text)) == whooshs.search(SearchQuery(text=text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab cé.ЁёйИ\u0306ك\u200cی١ 2-,"), max_size=40))
+def test_the_rebuild_analyses_text_as_the_whoosh_analyzer_does(text: str) -> None:
+    from enable.analysis import stem_analyzer
+    from enable.search.whoosh_bulk import stemmed_terms
+
+    expected = [(t.text, t.pos) for t in stem_analyzer()(text, positions=True, mode="index")]
+    assert stemmed_terms(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd")), min_size=1, max_size=14))
+def test_stemming_keeps_a_words_first_letter(word: str) -> None:
+    # make_snippet stems only the words starting with a wanted term's first letter.
+    from enable.analysis import _normalize_token, term_of
+
+    normalized = _normalize_token(word)
+    assert not normalized or term_of(word)[:1] == normalized[:1]
+
+
+@pytest.mark.parametrize("word", ["dying", "skis", "news", "happy", "early", "Ёлка", "ещё", "цены", "Kaffee", "naïve"])
+def test_stemming_keeps_the_first_letter_of_irregular_words(word: str) -> None:
+    from enable.analysis import _normalize_token, term_of
+
+    assert term_of(word)[:1] == _normalize_token(word)[:1]

@@ -25,6 +25,7 @@
   var current = -1;         // index of the highlighted word
   var queueIndex = -1;
   var frame = 0;
+  var roving = false;       // the transcript's words share one tab stop (set up below)
 
   function num(value, fallback) {
     var n = parseFloat(value);
@@ -80,6 +81,7 @@
     var el = words[current];
     el.classList.add("is-current");
     el.setAttribute("aria-current", "true");
+    if (roving && !transcript.contains(document.activeElement)) { rove(current, false); }
     if (!media.paused) { keepVisible(el); }
   }
 
@@ -128,6 +130,19 @@
     }
   }
 
+  // Each recording brings its own captions: the queue item names its WebVTT file and language.
+  function captions(item) {
+    Array.prototype.slice.call(media.querySelectorAll("track")).forEach(function (t) { t.remove(); });
+    if (!item.dataset.captions) { return; }
+    var track = document.createElement("track");
+    track.kind = "captions";
+    track.src = item.dataset.captions;
+    track.srclang = item.dataset.lang || "en";
+    track.label = root.dataset.captionsLabel || "Captions";
+    track.default = true;
+    media.appendChild(track);
+  }
+
   // Playlist "play all": one media element, loaded with each bite in turn.
   function load(index, autoplay) {
     flush();
@@ -142,6 +157,7 @@
     // fragment gives only the start: a fragment end would pause the next bite of the same recording.
     if (media.dataset.loaded !== item.dataset.src) {
       media.dataset.loaded = item.dataset.src;
+      captions(item);
       media.setAttribute("src", item.dataset.src + "#t=" + bite.start.toFixed(2));
       media.load();
     }
@@ -190,6 +206,52 @@
   words.forEach(function (w) {
     w.addEventListener("click", function () { playFrom(num(w.dataset.start, bite.start)); });
   });
+
+  // The transcript is one stop for Tab (a roving tabindex): the arrows move between its words, up and down
+  // between its lines, Home and End to its first and last word; Enter or space plays from the focused word.
+  // Tab lands on the word being spoken. Without this script every word is a button of its own.
+  var lines = transcript ? Array.prototype.slice.call(transcript.querySelectorAll(".line")) : [];
+  var rover = 0;
+  function rove(index, focus) {
+    if (!words.length) { return; }
+    index = Math.max(0, Math.min(words.length - 1, index));
+    words[rover].setAttribute("tabindex", "-1");
+    rover = index;
+    words[rover].setAttribute("tabindex", "0");
+    if (focus) { words[rover].focus(); keepVisible(words[rover]); }
+  }
+  function lineStart(line) { return line ? words.indexOf(line.querySelector(".word[data-start]")) : -1; }
+  if (words.length) {
+    words.forEach(function (w) { w.setAttribute("tabindex", "-1"); });
+    lines.forEach(function (line) {
+      // The line's clock seeks too, but the arrows reach the same place: one stop for the whole transcript.
+      var clockLink = line.querySelector("[data-seek]");
+      if (clockLink) { clockLink.setAttribute("tabindex", "-1"); }
+    });
+    rove(0, false);
+    roving = true;
+    transcript.addEventListener("keydown", function (event) {
+      var at = words.indexOf(event.target);
+      if (at < 0 || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var line = event.target.closest(".line");
+      var lineAt = lines.indexOf(line);
+      var to = null;
+      if (event.key === "ArrowRight") { to = at + 1; }
+      else if (event.key === "ArrowLeft") { to = at - 1; }
+      else if (event.key === "ArrowDown") { to = lineStart(lines[lineAt + 1]); }
+      else if (event.key === "ArrowUp") { to = at > lineStart(line) ? lineStart(line) : lineStart(lines[lineAt - 1]); }
+      else if (event.key === "Home") { to = 0; }
+      else if (event.key === "End") { to = words.length - 1; }
+      if (to === null) { return; }
+      event.preventDefault();
+      event.stopPropagation();
+      if (to >= 0) { rove(to, true); }
+    });
+    transcript.addEventListener("focusin", function (event) {
+      var at = words.indexOf(event.target);
+      if (at >= 0 && at !== rover) { rove(at, false); }
+    });
+  }
   document.querySelectorAll("[data-seek]").forEach(function (link) {
     link.addEventListener("click", function (event) {
       event.preventDefault();

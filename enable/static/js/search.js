@@ -1,4 +1,4 @@
-// The search page: ticking a filter or changing the sort runs the search again at once.
+// The search page: ticking a filter or changing the sort runs the search again at once; the filters fold on a phone.
 // A playlist page: its owner can drag bites into a new order (the up and down buttons work without this).
 (function () {
   "use strict";
@@ -10,6 +10,15 @@
         if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
       });
     });
+  }
+
+  // On a phone the filters fold under a "Filters" button so the results come first; wider, they stay open.
+  var facets = document.querySelector("details[data-facets]");
+  if (facets && window.matchMedia) {
+    var narrow = window.matchMedia("(max-width: 760px)");
+    var fold = function () { facets.open = !narrow.matches; };
+    fold();
+    if (narrow.addEventListener) { narrow.addEventListener("change", fold); }
   }
 
   var list = document.querySelector(".playlist-items[data-order-url]");

@@ -1,0 +1,476 @@
+"""Load benchmark: the site under gunicorn on loopback, 50 simulated reps and 10 simultaneous uploads.
+
+Builds (once, cached under bench/.cache/ keyed by backend and size) a site with N bites made by bench/search.py's
+corpus generator, then on a fresh copy of it: starts gunicorn (gunicorn.conf.py) and one `flask worker`, signs in
+simulated users with a real session cookie and CSRF token, measures one user alone searching (the baseline), then
+drives USERS reps for DURATION seconds (search pages with mixed queries and facet filters, bite pages, media range
+requests) while an enablement lead uploads UPLOADS short real recordings at once; prints requests per second and
+p50/p95/p99 latency per kind of request, every error, the load average, and waits until every upload is processed.
+
+    nice .venv/bin/python bench/load.py --bites 10000
+    nice .venv/bin/python bench/load.py --bites 100000 --backend postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.search import Corpus, make_queries, percentile  # noqa: E402
+
+CACHE = REPO / "bench" / ".cache"
+AUDIO = REPO / "tests" / "data" / "audio"
+MEDIA_SOURCE = AUDIO / "sales_dialogue.ogg"  # every synthetic call plays this real recording
+UPLOAD_SOURCE = AUDIO / "short_en.ogg"  # what the enablement lead uploads (made unique per upload)
+BITES_PER_CALL = 15  # as Corpus.doc numbers them
+PASSWORD = "load-bench-password-1"
+REP_EMAIL, LEAD_EMAIL = "rep@load.bench", "lead@load.bench"
+SECRET_KEY = "load-bench-secret-key-not-for-production"
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+REDIS_QUEUE = "redis://127.0.0.1:6379/13"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+# Building the site once -----------------------------------------------------------------------------------------
+
+
+def _pg_admin(sql: str, *params: object) -> object:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        cursor = conn.execute(sql, params or None)
+        return cursor.fetchone() if cursor.description else None
+
+
+def site_env(folder: Path, database_url: str, search: str) -> dict[str, str]:
+    """The environment the site's processes run with: everything in `folder`, or PostgreSQL + Redis."""
+    env = {**os.environ, "ENABLE_DATA_DIR": str(folder / "data"), "TRANSCRIPTS_DIR": str(folder / "transcripts"),
+           "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "SEARCH_BACKEND": search}
+    env.pop("QUEUE_URL", None)
+    if database_url.startswith("postgresql"):
+        env["QUEUE_URL"] = REDIS_QUEUE
+    return env
+
+
+def _config(env: dict[str, str]) -> dict:
+    keys = ("ENABLE_DATA_DIR", "TRANSCRIPTS_DIR", "DATABASE_URL", "SECRET_KEY", "SEARCH_BACKEND", "QUEUE_URL")
+    return {k: env[k] for k in keys if k in env}
+
+
+def build_site(folder: Path, database_url: str, search: str, n: int) -> None:
+    """Make a site of n bites in folder (and database_url): migrations, taxonomy, users, calls, bites, index."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, insert, select, text
+
+    from enable import create_app
+    from enable.auth.models import Role, Team, User
+    from enable.auth.passwords import hash_password
+    from enable.bites.models import Bite, BiteTag, TagSource
+    from enable.calls.models import Call, CallStatus
+    from enable.extensions import db
+    from enable.search.indexing import get_index
+    from enable.taxonomy.models import Tag
+    from enable.taxonomy.services import load_taxonomy
+
+    app = create_app(_config(site_env(folder, database_url, search)))
+    corpus = Corpus()
+    started = time.perf_counter()
+    docs = [corpus.doc(i) for i in range(n)]
+    print(f"  generated {n} bites in {time.perf_counter() - started:.0f} s")
+    with app.app_context():
+        upgrade(directory=str(REPO / "migrations"))
+        load_taxonomy(REPO / "content" / "taxonomy.yaml")
+        teams = [Team(id=i, name=f"Team {i}") for i in range(1, 6)]
+        db.session.add_all(teams)
+        db.session.commit()
+        secret = hash_password(PASSWORD)
+        db.session.add_all([
+            User(email=REP_EMAIL, name="Load Rep", role=Role.REP, password_hash=secret, team_id=1),
+            User(email=LEAD_EMAIL, name="Load Lead", role=Role.ENABLEMENT, password_hash=secret, team_id=1),
+        ])
+        reps = {name: User(email=f"rep{i:02d}@load.bench", name=name, role=Role.REP, password_hash=secret,
+                           team_id=i % 5 + 1) for i, name in enumerate(sorted({d.rep for d in docs}))}
+        db.session.add_all(reps.values())
+        db.session.commit()
+        rep_ids = {name: user.id for name, user in reps.items()}
+
+        media = folder / "data" / "media" / "bench"
+        media.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(MEDIA_SOURCE, media / MEDIA_SOURCE.name)
+        size = MEDIA_SOURCE.stat().st_size
+        calls: dict[int, dict] = {}
+        for d in docs:
+            calls.setdefault(d.call_id, {
+                "id": d.call_id, "title": d.call_title, "status": CallStatus.READY, "progress": 1.0,
+                "sha256": f"{d.call_id:064x}", "media_path": f"bench/{MEDIA_SOURCE.name}",
+                "original_filename": MEDIA_SOURCE.name, "content_type": "audio/ogg", "size_bytes": size,
+                "duration_s": 3600.0, "channels": 1, "language": d.language, "detected_language": d.language,
+                "stage": d.stage, "call_date": d.call_date, "rep_id": rep_ids[d.rep], "team_id": d.team_id,
+                "stats": {},
+            })
+        tag_ids = {(t.kind.value, t.key): t.id for t in db.session.scalars(select(Tag))}
+        bites, bite_tags = [], []
+        for d in docs:
+            seq = (d.id - 1) % BITES_PER_CALL
+            bites.append({"id": d.id, "call_id": d.call_id, "seq": seq, "start_s": seq * 120.0,
+                          "end_s": seq * 120.0 + 110.0, "first_word": seq * 300, "last_word": seq * 300 + 299,
+                          "title": d.title[:200], "text": d.text, "speakers": [], "language": d.language,
+                          "is_best": d.is_best})
+            for kind, keys in {**d.tags, "stage": [d.stage]}.items():
+                for key in keys:
+                    tag_id = tag_ids.get((kind, key)) or tag_ids.get((kind, key.replace("_", "-")))
+                    if tag_id:
+                        bite_tags.append({"bite_id": d.id, "tag_id": tag_id, "source": TagSource.DETECTED})
+        for table, rows in ((Call, list(calls.values())), (Bite, bites), (BiteTag, bite_tags)):
+            for start in range(0, len(rows), 5000):
+                db.session.execute(insert(table), rows[start : start + 5000])
+            db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
+            for table in ("team", "user", "call", "bite", "bite_tag"):
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                        f"(SELECT max(id) FROM \"{table}\"))"))
+            db.session.commit()
+        print(f"  database: {len(calls)} calls, {db.session.scalar(select(func.count(Bite.id)))} bites, "
+              f"{len(bite_tags)} tags in {time.perf_counter() - started:.0f} s")
+        started = time.perf_counter()
+        get_index().rebuild(docs)
+        print(f"  search index ({search}) of {get_index().count()} bites built in "
+              f"{time.perf_counter() - started:.0f} s")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def prepare(args: argparse.Namespace) -> tuple[Path, str, list[str]]:
+    """A fresh working copy of the cached site; returns (folder, DATABASE_URL, things to clean up)."""
+    key = f"{args.backend}-{args.search}-{args.bites}"
+    cached = CACHE / key
+    pg_cached = f"enable_load_{args.search}_{args.bites}"
+    if args.backend == "postgres" and not _pg_admin("SELECT 1 FROM pg_database WHERE datname = %s", pg_cached):
+        (cached / "built").unlink(missing_ok=True)  # the cached database was dropped: build again
+    if not (cached / "built").exists():
+        print(f"building the site of {args.bites} bites in {cached} (once; later runs reuse it)")
+        shutil.rmtree(cached, ignore_errors=True)
+        cached.mkdir(parents=True)
+        url = f"sqlite:///{cached / 'data' / 'enable.db'}"
+        if args.backend == "postgres":
+            _pg_admin(f"DROP DATABASE IF EXISTS {pg_cached}")
+            _pg_admin(f"CREATE DATABASE {pg_cached}")
+            url = f"{PG_SERVER}/{pg_cached}"
+        build_site(cached, url, args.search, args.bites)
+        (cached / "built").write_text(url)
+    work = Path(tempfile.mkdtemp(prefix="enable-load-"))
+    started = time.perf_counter()
+    shutil.copytree(cached / "data", work / "data")
+    (work / "transcripts").mkdir()
+    cleanup = [str(work)]
+    if args.backend == "postgres":
+        run_db = f"enable_load_run_{os.getpid()}"
+        _pg_admin(f"CREATE DATABASE {run_db} TEMPLATE {pg_cached}")
+        cleanup.append(run_db)
+        url = f"{PG_SERVER}/{run_db}"
+    else:
+        url = f"sqlite:///{work / 'data' / 'enable.db'}"
+    # Migrations added since the cache was built apply to the copy, as they would on a running site.
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=REPO, check=True,
+                   env=site_env(work, url, args.search), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    print(f"working copy in {work} ({time.perf_counter() - started:.1f} s)")
+    return work, url, cleanup
+
+
+# Running the site ------------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_site(work: Path, env: dict[str, str], web_workers: int, threads: int) -> tuple[str, list[subprocess.Popen]]:
+    """gunicorn on a free loopback port and one `flask worker`; returns the base URL and the processes."""
+    port = _free_port()
+    web_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(web_workers),
+               "GUNICORN_THREADS": str(threads)}
+    bin_dir = Path(sys.executable).parent
+    if "QUEUE_URL" in env:
+        import redis
+
+        redis.Redis.from_url(env["QUEUE_URL"]).flushdb()
+    web = subprocess.Popen([str(bin_dir / "gunicorn"), "-c", str(REPO / "gunicorn.conf.py"), "wsgi:app"],
+                           cwd=REPO, env=web_env, stdout=(work / "access.log").open("w"),
+                           stderr=(work / "gunicorn.log").open("w"))
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--no-periodic"],
+                              cwd=REPO, env=env, stdout=(work / "worker.log").open("w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if web.poll() is not None:
+            sys.exit(f"gunicorn exited:\n{(work / 'gunicorn.log').read_text()}")
+        try:
+            if httpx.get(f"{base}/auth/login", timeout=5).status_code == 200:
+                return base, [web, worker]
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    sys.exit("gunicorn did not answer within 120 s")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for proc in processes:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in processes:
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# Simulated users ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    """Latencies (ms) per kind of request and every error, shared by the user threads."""
+
+    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request(self, client: httpx.Client, kind: str, method: str, url: str, expect: tuple[int, ...],
+                **kwargs) -> httpx.Response | None:
+        started = time.perf_counter()
+        try:
+            response = client.request(method, url, **kwargs)
+        except httpx.HTTPError as e:
+            with self.lock:
+                self.errors.append(f"{kind} {method} {url}: {type(e).__name__}: {e}")
+            return None
+        ms = (time.perf_counter() - started) * 1000
+        with self.lock:
+            self.times[kind].append(ms)
+            if response.status_code not in expect:
+                self.errors.append(f"{kind} {method} {url}: HTTP {response.status_code} {response.text[:200]!r}")
+        return response
+
+
+def sign_in(base: str, email: str, stats: Stats) -> httpx.Client:
+    """A client holding a real session cookie, signed in through the login form with its CSRF token."""
+    client = httpx.Client(base_url=base, timeout=120, follow_redirects=False)
+    page = stats.request(client, "login", "GET", "/auth/login", (200,))
+    token = CSRF.search(page.text).group(1) if page is not None else ""
+    stats.request(client, "login", "POST", "/auth/login", (302,),
+                  data={"csrf_token": token, "email": email, "password": PASSWORD})
+    return client
+
+
+def search_urls(n: int) -> list[str]:
+    from enable.search.forms import search_args
+
+    return [f"/search/?{urlencode(list(search_args(q).items(multi=True)))}" for q in make_queries(Corpus(), n)]
+
+
+def browse(client: httpx.Client, stats: Stats, urls: list[str], n_bites: int, stop_at: float, think: float,
+           seed: int) -> None:
+    """One rep until stop_at: half search pages, then bite pages and media range requests, with think time."""
+    rnd = random.Random(seed)
+    media_size = MEDIA_SOURCE.stat().st_size
+    calls = max(1, n_bites // BITES_PER_CALL)
+    while time.monotonic() < stop_at:
+        roll = rnd.random()
+        if roll < 0.5:
+            stats.request(client, "search", "GET", rnd.choice(urls), (200,))
+        elif roll < 0.8:
+            stats.request(client, "bite", "GET", f"/bites/{rnd.randint(1, n_bites)}", (200,))
+        else:
+            start = rnd.randrange(0, max(1, media_size - 65536))
+            stats.request(client, "media", "GET", f"/calls/{rnd.randint(1, calls)}/media", (206,),
+                          headers={"Range": f"bytes={start}-{start + 65535}"})
+        if think:
+            time.sleep(rnd.uniform(0.5 * think, 1.5 * think))
+
+
+def upload_files(work: Path, count: int) -> list[Path]:
+    """count copies of the short recording, each padded differently so that none is a duplicate upload."""
+    out = work / "uploads"
+    out.mkdir()
+    files = []
+    for i in range(count):
+        path = out / f"upload-{i:02d}.ogg"
+        subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(UPLOAD_SOURCE), "-af",
+                        f"apad=pad_dur={0.2 + 0.1 * i:.1f}", "-c:a", "libvorbis", str(path)], check=True)
+        files.append(path)
+    return files
+
+
+def upload(client: httpx.Client, stats: Stats, path: Path, barrier: threading.Barrier) -> None:
+    """Open the upload form (for its CSRF token), wait for the others, then upload one recording."""
+    page = stats.request(client, "upload form", "GET", "/calls/upload", (200,))
+    token = CSRF.search(page.text).group(1) if page is not None else ""
+    barrier.wait()
+    with path.open("rb") as fh:
+        stats.request(client, "upload", "POST", "/calls/upload", (302,),
+                      data={"csrf_token": token, "title": f"Load bench {path.stem}", "stage": "discovery",
+                            "rep": "", "deal": "", "language": "en", "call_date": ""},
+                      files={"files": (path.name, fh, "audio/ogg")})
+
+
+def report(stats: Stats, seconds: float, title: str) -> None:
+    print(f"\n{title}")
+    print(f"  {'kind':12} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    total = 0
+    for kind, times in sorted(stats.times.items()):
+        total += len(times)
+        print(f"  {kind:12} {len(times):8d} {len(times) / seconds:7.1f} {percentile(times, 50):8.1f} "
+              f"{percentile(times, 95):8.1f} {percentile(times, 99):8.1f} {max(times):8.1f}")
+    print(f"  {'all':12} {total:8d} {total / seconds:7.1f}")
+    print(f"  errors: {len(stats.errors)}")
+    for error in stats.errors[:50]:
+        print(f"    {error}")
+    if len(stats.errors) > 50:
+        print(f"    ... and {len(stats.errors) - 50} more")
+
+
+def wait_for_uploads(database_url: str, first_new_id: int, expected: int, timeout_s: float) -> list[tuple]:
+    """Poll the database until the uploaded calls are ready or failed; returns (id, status, error, seconds)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + timeout_s
+    rows: list = []
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT id, status, error, created_at FROM call WHERE id >= :first "
+                                         "ORDER BY id"), {"first": first_new_id}).all()
+            if len(rows) >= expected and all(r.status in ("ready", "failed") for r in rows):
+                break
+            time.sleep(1)
+    finally:
+        engine.dispose()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bites", type=int, default=100_000, help="bites in the corpus")
+    parser.add_argument("--users", type=int, default=50, help="simultaneous reps")
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load")
+    parser.add_argument("--uploads", type=int, default=10, help="simultaneous uploads by an enablement lead")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean pause of a rep between requests, seconds (0: back-to-back, a saturation test)")
+    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker process")
+    parser.add_argument("--baseline", type=int, default=100, help="search requests of one user alone")
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                        help="sqlite (+ SQLite job queue) or postgres (+ Redis queue on db 13)")
+    parser.add_argument("--search", default="whoosh", help="SEARCH_BACKEND (whoosh or postgres)")
+    parser.add_argument("--keep", action="store_true", help="keep the working copy and its logs")
+    args = parser.parse_args()
+    # Stopped with SIGTERM (or SIGINT from a background shell, which ignores it): stop the site and clean up.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: sys.exit("interrupted"))
+
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    work, database_url, cleanup = prepare(args)
+    env = site_env(work, database_url, args.search)
+    processes: list[subprocess.Popen] = []
+    try:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(database_url)
+        with engine.connect() as conn:
+            first_new_id = conn.execute(text("SELECT max(id) FROM call")).scalar() + 1
+        engine.dispose()
+        files = upload_files(work, args.uploads)
+        urls = search_urls(300)
+        base, processes = start_site(work, env, args.web_workers, args.threads)
+        print(f"site at {base}: gunicorn {args.web_workers} workers x {args.threads} threads, one `flask worker`; "
+              f"{args.bites} bites, {args.backend} database, {args.search} search")
+
+        warm = Stats()
+        client = sign_in(base, REP_EMAIL, warm)
+        for url in urls[: 4 * args.web_workers]:  # every worker process opens the index
+            warm.request(client, "search", "GET", url, (200,))
+        alone = Stats()
+        for url in urls[: args.baseline]:
+            alone.request(client, "search", "GET", url, (200,))
+        client.close()
+        report(alone, sum(alone.times["search"]) / 1000, "one user alone, search pages back to back (baseline)")
+
+        stats = Stats()
+        clients = [sign_in(base, REP_EMAIL, stats) for _ in range(args.users)]
+        leads = [sign_in(base, LEAD_EMAIL, stats) for _ in range(args.uploads)]
+        stats.times.pop("login", None)
+        print(f"\n{args.users} reps signed in; load for {args.duration:.0f} s (think time ~{args.think} s), "
+              f"{args.uploads} uploads at once ...")
+        load_before = os.getloadavg()
+        client_cpu = time.process_time()
+        started = time.monotonic()
+        stop_at = started + args.duration
+        barrier = threading.Barrier(args.uploads) if args.uploads else None
+        threads = [threading.Thread(target=browse, args=(c, stats, urls, args.bites, stop_at, args.think, i))
+                   for i, c in enumerate(clients)]
+        threads += [threading.Thread(target=upload, args=(c, stats, f, barrier))
+                    for c, f in zip(leads, files, strict=True)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+        client_cpu = time.process_time() - client_cpu
+        load_after = os.getloadavg()
+        report(stats, elapsed, f"{args.users} reps for {elapsed:.0f} s, with {args.uploads} uploads")
+        p95_alone, p95_load = percentile(alone.times["search"], 95), percentile(stats.times["search"], 95)
+        print(f"\nsearch p95 under load / alone: {p95_load:.1f} / {p95_alone:.1f} ms = {p95_load / p95_alone:.2f}x"
+              f"   (target: p95 under load <= 200 ms: {'met' if p95_load <= 200 else 'NOT met'})")
+        print(f"load average at start of load {load_before[0]:.2f}, at end {' '.join(f'{x:.2f}' for x in load_after)}"
+              f" (1/5/15 min; the machine is shared); this load generator itself used {client_cpu:.0f} CPU-seconds")
+        for c in clients + leads:
+            c.close()
+
+        print(f"\nwaiting for the {args.uploads} uploads to be processed ...")
+        started = time.monotonic()
+        rows = wait_for_uploads(database_url, first_new_id, args.uploads, timeout_s=600)
+        ready = [r for r in rows if r.status == "ready"]
+        print(f"uploads: {len(rows)} calls created, {len(ready)} ready, "
+              f"{sum(r.status == 'failed' for r in rows)} failed, "
+              f"{sum(r.status not in ('ready', 'failed') for r in rows)} unfinished, "
+              f"{time.monotonic() - started:.0f} s after the load ended")
+        for r in rows:
+            if r.status != "ready":
+                print(f"  call {r.id}: {r.status} {r.error or ''}")
+        ok = not stats.errors and not alone.errors and len(ready) == args.uploads
+        print(f"\nRESULT: {'zero errors, every upload processed' if ok else 'PROBLEMS (see above)'}")
+    finally:
+        stop(processes)
+        if args.keep:
+            print(f"kept {work} (logs: access.log, gunicorn.log, worker.log)")
+        else:
+            shutil.rmtree(cleanup[0], ignore_errors=True)
+        for name in cleanup[1:]:
+            _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+"""Calls: upload (multipart, like the upload page), list, get, status with progress, delete, and the transcript."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, request
+from flask_babel import gettext as _
+
+from enable import pipeline
+from enable.api.core import (
+    JSON,
+    LIST_PARAMS,
+    Body,
+    Param,
+    Reply,
+    arg_choice,
+    invalid,
+    list_of,
+    not_found,
+    ok,
+    operation,
+    page,
+    page_window,
+    reply,
+)
+from enable.api.core import api_user as user
+from enable.api.schemas import INT, NUM, STR, bite_json, call_json, null, obj
+from enable.auth.models import Role
+from enable.calls import services as calls
+from enable.calls.models import Call, CallStatus
+from enable.extensions import db
+from enable.transcription.types import Transcript
+from enable.transcription.vtt import cues_for_segment, to_webvtt
+
+TAG = "Calls"
+STATUSES = [s.value for s in CallStatus]
+CALL_REF = {"$ref": "#/components/schemas/Call"}
+FORMATS = {"json": JSON, "vtt": "text/vtt", "srt": "application/x-subrip", "txt": "text/plain"}
+
+
+@operation("GET", "/calls", role=Role.MANAGER, tag=TAG, summary="List the calls you manage",
+           params=[Param("status", {"type": "string", "enum": STATUSES}, "Only calls in this state."), *LIST_PARAMS],
+           replies={200: ok(list_of(CALL_REF))})
+def calls_list():
+    """Newest first: enablement and admins see every call, managers those of their team and those they uploaded."""
+    status = arg_choice("status", STATUSES)
+    offset, limit = page_window()
+    found = calls.list_calls(user(), page=1, per_page=offset + limit + 1,
+                             status=CallStatus(status) if status else None).items[offset:]
+    counts = calls.bite_counts(c.id for c in found[:limit])
+    return page(found, lambda c: call_json(c, counts.get(c.id, 0)), offset=offset, limit=limit,
+                has_more=len(found) > limit)
+
+
+UPLOAD = obj({
+    "file": {"type": "string", "format": "binary", "description": "The recording (audio or video)."},
+    "title": {"type": "string", "maxLength": 200},
+    "rep_id": {"type": "integer", "minimum": 1, "description": "The user who is the rep on the call."},
+    "deal_id": {"type": "integer", "minimum": 1, "description": "The deal the call belongs to."},
+    "call_date": {"type": "string", "format": "date"},
+    "stage": {"type": "string", "maxLength": 60, "description": "A stage tag key of the taxonomy."},
+    "language": {"type": "string", "maxLength": 10, "description": "Language spoken; leave out to detect it."},
+}, required=["file"])
+
+
+def _form_int(name: str) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+        raise invalid(_("“%(name)s” must be a whole number.", name=name))
+    return int(raw)
+
+
+def _details() -> calls.CallDetails:
+    title = (request.form.get("title") or "").strip()
+    if len(title) > 200:
+        raise invalid(_("The title may have at most %(n)d characters.", n=200))
+    raw_date = (request.form.get("call_date") or "").strip()
+    try:
+        call_date = date.fromisoformat(raw_date) if raw_date else None
+    except ValueError:
+        raise invalid(_("“%(value)s” is not a date (use YYYY-MM-DD).", value=raw_date[:20])) from None
+    language = (request.form.get("language") or "").strip().lower() or None
+    if language and language not in {code for code, _name in calls.language_choices()}:
+        raise invalid(_("The speech model cannot be asked for the language “%(code)s”.", code=language[:10]))
+    stage = (request.form.get("stage") or "").strip() or None
+    details = calls.CallDetails(title=title, rep_id=_form_int("rep_id"), deal_id=_form_int("deal_id"),
+                                call_date=call_date, stage=stage, language=language)
+    return calls.check_details(details)
+
+
+@operation("POST", "/calls", role=Role.MANAGER, tag=TAG, summary="Upload a recording",
+           body=Body(UPLOAD, "multipart/form-data"),
+           replies={201: ok(obj({"call": CALL_REF, "created": {"type": "boolean"}}), "Stored and queued; a file "
+                            "that is not a recording is stored as a failed call with the reason."),
+                    200: ok(obj({"call": CALL_REF, "created": {"type": "boolean"}}),
+                            "The same file was uploaded before: its call."),
+                    413: Reply("The file is larger than MAX_UPLOAD_MB.",
+                               {JSON: {"$ref": "#/components/schemas/Error"}})})
+def calls_upload():
+    """The same checks as the upload page: size limit, content sniffing, longest call, known rep, deal and stage."""
+    storage = request.files.get("file")
+    if storage is None or not storage.filename:
+        raise invalid(_("Send the recording as the multipart field “file”, with a file name."))
+    details = _details()
+    result = calls.accept_upload(storage.stream, storage.filename, details, user())
+    db.session.commit()
+    call = result.call
+    if result.created and call.status != CallStatus.FAILED:
+        pipeline.process_call(call.id)
+        db.session.refresh(call)
+    return reply({"call": call_json(call, calls.bite_counts([call.id]).get(call.id, 0)), "created": result.created},
+                 201 if result.created else 200)
+
+
+def _call(call_id: int) -> Call:
+    call = calls.load_call_page(call_id)
+    if call is None:
+        raise not_found(_("This call does not exist."))
+    return call
+
+
+@operation("GET", "/calls/<int:call_id>", role=Role.REP, tag=TAG, summary="Get a call",
+           replies={200: ok(CALL_REF)})
+def calls_get(call_id: int):
+    """Any signed-in person may open a call, as on the site."""
+    call = _call(call_id)
+    return reply(call_json(call, len(call.bites)))
+
+
+STATUS = obj({"id": INT, "status": {"type": "string", "enum": STATUSES}, "label": STR, "active": {"type": "boolean"},
+              "progress": NUM, "error": null(STR), "bites": INT})
+
+
+@operation("GET", "/calls/<int:call_id>/status", role=Role.MANAGER, tag=TAG, summary="Processing status and progress",
+           replies={200: ok(STATUS)})
+def calls_status(call_id: int):
+    """Where the call is in the pipeline; progress runs from 0 to 1 while it is transcribed."""
+    found = calls.call_statuses(user(), [call_id])
+    if not found:
+        raise not_found(_("This call does not exist or is not one you manage."))
+    return reply(found[0])
+
+
+@operation("GET", "/calls/<int:call_id>/bites", role=Role.REP, tag=TAG, summary="The bites of a call",
+           params=LIST_PARAMS, replies={200: ok(list_of({"$ref": "#/components/schemas/Bite"}))})
+def calls_bites(call_id: int):
+    call = _call(call_id)
+    offset, limit = page_window()
+    return page(call.bites, bite_json, offset=offset, limit=limit)
+
+
+@operation("DELETE", "/calls/<int:call_id>", role=Role.MANAGER, tag=TAG, summary="Delete a call with its bites",
+           replies={204: Reply("Deleted.")})
+def calls_delete(call_id: int):
+    call = db.session.get(Call, call_id)
+    if call is None:
+        raise not_found(_("This call does not exist."))
+    files = calls.delete_call(call, user())
+    db.session.commit()
+    pipeline.forget_call(files)
+    return Response(status=204)
+
+
+TRANSCRIPT = obj({
+    "language": STR, "duration_s": NUM, "model": STR, "channels": INT,
+    "speakers": {"type": "array", "items": STR},
+    "segments": {"type": "array", "items": obj({"start": NUM, "end": NUM, "text": STR, "speaker": null(STR),
+                                                "words": {"type": "array", "items": {"type": "object"}}})},
+}, required=["language", "duration_s", "model", "segments"])
+
+
+def _srt_time(seconds: float) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d},{millis:03d}"
+
+
+def to_srt(transcript: Transcript) -> str:
+    """The transcript as SubRip subtitles, cut into the same cues as the WebVTT captions."""
+    cues = sorted((cue for seg in transcript.segments for cue in cues_for_segment(seg)), key=lambda c: (c.start, c.end))
+    blocks = []
+    for n, cue in enumerate(cues, start=1):
+        lines = list(cue.lines)
+        if cue.speaker:
+            lines[0] = f"{calls.speaker_label(cue.speaker)}: {lines[0]}"
+        end = max(cue.end, cue.start + 0.05)
+        blocks.append(f"{n}\n{_srt_time(cue.start)} --> {_srt_time(end)}\n" + "\n".join(lines))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def to_text(transcript: Transcript) -> str:
+    """The transcript as plain text: one paragraph per turn, with the speaker when known."""
+    turns = calls.transcript_turns(transcript)
+    return "\n\n".join(f"{calls.speaker_label(t.speaker)}: {t.text}" if t.speaker else t.text for t in turns) + "\n"
+
+
+@operation("GET", "/calls/<int:call_id>/transcript", role=Role.REP, tag=TAG, summary="The transcript of a call",
+           params=[Param("format", {"type": "string", "enum": list(FORMATS), "default": "json"},
+                         "json (words with times), vtt (WebVTT), srt (SubRip) or txt (plain text).")],
+           replies={200: Reply("The transcript in the format asked for.", {
+               JSON: TRANSCRIPT, "text/vtt": {"type": "string"}, "application/x-subrip": {"type": "string"},
+               "text/plain": {"type": "string"}})})
+def calls_transcript(call_id: int):
+    fmt = arg_choice("format", list(FORMATS), "json") or "json"
+    call = db.session.get(Call, call_id)
+    if call is None:
+        raise not_found(_("This call does not exist."))
+    transcript = calls.read_transcript(call.id) if call.status == CallStatus.READY else None
+    if transcript is None:
+        raise not_found(_("This call has no transcript yet; its status is %(status)s.", status=call.status.label))
+    body: Any
+    if fmt == "json":
+        return reply(transcript.to_dict())
+    body = {"vtt": to_webvtt, "srt": to_srt, "txt": to_text}[fmt](transcript)
+    return Response(body, mimetype=FORMATS[fmt], headers={"Content-Disposition": f'inline; filename="call-{call.id}.'
+                                                                                   f'{fmt}"'})
+

@@ -1,0 +1,338 @@
+"""The API's machinery: operations declared once (route + OpenAPI entry), token auth, scopes, roles, rate limit,
+cursor pagination and the error shape.
+
+Every /api/v1 route is made by `operation(...)`, which registers the Flask route and records the operation for the
+OpenAPI document, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from limits import parse, storage, strategies
+from sqlalchemy import Select
+
+from enable.api import bp
+from enable.api.tokens import ApiToken, authenticate
+from enable.auth.models import Role, User
+from enable.errors import UserError
+from enable.extensions import db, login_manager
+
+MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (PostgreSQL's integer); such URLs are 404
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+JSON = "application/json"
+
+
+class ApiError(UserError):
+    """An API failure with its HTTP status, a short machine-readable code and a readable message."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status
+        self.code = code
+        self.headers = headers or {}
+
+
+def invalid(message: str) -> ApiError:
+    return ApiError(400, "invalid", message)
+
+
+def not_found(message: str | None = None) -> ApiError:
+    return ApiError(404, "not_found", message or _("There is no such item, or it is not visible to you."))
+
+
+# Operations -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter: its JSON schema, whether it repeats (?a=1&a=2) and what it means."""
+
+    name: str
+    schema: dict[str, Any]
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body: its media type (JSON or multipart form) and schema."""
+
+    schema: dict[str, Any]
+    media: str = JSON
+    encoding: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A documented response: its description and a schema per media type."""
+
+    description: str
+    content: dict[str, dict[str, Any]] = field(default_factory=dict)
+    headers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Operation:
+    endpoint: str  # api.<function name>
+    method: str
+    rule: str  # the Flask rule under /api/v1, e.g. /calls/<int:call_id>
+    role: Role | None  # None: public (no token)
+    write: bool  # needs a read-write token
+    summary: str
+    tag: str
+    description: str = ""
+    params: tuple[Param, ...] = ()
+    body: Body | None = None
+    replies: dict[int, Reply] = field(default_factory=dict)
+    path_schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """The OpenAPI path of the rule: /calls/{call_id}."""
+        return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", self.rule)
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", self.rule)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def ok(schema: dict[str, Any], description: str = "Success") -> Reply:
+    return Reply(description, {JSON: schema})
+
+
+def operation(method: str, rule: str, *, role: Role | None, summary: str, tag: str, description: str = "",
+              params: Sequence[Param] = (), body: Body | None = None, replies: dict[int, Reply] | None = None,
+              write: bool | None = None, path_schemas: dict[str, dict[str, Any]] | None = None) -> Callable:
+    """Declare an API operation: the route under /api/v1 and its OpenAPI entry, guarded by token, scope and role.
+
+    The view receives the URL's values as keyword arguments; `api_user()` is the token's owner.
+    """
+    is_write = method != "GET" if write is None else write
+
+    def decorator(view: Callable) -> Callable:
+        op = Operation(endpoint=f"{bp.name}.{view.__name__}", method=method, rule=rule, role=role, write=is_write,
+                       summary=summary, tag=tag, description=description or (view.__doc__ or "").strip(),
+                       params=tuple(params), body=body, replies=dict(replies or {200: ok({"type": "object"})}),
+                       path_schemas=dict(path_schemas or {}))
+
+        @wraps(view)
+        def guarded(**kwargs: Any) -> Any:
+            if role is not None:
+                _authorize(role, is_write)
+            if any(isinstance(v, int) and v > MAX_ID for v in kwargs.values()):
+                raise not_found()
+            try:
+                return view(**kwargs)
+            except UserError:
+                db.session.rollback()
+                raise
+
+        guarded.required_role = role  # type: ignore[attr-defined]  # read by the access-matrix test
+        bp.add_url_rule(rule, view.__name__, guarded, methods=[method])
+        OPERATIONS.append(op)
+        return guarded
+
+    return decorator
+
+
+# Authentication, scope, role ----------------------------------------------------------------------------------
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _authorize(role: Role, write: bool) -> None:
+    """Only a token authenticates (never the session cookie); then the rate limit, the scope and the role."""
+    secret = _bearer()
+    if secret is None:
+        raise ApiError(401, "unauthorized", _("Send a personal API token as “Authorization: Bearer <token>”."),
+                       {"WWW-Authenticate": 'Bearer realm="enable"'})
+    token = authenticate(secret)
+    if token is None:
+        raise ApiError(401, "unauthorized", _("This API token is unknown, revoked, or its account is deactivated."),
+                       {"WWW-Authenticate": 'Bearer realm="enable", error="invalid_token"'})
+    g.api_token = token
+    g.api_user = token.user
+    g._login_user = token.user  # Flask-Login's current_user (the locale, shared helpers) is the token's owner
+    _rate_limit(token)
+    if write and not token.scope.can_write:
+        raise ApiError(403, "forbidden", _("This token may only read; create a read-write token to make changes."))
+    if not token.user.has_role(role):
+        raise ApiError(403, "forbidden", _("Your role does not allow this."))
+
+
+@bp.before_request
+def _ignore_the_session() -> None:
+    """Never load a user from the session cookie under /api/v1: until a token says otherwise, nobody is signed in."""
+    g._login_user = login_manager.anonymous_user()
+
+
+@bp.after_request
+def _private(response):
+    """Answers depend on the token: shared caches must not keep them."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.vary.add("Authorization")
+    return response
+
+
+def api_user() -> User:
+    """The owner of the token that authenticated this request."""
+    return g.api_user
+
+
+def api_token() -> ApiToken:
+    return g.api_token
+
+
+# Rate limit ---------------------------------------------------------------------------------------------------
+
+
+def init_rate_limit(app: Flask) -> None:
+    """Count requests per token in a moving window: in this process, or in Redis shared by every web worker."""
+    uri = app.config.get("API_RATE_LIMIT_STORAGE")
+    if not uri:
+        queue_url = app.config.get("QUEUE_URL") or ""
+        uri = queue_url if queue_url.startswith(("redis://", "rediss://")) else "memory://"
+    try:
+        limit = parse(str(app.config["API_RATE_LIMIT"]))
+    except ValueError as e:
+        raise RuntimeError(f"API_RATE_LIMIT must read like 300/minute or 10/second, not "
+                           f"{app.config['API_RATE_LIMIT']!r}") from e
+    app.extensions["enable_api_rate"] = (strategies.MovingWindowRateLimiter(storage.storage_from_string(uri)), limit)
+
+
+def _rate_limit(token: ApiToken) -> None:
+    limiter, limit = current_app.extensions["enable_api_rate"]
+    key = token.token_hash[:32]  # unique across sites sharing one Redis (ids are not)
+    if limiter.hit(limit, "enable-api-token", key):
+        return
+    reset_at = limiter.get_window_stats(limit, "enable-api-token", key).reset_time
+    retry = max(1, math.ceil(reset_at - time.time()))
+    raise ApiError(429, "rate_limited", _("Too many requests with this token; wait %(s)d seconds.", s=retry),
+                   {"Retry-After": str(retry)})
+
+
+# Arguments ----------------------------------------------------------------------------------------------------
+
+
+def arg_int(name: str, *, default: int | None = None, low: int = 1, high: int = MAX_ID) -> int | None:
+    """An integer query argument within [low, high], else a 400."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not re.fullmatch(r"-?\d{1,12}", raw) or not low <= int(raw) <= high:
+        raise invalid(_("“%(name)s” must be a whole number from %(low)d to %(high)d.", name=name, low=low,
+                        high=high))
+    return int(raw)
+
+
+def arg_choice(name: str, choices: Sequence[str], default: str | None = None) -> str | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in choices:
+        raise invalid(_("“%(name)s” must be one of: %(choices)s.", name=name, choices=", ".join(choices)))
+    return raw
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, else a 400."""
+    data = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(data, dict):
+        raise invalid(_("Send a JSON object with the Content-Type application/json."))
+    return data
+
+
+def reply(data: Any, status: int = 200):
+    return jsonify(data), status
+
+
+# Cursor pagination --------------------------------------------------------------------------------------------
+
+LIST_PARAMS = (
+    Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+          "How many items to return."),
+    Param("cursor", {"type": "string", "maxLength": 200}, "The next_cursor of the previous page."),
+)
+
+
+def list_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The schema of one page of a list."""
+    return {"type": "object", "required": ["data", "next_cursor"], "properties": {
+        "data": {"type": "array", "items": item},
+        "next_cursor": {"type": ["string", "null"],
+                        "description": "Pass as ?cursor= for the next page; null at the end."},
+    }}
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def page_window() -> tuple[int, int]:
+    """(offset, limit) of the page asked for by ?cursor= and ?limit=."""
+    limit = arg_int("limit", default=DEFAULT_LIMIT, high=MAX_LIMIT) or DEFAULT_LIMIT
+    raw = request.args.get("cursor") or ""
+    if not raw:
+        return 0, limit
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        offset = data["o"]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise invalid(_("This cursor is not one the API gave out; start again without it.")) from None
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= 10_000_000:
+        raise invalid(_("This cursor is not one the API gave out; start again without it."))
+    return offset, limit
+
+
+def page(items: Sequence[Any], render: Callable[[Any], dict[str, Any]], *, offset: int, limit: int,
+         has_more: bool | None = None) -> dict[str, Any]:
+    """A page in the list shape; `items` is either the whole list (sliced here) or one page plus one."""
+    if has_more is None:
+        chunk = list(items[offset:offset + limit])
+        more = len(items) > offset + limit
+    else:
+        chunk, more = list(items[:limit]), has_more
+    return {"data": [render(x) for x in chunk], "next_cursor": encode_cursor(offset + limit) if more else None}
+
+
+def page_of_select(stmt: Select, render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """One page of a SELECT (which sets a stable order)."""
+    offset, limit = page_window()
+    rows = list(db.session.scalars(stmt.offset(offset).limit(limit + 1)))
+    return page(rows, render, offset=offset, limit=limit, has_more=len(rows) > limit)
+
+
+def page_of_list(items: Sequence[Any], render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    offset, limit = page_window()
+    return page(items, render, offset=offset, limit=limit)
+
+
+# Errors -------------------------------------------------------------------------------------------------------
+
+
+@bp.errorhandler(ApiError)
+def api_error(e: ApiError):
+    response = jsonify({"error": {"code": e.code, "message": e.message}})
+    response.status_code = e.status_code
+    response.headers.update(e.headers)
+    return response

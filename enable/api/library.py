@@ -1,0 +1,207 @@
+"""Bites (search with the site's query syntax and facets, get, tags) and playlists."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from flask import Response, request
+from flask_babel import gettext as _
+
+from enable.api.core import (
+    LIST_PARAMS,
+    MAX_ID,
+    Body,
+    Param,
+    Reply,
+    encode_cursor,
+    invalid,
+    json_body,
+    list_of,
+    not_found,
+    ok,
+    operation,
+    page_of_list,
+    page_window,
+    reply,
+)
+from enable.api.core import api_user as user
+from enable.api.schemas import BOOL, INT, STR, bite_json, locale, null, obj, playlist_json
+from enable.auth.models import Role
+from enable.bites import curation
+from enable.bites.models import Bite
+from enable.bites.page import load_bite
+from enable.extensions import db
+from enable.search import playlists as lists
+from enable.search import services as search
+from enable.search.forms import QUERY_MAX_CHARS, VALUES_PER_FILTER, parse_search_args
+from enable.search.index import FILTER_FIELDS, SORTS
+from enable.search.indexing import index_bites
+
+log = logging.getLogger(__name__)
+TAG = "Bites"
+BITE_REF = {"$ref": "#/components/schemas/Bite"}
+PLAYLIST_REF = {"$ref": "#/components/schemas/Playlist"}
+
+_FILTER_PARAMS = [Param(name, {"type": "array", "items": {"type": "string", "maxLength": 200},
+                               "maxItems": VALUES_PER_FILTER},
+                        f"Facet filter on {name} (repeat for OR within the facet)") for name in FILTER_FIELDS]
+FACET = obj({"field": STR, "label": STR, "options": {"type": "array", "items": obj(
+    {"value": STR, "label": STR, "count": INT, "selected": BOOL})}})
+SEARCH = obj({"data": {"type": "array", "items": obj({"bite": BITE_REF, "snippet_html": STR})},
+              "next_cursor": null(STR), "total": INT, "facets": {"type": "array", "items": FACET},
+              "suggestion": null(STR), "error": null(STR), "problems": {"type": "array", "items": STR}})
+
+
+@operation("GET", "/bites", role=Role.REP, tag=TAG, summary="Search bites",
+           description="The search page's query syntax (words, \"phrases\", OR, -exclusions) and facets; the first "
+                       "page of a search is logged for the search-gap report like a search on the site.",
+           params=[Param("q", {"type": "string", "maxLength": QUERY_MAX_CHARS}, "The search text."),
+                   *_FILTER_PARAMS,
+                   Param("from", {"type": "string", "format": "date"}, "Calls on or after this day."),
+                   Param("to", {"type": "string", "format": "date"}, "Calls on or before this day."),
+                   Param("sort", {"type": "string", "enum": list(SORTS)}, "relevance (default) or date."),
+                   *LIST_PARAMS],
+           replies={200: ok(SEARCH), 503: Reply("The search index cannot be read.",
+                                                {"application/json": {"$ref": "#/components/schemas/Error"}})})
+def bites_search():
+    offset, limit = page_window()
+    parsed = parse_search_args(request.args)
+    number = offset // limit + 1
+    if number > search.MAX_PAGE:
+        raise invalid(_("Narrow the search: only the first %(n)d pages can be read.", n=search.MAX_PAGE))
+    q = replace(parsed.query, page=number, per_page=limit)
+    found = search.search_bites(q, user(), locale())
+    db.session.commit()
+    return reply({
+        "data": [{"bite": bite_json(row.bite), "snippet_html": row.snippet} for row in found.rows],
+        "next_cursor": _next(number * limit, found.total),
+        "total": found.total, "suggestion": found.suggestion, "error": found.error, "problems": parsed.problems,
+        "facets": [{"field": f.field, "label": f.label, "options": [
+            {"value": o.value, "label": o.label, "count": o.count, "selected": o.selected} for o in f.options]}
+            for f in found.facets],
+    })
+
+
+def _next(offset: int, total: int) -> str | None:
+    return encode_cursor(offset) if offset < total else None
+
+
+def _bite(bite_id: int) -> Bite:
+    bite = load_bite(bite_id)
+    if bite is None:
+        raise not_found(_("This bite does not exist."))
+    return bite
+
+
+@operation("GET", "/bites/<int:bite_id>", role=Role.REP, tag=TAG, summary="Get a bite",
+           replies={200: ok(BITE_REF)})
+def bites_get(bite_id: int):
+    """The bite with its tags and their evidence; report views and plays with POST /usage-events."""
+    return reply(bite_json(_bite(bite_id)))
+
+
+def _reindex(bite: Bite) -> None:
+    try:
+        index_bites([bite.id])
+    except Exception:  # the change is saved; `flask search rebuild` carries it to search
+        log.exception("bite %s changed but could not be re-indexed", bite.id)
+
+
+@operation("POST", "/bites/<int:bite_id>/tags", role=Role.ENABLEMENT, tag=TAG, summary="Tag a bite",
+           body=Body(obj({"tag_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}})),
+           replies={201: ok(BITE_REF, "Tagged.")})
+def bites_tag_add(bite_id: int):
+    tag_id = json_body().get("tag_id")
+    if not isinstance(tag_id, int) or isinstance(tag_id, bool) or not 1 <= tag_id <= MAX_ID:
+        raise invalid(_("Send the tag as {\"tag_id\": <id>}."))
+    bite = _bite(bite_id)
+    curation.add_tag(bite, tag_id, user())
+    db.session.commit()
+    _reindex(bite)
+    return reply(bite_json(_bite(bite_id)), 201)
+
+
+@operation("DELETE", "/bites/<int:bite_id>/tags/<int:tag_id>", role=Role.ENABLEMENT, tag=TAG,
+           summary="Remove a tag from a bite", replies={200: ok(BITE_REF, "Removed; retagging keeps it off.")})
+def bites_tag_remove(bite_id: int, tag_id: int):
+    bite = _bite(bite_id)
+    curation.remove_tag(bite, tag_id, user())
+    db.session.commit()
+    _reindex(bite)
+    return reply(bite_json(_bite(bite_id)))
+
+
+# Playlists -----------------------------------------------------------------------------------------------------
+
+PTAG = "Playlists"
+
+
+def _playlist(playlist_id: int):
+    return lists.get_playlist(playlist_id, user())  # 404 when absent or not visible
+
+
+@operation("GET", "/playlists", role=Role.REP, tag=PTAG, summary="List your playlists and your team's",
+           params=LIST_PARAMS, replies={200: ok(list_of(PLAYLIST_REF))})
+def playlists_list():
+    return reply(page_of_list(lists.visible_playlists(user()), playlist_json))
+
+
+def _text(data: dict[str, Any], name: str, limit: int, *, required: bool = False) -> str | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise invalid(_("“%(name)s” must be text of at most %(n)d characters.", name=name, n=limit))
+    return value
+
+
+@operation("POST", "/playlists", role=Role.REP, tag=PTAG, summary="Create a playlist",
+           body=Body(obj({"name": {"type": "string", "minLength": 1, "maxLength": lists.NAME_MAX},
+                          "description": {"type": "string", "maxLength": 2000}}, required=["name"])),
+           replies={201: ok(PLAYLIST_REF, "Created (private until shared).")})
+def playlists_create():
+    data = json_body()
+    playlist = lists.create_playlist(user(), _text(data, "name", lists.NAME_MAX, required=True) or "",
+                                     _text(data, "description", 2000))
+    db.session.commit()
+    return reply(playlist_json(_playlist(playlist.id)), 201)
+
+
+@operation("GET", "/playlists/<int:playlist_id>", role=Role.REP, tag=PTAG, summary="Get a playlist",
+           replies={200: ok(PLAYLIST_REF)})
+def playlists_get(playlist_id: int):
+    return reply(playlist_json(_playlist(playlist_id)))
+
+
+@operation("POST", "/playlists/<int:playlist_id>/items", role=Role.REP, tag=PTAG, summary="Add a bite to a playlist",
+           body=Body(obj({"bite_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}})),
+           replies={201: ok(PLAYLIST_REF, "Added at the end.")})
+def playlists_add_item(playlist_id: int):
+    bite_id = json_body().get("bite_id")
+    if not isinstance(bite_id, int) or isinstance(bite_id, bool) or not 1 <= bite_id <= MAX_ID:
+        raise invalid(_("Send the bite as {\"bite_id\": <id>}."))
+    playlist = _playlist(playlist_id)
+    bite = db.session.get(Bite, bite_id)
+    if bite is None:
+        raise not_found(_("This bite does not exist."))
+    lists.add_bite(playlist, bite, user())
+    db.session.commit()
+    return reply(playlist_json(_playlist(playlist_id)), 201)
+
+
+@operation("DELETE", "/playlists/<int:playlist_id>/items/<int:item_id>", role=Role.REP, tag=PTAG,
+           summary="Remove an item from a playlist", replies={200: ok(PLAYLIST_REF)})
+def playlists_remove_item(playlist_id: int, item_id: int):
+    lists.remove_item(_playlist(playlist_id), item_id, user())
+    db.session.commit()
+    return reply(playlist_json(_playlist(playlist_id)))
+
+
+@operation("DELETE", "/playlists/<int:playlist_id>", role=Role.REP, tag=PTAG, summary="Delete a playlist",
+           replies={204: Reply("Deleted; its bites stay in the library.")})
+def playlists_delete(playlist_id: int):
+    lists.delete_playlist(_playlist(playlist_id), user())
+    db.session.commit()
+    return Response(status=204)

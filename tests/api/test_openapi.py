@@ -1,0 +1,137 @@
+"""The OpenAPI document matches the routes, the docs page renders it, and a bounded schemathesis run finds no server
+error and no response that contradicts the document."""
+
+from __future__ import annotations
+
+import re
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from enable.auth.models import Role
+
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
+def _document(client) -> dict:
+    response = client.get("/api/v1/openapi.json")  # public: it describes the API, not any data
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_every_api_rule_is_in_the_document_and_every_operation_is_a_rule(api_app):
+    doc = _document(api_app.test_client())
+    base = doc["servers"][0]["url"]
+    assert base == "/api/v1"
+    in_app = set()
+    for rule in api_app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1"):
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule[len(base):])
+            in_app |= {(path, m.lower()) for m in rule.methods & METHODS}
+    in_doc = {(path, method) for path, item in doc["paths"].items() for method in item}
+    assert in_app - in_doc == set(), "routes missing from the OpenAPI document"
+    assert in_doc - in_app == set(), "documented operations without a route"
+    assert len(in_doc) > 25
+
+
+def test_document_declares_auth_roles_and_errors(api_app):
+    doc = _document(api_app.test_client())
+    assert doc["openapi"].startswith("3.1")
+    assert doc["components"]["securitySchemes"]["bearerAuth"] == {**doc["components"]["securitySchemes"]["bearerAuth"],
+                                                                  "type": "http", "scheme": "bearer"}
+    upload = doc["paths"]["/calls"]["post"]
+    assert upload["x-min-role"] == "manager" and upload["x-token-scope"] == "read-write"
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert "Retry-After" in upload["responses"]["429"]["headers"]
+    assert doc["paths"]["/openapi.json"]["get"]["security"] == []
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert op["summary"], (method, path)
+            if op.get("security") != []:
+                assert {"401", "403", "429"} <= set(op["responses"]), (method, path)
+
+
+def test_docs_page_renders_every_operation_without_script(api_app, world):
+    client = api_app.test_client()
+    client.post("/auth/login", data={"email": "rep@example.test", "password": "password1"})
+    page = client.get("/docs/api")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert all("src=" in tag for tag in re.findall(r"<script[^>]*>", html))  # no inline script (CSP)
+    for op in ("GET /calls/{call_id}/transcript", "POST /deals/batch", "POST /usage-events", "GET /reports/{name}"):
+        assert op in html
+    assert 'href="/api/v1/openapi.json"' in html and 'id="schema-Call"' in html
+
+
+def test_unknown_api_path_and_method_use_the_error_shape(api):
+    missing = api(Role.ADMIN).get("/no-such-thing")
+    assert missing.status_code == 404 and missing.get_json() == {"error": {"code": "not_found",
+                                                                            "message": missing.get_json()["error"][
+                                                                                "message"]}}
+    wrong = api(Role.ADMIN).open("/calls", "PUT")
+    assert wrong.status_code == 405 and wrong.get_json()["error"]["code"] == "method_not_allowed"
+
+
+# Property-based run ---------------------------------------------------------------------------------------------
+
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
+EXAMPLES = 12  # per operation: the whole run stays within about a minute
+
+
+def _known_ids(api, world) -> dict[str, int]:
+    """Ids of things that exist (and are visible to the admin), so generated cases reach real items too."""
+    admin = api(Role.ADMIN)
+    playlist = admin.post("/playlists", json={"name": "Fuzzed"}).get_json()
+    item = admin.post(f"/playlists/{playlist['id']}/items", json={"bite_id": world.bite_ids[0]}).get_json()
+    bite = admin.get(f"/bites/{world.bite_ids[0]}").get_json()
+    playbook = admin.get("/playbooks?limit=1").get_json()["data"][0]
+    return {"call_id": world.call_id, "bite_id": world.bite_ids[0], "tag_id": bite["tags"][0]["id"],
+            "playlist_id": playlist["id"], "item_id": item["items"][0]["id"], "playbook_id": playbook["id"],
+            "asset_id": world.asset_id, "user_id": world.users[Role.REP]}
+
+
+def test_api_conforms_to_its_document(api_app, world, api):
+    """Generated requests to every operation with an admin's read-write token: no 5xx, every answer as documented.
+
+    Half the generated cases have their path ids replaced by ids of real items; deletions run last.
+    """
+    known = _known_ids(api, world)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app)
+    headers = {"Authorization": f"Bearer {world.secrets[(Role.ADMIN, 'read-write')]}"}
+    operations = sorted((r.ok() for r in schema.get_all_operations()), key=lambda op: op.method.upper() == "DELETE")
+    failures: dict[str, str] = {}
+    statuses: set[int] = set()
+
+    def real_ids(pair):
+        case, use_known = pair
+        if use_known and case.path_parameters:
+            case.path_parameters = {k: known.get(k, v) for k, v in case.path_parameters.items()}
+        return case
+
+    for operation in operations:
+
+        @given(case=st.tuples(operation.as_strategy(), st.booleans()).map(real_ids))
+        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+        def run(case):
+            response = case.call(headers=headers)
+            statuses.add(response.status_code)
+            case.validate_response(response, checks=CHECKS)
+
+        try:
+            run()
+        except Exception as e:  # collect every operation's failure, then report them together
+            failures[operation.label] = f"{type(e).__name__}: {e}"[:2000]
+    assert len(operations) > 25
+    assert failures == {}
+    assert {200, 201, 204, 400, 404} <= statuses  # the run reached real items as well as refusals
