@@ -32,9 +32,18 @@ SOURCE = Path(os.environ.get("PAGES_BENCH_SOURCE") or REPO)  # the tree whose `e
 sys.path.insert(0, str(SOURCE))
 if SOURCE != REPO:
     sys.path.insert(1, str(REPO))  # bench.* from this tree, enable from the baseline
+    import enable  # noqa: F401  (now, from SOURCE: bench.load puts this tree first on sys.path)
 
-from bench.load import BITES_PER_CALL, CACHE, REP_EMAIL, SECRET_KEY, build_site, search_urls  # noqa: E402
-from bench.load import CSRF, PASSWORD  # noqa: E402
+from bench.load import (  # noqa: E402
+    BITES_PER_CALL,
+    CACHE,
+    CSRF,
+    PASSWORD,
+    REP_EMAIL,
+    SECRET_KEY,
+    build_site,
+    search_urls,
+)
 from bench.search import Corpus, percentile  # noqa: E402
 
 WORDS_PER_BITE = 300  # as build_site numbers the words of a bite (first_word = seq * 300)
@@ -96,9 +105,11 @@ def measure(cached: Path, n_bites: int, searches: int, bites: int, profile: str 
     from flask_migrate import upgrade
     from sqlalchemy import event
 
+    import enable
     from enable import create_app
     from enable.extensions import db
 
+    assert Path(enable.__file__).is_relative_to(SOURCE), f"measuring {enable.__file__}, not {SOURCE}"
     work = Path(tempfile.mkdtemp(prefix="enable-pages-"))
     try:
         shutil.copytree(cached / "data", work / "data")
@@ -118,7 +129,7 @@ def measure(cached: Path, n_bites: int, searches: int, bites: int, profile: str 
         rnd = random.Random(5)
         mix = {"search": search_urls(searches),
                "bite": [f"/bites/{rnd.randint(1, n_bites)}" for _ in range(bites)]}
-        for kind, urls in mix.items():  # warm: the index opened, templates compiled, caches filled
+        for urls in mix.values():  # warm: the index opened, templates compiled, caches filled
             for url in urls[:5]:
                 client.get(url)
         profiler = None

@@ -67,7 +67,7 @@ def query_events(f: AuditFilter, page: int = 1, per_page: int = 50):
                             else AuditEvent.action.startswith(f"{family}.", autoescape=True))
     if f.since is not None:
         query = query.where(AuditEvent.created_at >= datetime.combine(f.since, time.min, tzinfo=UTC))
-    if f.until is not None:
+    if f.until is not None and f.until < date.max:  # the last day there is: no upper bound
         query = query.where(AuditEvent.created_at < datetime.combine(f.until + timedelta(days=1), time.min,
                                                                       tzinfo=UTC))
     query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())

@@ -24,6 +24,8 @@ ENV_KEYS = (
     "SESSION_COOKIE_SECURE",
     "API_RATE_LIMIT",
     "API_RATE_LIMIT_STORAGE",
+    "API_AUTH_FAILURE_LIMIT",
+    "WEBHOOK_ALLOW_PRIVATE",
 )
 
 
@@ -65,9 +67,11 @@ class Config:
     API_RATE_LIMIT: str = "300/minute"  # requests per API token, e.g. 300/minute or 10/second (a moving window)
     API_RATE_LIMIT_STORAGE: str | None = None  # where requests are counted: redis://... (shared by every web worker),
     # memory:// (this process); default Redis when QUEUE_URL is a redis:// URL, else memory
+    API_AUTH_FAILURE_LIMIT: str = "60/minute"  # API answers 401 (missing/unknown token) per client address; past it 429
     WEBHOOK_TIMEOUT_S: float = 10.0  # seconds a webhook receiver has to connect and answer each attempt
     WEBHOOK_MAX_ATTEMPTS: int = 5  # attempts of a webhook delivery before it is marked failed
     WEBHOOK_RETRY_BASE_S: float = 30.0  # pause after the first failed attempt; each next pause is 4x longer
+    WEBHOOK_ALLOW_PRIVATE: bool = False  # let webhooks go to loopback/private/link-local addresses (trusted networks)
 
 
 def _coerce(value: str, default: Any) -> Any:

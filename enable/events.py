@@ -16,13 +16,14 @@ log = logging.getLogger(__name__)
 CALL_TRANSCRIBED = "call.transcribed"
 CALL_FAILED = "call.failed"
 BITE_CREATED = "bite.created"
+BITE_REMOVED = "bite.removed"
 CONTENT_STALE = "content.stale"
 LINK_BROKEN = "link.broken"
 CERTIFICATION_AWARDED = "certification.awarded"
 CERTIFICATION_EXPIRED = "certification.expired"
 
-EVENTS = (CALL_TRANSCRIBED, CALL_FAILED, BITE_CREATED, CONTENT_STALE, LINK_BROKEN, CERTIFICATION_AWARDED,
-          CERTIFICATION_EXPIRED)
+EVENTS = (CALL_TRANSCRIBED, CALL_FAILED, BITE_CREATED, BITE_REMOVED, CONTENT_STALE, LINK_BROKEN,
+          CERTIFICATION_AWARDED, CERTIFICATION_EXPIRED)
 
 # listener(name, data, key): `key`, when given, names the occurrence so it is sent at most once (e.g. one
 # content.stale per item and review period, however often the daily job finds it stale).

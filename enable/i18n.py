@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_login import current_user
 
 
@@ -19,8 +20,35 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _translations() -> NullTranslations:
+    """Flask-Babel's translations for this request, looked up once per request (and locale) instead of per string.
+
+    A page calls _() dozens of times; each Flask-Babel lookup resolves the domain, the locale and its cache key
+    again. The memo is kept beside Flask-Babel's own request state and trusted only while that state still holds
+    the same locale and domain objects, so force_locale() and refresh() are honoured.
+    """
+    state = g.get("_flask_babel") if g else None
+    if state is None:
+        return get_translations()
+    memo = getattr(state, "enable_translations", None)
+    locale, domain = getattr(state, "babel_locale", None), getattr(state, "babel_domain", None)
+    if memo is not None and locale is not None and memo[0] is locale and memo[1] is domain:
+        return memo[2]
+    translations = get_translations()
+    state.enable_translations = (getattr(state, "babel_locale", None), getattr(state, "babel_domain", None),
+                                 translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
-    """Expose locale-aware formatting to templates."""
+    """Expose locale-aware formatting to templates; templates translate through the per-request lookup."""
+    app.jinja_env.install_gettext_callables(  # as Flask-Babel installs them, with _translations()
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -115,11 +116,19 @@ def ingest_call(call_id: int, progress: Progress | None = None, transcript: Tran
         call = db.session.get(Call, call_id)
         if call is None:
             raise LostClaim(call_id)
-        old_ids = {bite.id for bite in call.bites}
+        # Webhooks: bite.created for each bite row the cut inserted (a kept row is the same bite: not news), and
+        # bite.removed for each old bite the cut dropped. Rows are told apart as objects, not by id (SQLite may
+        # give a new row the id of a deleted one).
+        old = {bite: SimpleNamespace(id=bite.id, start_s=bite.start_s, end_s=bite.end_s) for bite in call.bites}
         bites = bite_services.replace_bites(call, transcript, bite_services.load_taxonomy())
         for bite in bites:
-            if bite.id not in old_ids:
+            if bite not in old:
                 events.emit(events.BITE_CREATED, _bite_event(bite))
+        now_cut = set(bites)
+        for gone in [snapshot for row, snapshot in old.items() if row not in now_cut]:
+            closest = bite_services._closest(gone, bites) if bites else None  # where its references moved
+            events.emit(events.BITE_REMOVED, {"bite_id": gone.id, "call_id": call_id, "start_s": gone.start_s,
+                                              "end_s": gone.end_s, "replaced_by": getattr(closest, "id", None)})
         _advance(call_id, status=CallStatus.INDEXING)  # same commit as the bites: all or nothing
         _notify(progress, CallStatus.INDEXING, 1.0)
         indexing.index_call(call_id)

@@ -1,8 +1,14 @@
-"""Security headers on every response."""
+"""Security headers on every response, and the refusal of NUL characters in any input."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_babel import gettext as _
+
+from enable.errors import UserError
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -19,8 +25,54 @@ CSP = "; ".join([
 ])
 
 
+NUL = "\x00"
+
+
+def _has_nul(value: Any) -> bool:
+    """True when a JSON value holds a NUL character in any string (keys included), however deep."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _in_pairs(pairs: Iterable[tuple[Any, Any]]) -> bool:
+    return any(NUL in str(k or "") or NUL in str(v or "") for k, v in pairs)
+
+
+def request_has_nul() -> bool:
+    """True when the path, a query argument, a form field or a JSON string (or key) holds a NUL.
+
+    No text of ours may hold one, and PostgreSQL refuses to store it (a server error much later).
+    """
+    if NUL in request.path or _in_pairs(request.args.items(multi=True)):
+        return True
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            if _in_pairs(request.form.items(multi=True)):
+                return True
+            # (an upload's file name is not refused: it is only display text, cleaned where it is stored)
+        elif request.is_json and _has_nul(request.get_json(silent=True)):
+            return True
+    return False
+
+
 def init_app(app: Flask) -> None:
-    """Add CSP (no inline script), nosniff, framing and referrer rules to every response."""
+    """Refuse input with NUL characters; add CSP (no inline script), nosniff, framing and referrer rules."""
+
+    @app.before_request
+    def refuse_nul() -> None:
+        if request_has_nul():
+            raise UserError(_("The request holds a NUL character (\\0), which no text here may contain. "
+                              "Remove it and try again."))
 
     @app.after_request
     def set_headers(response: Response) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -12,6 +13,7 @@ from enable import pipeline
 from enable.api.core import (
     JSON,
     LIST_PARAMS,
+    MAX_ID,
     Body,
     Param,
     Reply,
@@ -22,6 +24,7 @@ from enable.api.core import (
     ok,
     operation,
     page,
+    page_of_keyset,
     page_window,
     reply,
 )
@@ -46,12 +49,13 @@ FORMATS = {"json": JSON, "vtt": "text/vtt", "srt": "application/x-subrip", "txt"
 def calls_list():
     """Newest first: enablement and admins see every call, managers those of their team and those they uploaded."""
     status = arg_choice("status", STATUSES)
-    offset, limit = page_window()
-    found = calls.list_calls(user(), page=1, per_page=offset + limit + 1,
-                             status=CallStatus(status) if status else None).items[offset:]
-    counts = calls.bite_counts(c.id for c in found[:limit])
-    return page(found, lambda c: call_json(c, counts.get(c.id, 0)), offset=offset, limit=limit,
-                has_more=len(found) > limit)
+
+    def render(found: list[Call]) -> list[dict[str, Any]]:
+        counts = calls.bite_counts(c.id for c in found)
+        return [call_json(c, counts.get(c.id, 0)) for c in found]
+
+    stmt = calls.calls_select(user(), CallStatus(status) if status else None)
+    return reply(page_of_keyset(stmt, (Call.created_at, Call.id), render))
 
 
 UPLOAD = obj({
@@ -69,7 +73,7 @@ def _form_int(name: str) -> int | None:
     raw = (request.form.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+    if not re.fullmatch(r"[0-9]{1,10}", raw) or not 1 <= int(raw) <= MAX_ID:
         raise invalid(_("“%(name)s” must be a whole number.", name=name))
     return int(raw)
 

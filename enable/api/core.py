@@ -7,21 +7,21 @@ OpenAPI document, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import logging
 import math
 import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
 from limits import parse, storage, strategies
-from sqlalchemy import Select
+from sqlalchemy import Select, and_, or_
 
 from enable.api import bp
 from enable.api.tokens import ApiToken, authenticate
@@ -29,6 +29,7 @@ from enable.auth.models import Role, User
 from enable.errors import UserError
 from enable.extensions import db, login_manager
 
+log = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (PostgreSQL's integer); such URLs are 404
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -162,12 +163,15 @@ def _bearer() -> str | None:
 
 def _authorize(role: Role, write: bool) -> None:
     """Only a token authenticates (never the session cookie); then the rate limit, the scope and the role."""
+    _limit_failures(hit=False)  # a client past its failures is refused before any token lookup
     secret = _bearer()
     if secret is None:
+        _limit_failures(hit=True)
         raise ApiError(401, "unauthorized", _("Send a personal API token as “Authorization: Bearer <token>”."),
                        {"WWW-Authenticate": 'Bearer realm="enable"'})
     token = authenticate(secret)
     if token is None:
+        _limit_failures(hit=True)
         raise ApiError(401, "unauthorized", _("This API token is unknown, revoked, or its account is deactivated."),
                        {"WWW-Authenticate": 'Bearer realm="enable", error="invalid_token"'})
     g.api_token = token
@@ -207,17 +211,37 @@ def api_token() -> ApiToken:
 
 
 def init_rate_limit(app: Flask) -> None:
-    """Count requests per token in a moving window: in this process, or in Redis shared by every web worker."""
+    """Count requests per token, and refused tokens per client address, in a moving window: in this process
+    (memory://), or in Redis shared by every web worker."""
     uri = app.config.get("API_RATE_LIMIT_STORAGE")
     if not uri:
         queue_url = app.config.get("QUEUE_URL") or ""
         uri = queue_url if queue_url.startswith(("redis://", "rediss://")) else "memory://"
-    try:
-        limit = parse(str(app.config["API_RATE_LIMIT"]))
-    except ValueError as e:
-        raise RuntimeError(f"API_RATE_LIMIT must read like 300/minute or 10/second, not "
-                           f"{app.config['API_RATE_LIMIT']!r}") from e
-    app.extensions["enable_api_rate"] = (strategies.MovingWindowRateLimiter(storage.storage_from_string(uri)), limit)
+    limits = {}
+    for name in ("API_RATE_LIMIT", "API_AUTH_FAILURE_LIMIT"):
+        try:
+            limits[name] = parse(str(app.config[name]))
+        except ValueError as e:
+            raise RuntimeError(f"{name} must read like 300/minute or 10/second, not {app.config[name]!r}") from e
+    if uri.startswith("memory://") and not app.testing:
+        log.warning("API rate limits are counted in memory, per process: each web worker allows the whole limit. "
+                    "Set API_RATE_LIMIT_STORAGE=redis://... when serving with several workers (gunicorn -w N).")
+    limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(uri))
+    app.extensions["enable_api_rate"] = (limiter, limits["API_RATE_LIMIT"])
+    app.extensions["enable_api_auth_failures"] = (limiter, limits["API_AUTH_FAILURE_LIMIT"])
+
+
+def _limit_failures(*, hit: bool) -> None:
+    """Refused tokens (401s) per client address: past API_AUTH_FAILURE_LIMIT the address gets 429s, token or not,
+    until its window moves on; `hit` counts one more refusal, else only checks."""
+    limiter, limit = current_app.extensions["enable_api_auth_failures"]
+    key = request.remote_addr or "unknown"
+    if (limiter.hit if hit else limiter.test)(limit, "enable-api-auth-failures", key):
+        return
+    reset_at = limiter.get_window_stats(limit, "enable-api-auth-failures", key).reset_time
+    retry = max(1, math.ceil(reset_at - time.time()))
+    raise ApiError(429, "rate_limited", _("Too many requests with a missing or unknown token from your address; "
+                                          "wait %(s)d seconds.", s=retry), {"Retry-After": str(retry)})
 
 
 def _rate_limit(token: ApiToken) -> None:
@@ -239,7 +263,7 @@ def arg_int(name: str, *, default: int | None = None, low: int = 1, high: int = 
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not re.fullmatch(r"-?\d{1,12}", raw) or not low <= int(raw) <= high:
+    if not re.fullmatch(r"-?[0-9]{1,12}", raw) or not low <= int(raw) <= high:
         raise invalid(_("“%(name)s” must be a whole number from %(low)d to %(high)d.", name=name, low=low,
                         high=high))
     return int(raw)
@@ -270,8 +294,9 @@ def reply(data: Any, status: int = 200):
 
 LIST_PARAMS = (
     Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-          "How many items to return."),
-    Param("cursor", {"type": "string", "maxLength": 200}, "The next_cursor of the previous page."),
+          "How many items to return (with a cursor: by default the page size that cursor was given out for)."),
+    Param("cursor", {"type": "string", "maxLength": 200},
+          "The next_cursor of the previous page (signed: a cursor of another list, or an altered one, is a 400)."),
 )
 
 
@@ -284,24 +309,57 @@ def list_of(item: dict[str, Any]) -> dict[str, Any]:
     }}
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: an offset (lists of a fixed order) or the sort key + id of the last item seen
+    (newest-first lists, whose pages stay right when items are added or removed between requests); and the page
+    size the list was read with, kept when the next request does not say ?limit=."""
+
+    offset: int = 0
+    key: list[Any] | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="enable-api-cursor")
+
+
+def encode_cursor(*, limit: int, offset: int | None = None, key: list[Any] | None = None) -> str:
+    """A signed cursor for the current list (a cursor of one list is refused by the others; none can be forged)."""
+    data: dict[str, Any] = {"e": request.endpoint, "l": limit}
+    if key is not None:
+        data["k"] = key
+    else:
+        data["o"] = offset or 0
+    return _signer().dumps(data)
+
+
+def read_cursor() -> Cursor:
+    """The page asked for by ?cursor= and ?limit= (the cursor's page size when ?limit= is absent), else a 400."""
+    given = arg_int("limit", high=MAX_LIMIT)
+    raw = request.args.get("cursor") or ""
+    if not raw:
+        return Cursor(limit=given or DEFAULT_LIMIT)
+    refused = invalid(_("This cursor is not one the API gave out for this list; start again without it."))
+    try:
+        data = _signer().loads(raw)
+    except BadData:
+        raise refused from None
+    if not isinstance(data, dict) or data.get("e") != request.endpoint:
+        raise refused
+    limit = data.get("l")
+    offset = data.get("o", 0)
+    key = data.get("k")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (limit, offset)) or offset < 0 \
+            or not 1 <= limit <= MAX_LIMIT or not (key is None or isinstance(key, list)):
+        raise refused
+    return Cursor(offset=offset, key=key, limit=given or limit)
 
 
 def page_window() -> tuple[int, int]:
     """(offset, limit) of the page asked for by ?cursor= and ?limit=."""
-    limit = arg_int("limit", default=DEFAULT_LIMIT, high=MAX_LIMIT) or DEFAULT_LIMIT
-    raw = request.args.get("cursor") or ""
-    if not raw:
-        return 0, limit
-    try:
-        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        offset = data["o"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise invalid(_("This cursor is not one the API gave out; start again without it.")) from None
-    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= 10_000_000:
-        raise invalid(_("This cursor is not one the API gave out; start again without it."))
-    return offset, limit
+    cursor = read_cursor()
+    return cursor.offset, cursor.limit
 
 
 def page(items: Sequence[Any], render: Callable[[Any], dict[str, Any]], *, offset: int, limit: int,
@@ -312,7 +370,8 @@ def page(items: Sequence[Any], render: Callable[[Any], dict[str, Any]], *, offse
         more = len(items) > offset + limit
     else:
         chunk, more = list(items[:limit]), has_more
-    return {"data": [render(x) for x in chunk], "next_cursor": encode_cursor(offset + limit) if more else None}
+    return {"data": [render(x) for x in chunk],
+            "next_cursor": encode_cursor(offset=offset + limit, limit=limit) if more else None}
 
 
 def page_of_select(stmt: Select, render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
@@ -325,6 +384,66 @@ def page_of_select(stmt: Select, render: Callable[[Any], dict[str, Any]]) -> dic
 def page_of_list(items: Sequence[Any], render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     offset, limit = page_window()
     return page(items, render, offset=offset, limit=limit)
+
+
+def _key_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _key_column_value(column: Any, value: Any) -> Any:
+    """A value of the cursor's key read back for its column (datetimes travel as ISO text)."""
+    python_type = getattr(column.type, "impl", column.type).python_type  # UTCDateTime: its DateTime
+    if python_type is datetime:
+        if not isinstance(value, str):
+            raise TypeError(value)
+        return datetime.fromisoformat(value)
+    if python_type is int and (not isinstance(value, int) or isinstance(value, bool)):
+        raise TypeError(value)
+    return value
+
+
+def page_of_keyset(stmt: Select, order: Sequence[Any], render_all: Callable[[list[Any]], list[dict[str, Any]]]
+                   ) -> dict[str, Any]:
+    """One page of a SELECT in descending `order` (columns without NULLs, the last one unique, e.g. created_at, id),
+    read after the key of the previous page's last item: items added or deleted meanwhile move no item across
+    pages, so none is seen twice or skipped; no earlier row is read."""
+    cursor = read_cursor()
+    stmt = stmt.order_by(None).order_by(*(c.desc() for c in order))
+    if cursor.key is not None:
+        try:
+            if len(cursor.key) != len(order):
+                raise TypeError(cursor.key)
+            values = [_key_column_value(c, v) for c, v in zip(order, cursor.key, strict=True)]
+        except (TypeError, ValueError):
+            raise invalid(_("This cursor is not one the API gave out for this list; start again without it.")) \
+                from None
+        after = []  # (a < x) OR (a = x AND b < y) OR ...
+        for i, column in enumerate(order):
+            after.append(and_(*(order[j] == values[j] for j in range(i)), column < values[i]))
+        stmt = stmt.where(or_(*after))
+    rows = list(db.session.scalars(stmt.limit(cursor.limit + 1)))
+    chunk = rows[:cursor.limit]
+    more = len(rows) > cursor.limit
+    last = chunk[-1] if chunk else None
+    key = [_key_value(getattr(last, c.key)) for c in order] if last is not None else None
+    return {"data": render_all(chunk), "next_cursor": encode_cursor(key=key, limit=cursor.limit) if more else None}
+
+
+def page_of_sorted(items: Sequence[Any], key_of: Callable[[Any], list[Any]],
+                   rank: Callable[[list[Any]], Any], render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """One page of a list already sorted by rank(key_of(item)) ascending, after the previous page's last key."""
+    cursor = read_cursor()
+    if cursor.key is not None:
+        try:
+            last = rank(cursor.key)
+        except (TypeError, ValueError, IndexError):
+            raise invalid(_("This cursor is not one the API gave out for this list; start again without it.")) \
+                from None
+        items = [item for item in items if rank(key_of(item)) > last]
+    chunk = list(items[:cursor.limit])
+    more = len(items) > cursor.limit
+    return {"data": [render(x) for x in chunk],
+            "next_cursor": encode_cursor(key=key_of(chunk[-1]), limit=cursor.limit) if more and chunk else None}
 
 
 # Errors -------------------------------------------------------------------------------------------------------

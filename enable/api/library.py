@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, request
@@ -22,8 +23,8 @@ from enable.api.core import (
     not_found,
     ok,
     operation,
-    page_of_list,
-    page_window,
+    page_of_sorted,
+    read_cursor,
     reply,
 )
 from enable.api.core import api_user as user
@@ -40,6 +41,7 @@ from enable.search.index import FILTER_FIELDS, SORTS
 from enable.search.indexing import index_bites
 
 log = logging.getLogger(__name__)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TAG = "Bites"
 BITE_REF = {"$ref": "#/components/schemas/Bite"}
 PLAYLIST_REF = {"$ref": "#/components/schemas/Playlist"}
@@ -66,17 +68,24 @@ SEARCH = obj({"data": {"type": "array", "items": obj({"bite": BITE_REF, "snippet
            replies={200: ok(SEARCH), 503: Reply("The search index cannot be read.",
                                                 {"application/json": {"$ref": "#/components/schemas/Error"}})})
 def bites_search():
-    offset, limit = page_window()
+    """Pages of `limit` results from the cursor's offset, also when ?limit= changes between pages."""
+    cursor = read_cursor()
+    offset, limit = cursor.offset, cursor.limit
     parsed = parse_search_args(request.args)
-    number = offset // limit + 1
-    if number > search.MAX_PAGE:
+    number = offset // limit + 1  # the index's page holding the first result asked for
+    skip = offset - (number - 1) * limit  # not 0 when the limit changed: that page and the next hold this one
+    if number + (1 if skip else 0) > search.MAX_PAGE:
         raise invalid(_("Narrow the search: only the first %(n)d pages can be read.", n=search.MAX_PAGE))
     q = replace(parsed.query, page=number, per_page=limit)
-    found = search.search_bites(q, user(), locale())
+    found = search.search_bites(q, user(), locale(), record=offset == 0)
+    rows = list(found.rows)
+    if skip and len(rows) == limit:
+        rows += search.search_bites(replace(q, page=number + 1), user(), locale(), record=False).rows
+    rows = rows[skip:skip + limit]
     db.session.commit()
     return reply({
-        "data": [{"bite": bite_json(row.bite), "snippet_html": row.snippet} for row in found.rows],
-        "next_cursor": _next(number * limit, found.total),
+        "data": [{"bite": bite_json(row.bite), "snippet_html": row.snippet} for row in rows],
+        "next_cursor": _next(offset + limit, limit, found.total),
         "total": found.total, "suggestion": found.suggestion, "error": found.error, "problems": parsed.problems,
         "facets": [{"field": f.field, "label": f.label, "options": [
             {"value": o.value, "label": o.label, "count": o.count, "selected": o.selected} for o in f.options]}
@@ -84,8 +93,8 @@ def bites_search():
     })
 
 
-def _next(offset: int, total: int) -> str | None:
-    return encode_cursor(offset) if offset < total else None
+def _next(offset: int, limit: int, total: int) -> str | None:
+    return encode_cursor(offset=offset, limit=limit) if offset < total else None
 
 
 def _bite(bite_id: int) -> Bite:
@@ -145,7 +154,26 @@ def _playlist(playlist_id: int):
 @operation("GET", "/playlists", role=Role.REP, tag=PTAG, summary="List your playlists and your team's",
            params=LIST_PARAMS, replies={200: ok(list_of(PLAYLIST_REF))})
 def playlists_list():
-    return reply(page_of_list(lists.visible_playlists(user()), playlist_json))
+    """Most recently changed first; the cursor holds the last playlist's change time and id, so playlists
+    created meanwhile neither repeat nor push others across pages."""
+    return reply(page_of_sorted(lists.visible_playlists(user()), _playlist_key, _playlist_rank, playlist_json))
+
+
+def _playlist_key(playlist) -> list[Any]:
+    return [playlist.updated_at.isoformat() if playlist.updated_at else None, playlist.id]
+
+
+def _playlist_rank(key: list[Any]) -> tuple[bool, int, int]:
+    """The list's order (changed newest first, never-changed last, then id descending) as an ascending tuple."""
+    changed, playlist_id = key
+    if changed is None:
+        micros = 0
+    else:
+        moment = datetime.fromisoformat(changed)
+        micros = (moment - EPOCH) // timedelta(microseconds=1)
+    if not isinstance(playlist_id, int):
+        raise TypeError(playlist_id)
+    return (changed is None, -micros, -playlist_id)
 
 
 def _text(data: dict[str, Any], name: str, limit: int, *, required: bool = False) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import render_template, request
@@ -29,7 +30,7 @@ def _day(text: str | None) -> date | None:
 def audit_log():
     actor = request.args.get("actor", "")
     chosen = audit.AuditFilter(
-        actor_id=int(actor) if actor.isdigit() else None,
+        actor_id=int(actor) if re.fullmatch(r"[0-9]{1,9}", actor) else None,  # ids fit a 32-bit integer
         action=(request.args.get("action") or "").strip()[:60] or None,
         since=_day(request.args.get("since")),
         until=_day(request.args.get("until")),

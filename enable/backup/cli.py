@@ -23,6 +23,7 @@ def export_command(path: Path) -> None:
     audit.record(None, "backup.export", detail={"path": str(path), "rows": sum(report.tables.values())})
     db.session.commit()
     click.echo(f"export written to {path}: {report.summary()}")
+    _echo_missing(report.missing, "missing when the export was made")
 
 
 @bp.cli.command("backup")
@@ -34,6 +35,17 @@ def backup_command(path: Path) -> None:
     except UserError as e:
         raise click.ClickException(e.message) from e
     click.echo(f"backup written to {path}: {report.summary()}")
+    _echo_missing(report.missing, "missing when the backup was made (their calls were probably deleted meanwhile)")
+
+
+def _echo_missing(missing: dict[str, list[str]], why: str) -> None:
+    """List the files the database refers to that the archive does not hold."""
+    if not any(missing.values()):
+        return
+    click.echo(f"Files the database refers to, {why}:")
+    for folder, names in missing.items():
+        for name in names:
+            click.echo(f"  {folder}/{name}")
 
 
 @bp.cli.command("restore")
@@ -49,3 +61,4 @@ def restore_command(path: Path, force: bool) -> None:
                                                  "rows": sum(report.tables.values())})
     db.session.commit()
     click.echo(report.summary())
+    _echo_missing(report.missing, "not in this backup (missing when it was made)")

@@ -5,13 +5,19 @@ Archives are zip files:
   README.txt               the same in words
   tables/<table>.json      every table (export; backup of a non-SQLite database): {"table", "columns", "rows"}
   database/enable.sqlite3  backup of a SQLite database, copied with SQLite's online backup API
-  transcripts/...          every file of TRANSCRIPTS_DIR
-  media/...                every file of MEDIA_DIR (backup only)
+  transcripts/...          the transcript files of every call in the database snapshot (TRANSCRIPTS_DIR)
+  media/...                the recording of every call and every uploaded asset file (MEDIA_DIR; backup only)
   secret_key               the generated secret key of the data folder (backup only, when there is one)
 
 An export leaves secrets out (password hashes, API token hashes, webhook signing secrets); a backup keeps
 everything, so keep backups as safe as the server. The database is read from one consistent snapshot: a copy made
 with SQLite's online backup API, or a REPEATABLE READ transaction on PostgreSQL, so the site may run meanwhile.
+The files copied are the ones that snapshot refers to; any that are gone by then (a call deleted meanwhile) are
+listed under "missing" in the manifest.
+
+A restore checks the whole archive before it changes anything (every member's path, the manifest, the format, the
+tables, the migration revision, free space), extracts the files into staging folders, replaces the database, and
+only then swaps the files into place with renames; when anything fails, the database and files stay as they were.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +41,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Connection, create_engine, inspect, select, text
 
 from enable.backup import tables
+from enable.calls.models import CallStatus
+from enable.calls.services import INCOMING
 from enable.db import utcnow
 from enable.errors import UserError
 from enable.extensions import db
@@ -45,6 +54,13 @@ EXPORT = "enable-export"
 BACKUP = "enable-backup"
 SQLITE_NAME = "database/enable.sqlite3"
 MANIFEST = "manifest.json"
+README = "README.txt"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
+STAGING = ".restore-"  # prefix of the staging folders a restore makes inside the transcript and media folders
+REPLACED = ".replaced-"  # prefix of the folder the files being replaced are moved to until the swap is done
+# Entries of a folder that a restore keeps: uploads in progress, and the sample transcripts that ship with Enable.
+KEEP = {"media": {INCOMING}, "transcripts": {"samples"}}
+TRANSCRIBED = {CallStatus.SLICING, CallStatus.INDEXING, CallStatus.READY}  # calls that must have a transcript
 
 
 class RestoreRefused(UserError):
@@ -59,10 +75,14 @@ class ArchiveReport:
     tables: dict[str, int] = field(default_factory=dict)
     files: dict[str, int] = field(default_factory=dict)
     left_out: dict[str, list[str]] = field(default_factory=dict)
+    missing: dict[str, list[str]] = field(default_factory=dict)  # files the snapshot refers to that were gone
 
     def summary(self) -> str:
         files = ", ".join(f"{n} {name} files" for name, n in self.files.items())
-        return f"{len(self.tables)} tables, {sum(self.tables.values())} rows, {files}"
+        text = f"{len(self.tables)} tables, {sum(self.tables.values())} rows, {files}"
+        if gone := sum(len(names) for names in self.missing.values()):
+            text += f"; {gone} files the database refers to were missing (listed in manifest.json)"
+        return text
 
 
 # Reading a consistent snapshot ----------------------------------------------------------------------------------------
@@ -122,20 +142,52 @@ def _file_roots(include_media: bool) -> dict[str, Path]:
     return roots
 
 
-def _add_files(zf: zipfile.ZipFile, name: str, root: Path) -> int:
-    count = 0
-    if not root.is_dir():
-        return 0
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.is_symlink():
+def _referenced_files(conn: Connection, include_media: bool) -> dict[str, list[tuple[str, bool]]]:
+    """The files the database (snapshot) refers to, per folder: (path relative to the folder, must exist).
+
+    Transcripts: <call id>.json and .vtt of every call (needed once the call was transcribed); media: the recording
+    of every call and the file of every uploaded asset.
+    """
+    present = set(inspect(conn).get_table_names())
+    refs: dict[str, list[tuple[str, bool]]] = {"transcripts": []}
+    media: dict[str, bool] = {}
+    if "call" in present:
+        call = db.metadata.tables["call"]
+        for call_id, media_path, status in conn.execute(
+                select(call.c.id, call.c.media_path, call.c.status).order_by(call.c.id)):
+            needed = status in TRANSCRIBED
+            refs["transcripts"] += [(f"{call_id}.json", needed), (f"{call_id}.vtt", needed)]
+            if media_path:
+                media[media_path] = True
+    if "asset" in present:
+        asset = db.metadata.tables["asset"]
+        for (file_path,) in conn.execute(select(asset.c.file_path).where(asset.c.file_path.is_not(None))
+                                         .order_by(asset.c.id)):
+            media[file_path] = True
+    if include_media:
+        refs["media"] = sorted(media.items())
+    return refs
+
+
+def _add_files(zf: zipfile.ZipFile, name: str, root: Path, refs: list[tuple[str, bool]]) -> tuple[int, list[str]]:
+    """Copy the referenced files of `root` into the archive under `name/`; return how many, and the needed ones
+    that were not there."""
+    count, missing = 0, []
+    base = root.resolve()
+    for relative, needed in refs:
+        path = (root / relative).resolve()
+        if not path.is_relative_to(base) or path.is_symlink():
+            missing.append(relative)  # a path outside the folder is never copied
             continue
         try:
-            zf.write(path, f"{name}/{path.relative_to(root).as_posix()}", compress_type=zipfile.ZIP_STORED
+            zf.write(path, f"{name}/{Path(relative).as_posix()}", compress_type=zipfile.ZIP_STORED
                      if path.suffix.lower() in _COMPRESSED else zipfile.ZIP_DEFLATED)
-        except FileNotFoundError:  # deleted while we were copying: it is no longer part of the site
+        except (FileNotFoundError, IsADirectoryError):  # deleted since the snapshot (or never written)
+            if needed:
+                missing.append(relative)
             continue
         count += 1
-    return count
+    return count, missing
 
 
 _COMPRESSED = {".ogg", ".opus", ".mp3", ".m4a", ".mp4", ".webm", ".flac", ".zip", ".gz", ".png", ".jpg", ".pdf"}
@@ -145,8 +197,8 @@ def _readme(report: ArchiveReport, manifest: dict[str, Any]) -> str:
     lines = [f"Enable {'backup' if report.kind == BACKUP else 'export'} made {manifest['created_at']}.", ""]
     if report.kind == EXPORT:
         lines += ["tables/<table>.json holds every table of the database as JSON: {\"table\", \"columns\", \"rows\"};",
-                  "dates and times are ISO 8601 in UTC. transcripts/ holds every transcript file (<call id>.json",
-                  "with timed words, and .vtt subtitles).", "",
+                  "dates and times are ISO 8601 in UTC. transcripts/ holds the transcript of every call",
+                  "(<call id>.json with timed words, and .vtt subtitles).", "",
                   "Secrets are left out: password hashes, API token hashes and webhook signing secrets",
                   "(see \"left_out\" in manifest.json and in each table file)."]
     else:
@@ -154,6 +206,9 @@ def _readme(report: ArchiveReport, manifest: dict[str, Any]) -> str:
                   "tables/*.json for PostgreSQL), transcripts/, media/ (the recordings) and the secret key.",
                   "It contains password hashes and signing secrets: keep it as safe as the server."]
     lines += ["", "Rows per table:"] + [f"  {name}: {n}" for name, n in report.tables.items()]
+    if report.missing:
+        lines += ["", "Files the database refers to that were missing when the backup was made:"]
+        lines += [f"  {name}/{path}" for name, paths in report.missing.items() for path in paths]
     return "\n".join(lines) + "\n"
 
 
@@ -166,7 +221,11 @@ def write_archive(out: IO[bytes], kind: str) -> ArchiveReport:
         with snapshot(Path(work)) as (conn, sqlite_copy):
             revision = _revision(conn)
             dialect = db.engine.dialect.name
+            refs = _referenced_files(conn, include_media=kind == BACKUP)
+            present = set(inspect(conn).get_table_names())  # a database behind this code's migrations lacks some
             for table in db.metadata.sorted_tables:
+                if table.name not in present:
+                    continue
                 if kind == BACKUP and sqlite_copy is not None:
                     report.tables[table.name] = tables.count_rows(conn, table)
                     continue
@@ -176,17 +235,21 @@ def write_archive(out: IO[bytes], kind: str) -> ArchiveReport:
                     report.left_out[table.name] = left
         if kind == BACKUP and sqlite_copy is not None:
             zf.write(sqlite_copy, SQLITE_NAME)
+        # The files the snapshot refers to; one removed since (its call deleted meanwhile) is listed as missing.
         for name, root in _file_roots(include_media=kind == BACKUP).items():
-            report.files[name] = _add_files(zf, name, root)
-        secret = data_dir / "secret_key"
+            report.files[name], missing = _add_files(zf, name, root, refs[name])
+            if missing:
+                report.missing[name] = missing
+        secret = data_dir / SECRET_KEY_FILE
         if kind == BACKUP and secret.is_file():
-            zf.write(secret, "secret_key")
+            zf.write(secret, SECRET_KEY_FILE)
         manifest = {"format": kind, "version": FORMAT_VERSION, "created_at": utcnow().isoformat(),
                     "database": {"dialect": dialect, "revision": revision,
                                  "layout": "sqlite" if kind == BACKUP and sqlite_copy is not None else "tables"},
-                    "tables": report.tables, "files": report.files, "left_out": report.left_out}
+                    "tables": report.tables, "files": report.files, "missing": report.missing,
+                    "left_out": report.left_out}
         zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
-        zf.writestr("README.txt", _readme(report, manifest))
+        zf.writestr(README, _readme(report, manifest))
     log.info("%s written: %s", kind, report.summary())
     return report
 
@@ -215,10 +278,6 @@ def _has_data(conn: Connection) -> bool:
                for table in db.metadata.sorted_tables if table.name in present)
 
 
-def _files_in(zf: zipfile.ZipFile, prefix: str) -> list[zipfile.ZipInfo]:
-    return [i for i in zf.infolist() if i.filename.startswith(prefix + "/") and not i.is_dir()]
-
-
 def _safe_target(root: Path, relative: str) -> Path:
     target = (root / relative).resolve()
     if root.resolve() not in target.parents:
@@ -227,18 +286,196 @@ def _safe_target(root: Path, relative: str) -> Path:
     return target
 
 
-def _restore_files(zf: zipfile.ZipFile, name: str, root: Path, replace: bool) -> int:
-    members = _files_in(zf, name)
-    if replace and root.is_dir():
-        for child in root.iterdir():
-            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-    root.mkdir(parents=True, exist_ok=True)
-    for info in members:
-        target = _safe_target(root, info.filename[len(name) + 1:])
-        target.parent.mkdir(parents=True, exist_ok=True)
+def read_manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
+    try:
+        manifest = json.loads(zf.read(MANIFEST))
+    except (KeyError, ValueError, zipfile.BadZipFile) as e:
+        raise RestoreRefused(_("This file is not an Enable backup (no readable manifest.json inside).")) from e
+    if not isinstance(manifest, dict) or manifest.get("format") not in (BACKUP, EXPORT):
+        raise RestoreRefused(_("This file is not an Enable backup (its manifest.json is not one)."))
+    if manifest.get("format") != BACKUP:
+        raise RestoreRefused(_("This archive is an export, which leaves out passwords and secrets; restore a backup "
+                               "made with `flask backup` instead."))
+    if manifest.get("version") != FORMAT_VERSION:
+        raise RestoreRefused(_("This backup was made by another version of Enable (format %(v)s).",
+                               v=manifest.get("version")))
+    database = manifest.get("database")
+    counts = manifest.get("tables")
+    if not isinstance(database, dict) or database.get("layout") not in ("sqlite", "tables") \
+            or not isinstance(counts, dict) or not all(isinstance(n, int) for n in counts.values()):
+        raise RestoreRefused(_("The manifest.json of this backup is incomplete; it cannot be restored."))
+    return manifest
+
+
+@dataclass
+class _Plan:
+    """What a checked archive holds: its file members per folder, and the sizes to extract."""
+
+    files: dict[str, list[zipfile.ZipInfo]]
+    table_members: list[str]
+    size: int
+
+
+def _check_members(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> _Plan:
+    """Check every member of the archive before anything is changed: each name must be one an Enable backup
+    writes, every file path must stay inside its folder, every table must be known here and present."""
+    known_tables = set(db.metadata.tables)
+    unknown = sorted(set(manifest["tables"]) - known_tables)
+    if unknown:
+        raise RestoreRefused(_("This backup holds tables this version of Enable does not know (%(names)s); restore "
+                               "it with a newer version.", names=", ".join(unknown)))
+    files: dict[str, list[zipfile.ZipInfo]] = {"transcripts": [], "media": []}
+    table_members: list[str] = []
+    size = 0
+    names = set()
+    for info in zf.infolist():
+        name = info.filename
+        names.add(name)
+        folder, _sep, relative = name.partition("/")
+        if info.is_dir():
+            if folder in files and relative:
+                _safe_target(Path("/restore") / folder, relative)
+            continue
+        if folder in files and relative:
+            _safe_target(Path("/restore") / folder, relative)  # refuses ../, absolute paths and the like
+            files[folder].append(info)
+            size += info.file_size
+        elif folder == "tables" and relative.endswith(".json") and relative[:-5] in known_tables \
+                and "/" not in relative:
+            table_members.append(name)
+        elif name == SQLITE_NAME:
+            size += info.file_size
+        elif name not in (MANIFEST, README, SECRET_KEY_FILE):
+            raise RestoreRefused(_("The archive holds %(name)s, which an Enable backup never holds; it is not "
+                                   "restored.", name=name))
+    layout = manifest["database"]["layout"]
+    if layout == "sqlite" and SQLITE_NAME not in names:
+        raise RestoreRefused(_("This backup has no database file (%(name)s); it cannot be restored.",
+                               name=SQLITE_NAME))
+    if layout == "tables":
+        absent = [t for t in manifest["tables"] if f"tables/{t}.json" not in names]
+        if absent:
+            raise RestoreRefused(_("This backup lacks the rows of %(names)s; it cannot be restored.",
+                                   names=", ".join(sorted(absent))))
+    return _Plan(files=files, table_members=table_members, size=size)
+
+
+def _migrations() -> tuple[set[str], str | None]:
+    """Every migration revision this code knows, and the newest (head)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    return {s.revision for s in script.walk_revisions()}, script.get_current_head()
+
+
+def _check_revision(manifest: dict[str, Any], into_sqlite_file: bool) -> tuple[str, str]:
+    """The backup's migration revision and this code's head, or a refusal when the schema cannot be brought here."""
+    known, head = _migrations()
+    revision = manifest["database"].get("revision")
+    if not revision:
+        raise RestoreRefused(_("This backup does not say which database migration it was made at (its database "
+                               "was not created with `flask db upgrade`); it cannot be restored safely."))
+    if revision not in known:
+        raise RestoreRefused(_("This backup was made by a newer version of Enable (database revision %(rev)s, "
+                               "unknown here); upgrade Enable to that version or later, then restore.", rev=revision))
+    if revision != head and not into_sqlite_file:
+        raise RestoreRefused(_("This backup was made by an older version of Enable (database revision %(rev)s; "
+                               "this version is at %(head)s). Restore it with the version that made it, run `flask "
+                               "db upgrade`, and make a new backup; or restore it into a SQLite database, where "
+                               "it is upgraded for you.", rev=revision, head=head))
+    return revision, head
+
+
+def _target_state(head: str) -> str:
+    """"empty" (no table of Enable yet), "current" (migrated to head), or a refusal."""
+    with db.engine.connect() as conn:
+        present = set(inspect(conn).get_table_names())
+        if not present & set(db.metadata.tables):
+            return "empty"
+        current = _revision(conn)
+    if current != head:
+        raise RestoreRefused(_("The database here is not at this version's schema (revision %(rev)s, expected "
+                               "%(head)s); run `flask db upgrade` first, or restore into an empty database.",
+                               rev=current or "none", head=head))
+    return "current"
+
+
+@contextlib.contextmanager
+def _loggers_kept() -> Iterator[None]:
+    """Alembic's env.py reconfigures logging from alembic.ini (disabling every logger made so far): undo that."""
+    manager = logging.Logger.manager
+    before = {name: lg.disabled for name, lg in manager.loggerDict.items() if isinstance(lg, logging.Logger)}
+    try:
+        yield
+    finally:
+        for name, disabled in before.items():
+            logging.getLogger(name).disabled = disabled
+
+
+def migrate_to_head() -> None:
+    """Run the migrations (flask_migrate.upgrade) on the configured database; a failure is a RestoreRefused."""
+    from flask_migrate import upgrade
+
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        with _loggers_kept():
+            upgrade()
+    except SystemExit as e:  # flask_migrate reports a failed migration by exiting
+        raise RestoreRefused(_("The database migrations failed; see the log above.")) from e
+    finally:
+        db.engine.dispose()
+
+
+def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+    try:
         with zf.open(info) as src, open(target, "wb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)
-    return len(members)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:  # a bad CRC, a truncated member
+        raise RestoreRefused(_("The backup is damaged (%(name)s cannot be read: %(why)s); nothing was restored.",
+                               name=info.filename, why=str(e))) from e
+
+
+def _stage_files(zf: zipfile.ZipFile, name: str, root: Path, members: list[zipfile.ZipInfo]) -> Path:
+    """Extract the archive's `name/` files into a new staging folder inside `root` (same file system: renames)."""
+    root.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(dir=root, prefix=STAGING))
+    try:
+        for info in members:
+            relative = info.filename[len(name) + 1:]
+            if relative.split("/", 1)[0] in KEEP[name]:
+                continue  # kept as it is here
+            target = _safe_target(staged, relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _extract(zf, info, target)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return staged
+
+
+def _swap(root: Path, staged: Path, keep: set[str]) -> None:
+    """Put the staged files in place of the folder's, with renames; on a failure, put everything back."""
+    old = Path(tempfile.mkdtemp(dir=root, prefix=REPLACED))
+    moved_out: list[str] = []
+    moved_in: list[str] = []
+    try:
+        for entry in sorted(root.iterdir()):
+            if entry.name in keep or entry.name.startswith((STAGING, REPLACED)):
+                continue
+            os.rename(entry, old / entry.name)
+            moved_out.append(entry.name)
+        for entry in sorted(staged.iterdir()):
+            os.rename(entry, root / entry.name)
+            moved_in.append(entry.name)
+    except OSError:
+        for entry in moved_in:
+            os.rename(root / entry, staged / entry)
+        for entry in moved_out:
+            os.rename(old / entry, root / entry)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(staged, ignore_errors=True)
 
 
 def _table_rows(zf: zipfile.ZipFile, table_name: str) -> list[dict[str, Any]]:
@@ -246,14 +483,10 @@ def _table_rows(zf: zipfile.ZipFile, table_name: str) -> list[dict[str, Any]]:
         return json.load(fh)["rows"]
 
 
-def _load_rows(zf: zipfile.ZipFile, manifest: dict[str, Any], work: Path) -> None:
-    """Insert every table's rows into the (empty) configured database, from table files or a SQLite copy."""
-    source_engine = None
-    if manifest["database"]["layout"] == "sqlite":
-        copy = work / "restore.sqlite3"
-        with zf.open(SQLITE_NAME) as src, open(copy, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1024 * 1024)
-        source_engine = create_engine(f"sqlite:///{copy}")
+def _load_rows(zf: zipfile.ZipFile, manifest: dict[str, Any], sqlite_copy: Path | None) -> None:
+    """In one transaction, replace every table's rows in the configured database (at this code's schema) with the
+    archive's, from table files or the archived SQLite database; a failure leaves the database as it was."""
+    source_engine = create_engine(f"sqlite:///{sqlite_copy}") if sqlite_copy is not None else None
     try:
         with db.engine.begin() as conn:
             if conn.dialect.name == "sqlite":
@@ -270,38 +503,42 @@ def _load_rows(zf: zipfile.ZipFile, manifest: dict[str, Any], work: Path) -> Non
                 else:
                     tables.insert_rows(conn, table, iter(tables.decode_rows(table, _table_rows(zf, table.name))))
             tables.reset_sequences(conn, db.metadata)
-            revision = manifest["database"].get("revision")
-            if revision and inspect(conn).has_table("alembic_version"):
-                conn.execute(text("DELETE FROM alembic_version"))
-                conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": revision})
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, TypeError) as e:
+        raise RestoreRefused(_("The backup is damaged (%(why)s); nothing was restored.", why=str(e))) from e
     finally:
         if source_engine is not None:
             source_engine.dispose()
 
 
-def _replace_sqlite(zf: zipfile.ZipFile, target: Path, work: Path) -> None:
-    """Put the archived SQLite database in place of the site's, with the backup API (WAL files stay coherent)."""
+def _copy_sqlite_member(zf: zipfile.ZipFile, work: Path) -> Path:
+    """The archived SQLite database, extracted into `work` and checked."""
     copy = work / "restore.sqlite3"
-    with zf.open(SQLITE_NAME) as src, open(copy, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1024 * 1024)
+    _extract(zf, zf.getinfo(SQLITE_NAME), copy)
     check = sqlite3.connect(copy)
     try:
         ok = check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    except sqlite3.DatabaseError:
+        ok = False
     finally:
         check.close()
     if not ok:
         raise RestoreRefused(_("The database in this backup is damaged (integrity check failed); nothing was "
                                "restored."))
+    return copy
+
+
+def _sqlite_put(source: Path, target: Path) -> None:
+    """Replace the SQLite database `target` with `source` through the backup API (WAL files stay coherent)."""
     db.session.remove()
     db.engine.dispose()
-    source = sqlite3.connect(copy)
-    destination = sqlite3.connect(target, timeout=30)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target, timeout=30)
     try:
-        with destination:
-            source.backup(destination)
+        with dst:
+            src.backup(dst)
     finally:
-        destination.close()
-        source.close()
+        dst.close()
+        src.close()
 
 
 @dataclass
@@ -309,31 +546,25 @@ class RestoreReport:
     tables: dict[str, int]
     files: dict[str, int]
     bites_indexed: int
+    revision: str | None = None
+    upgraded_from: str | None = None
+    missing: dict[str, list[str]] = field(default_factory=dict)
 
     def summary(self) -> str:
         files = ", ".join(f"{n} {name} files" for name, n in self.files.items())
-        return f"restored {len(self.tables)} tables ({sum(self.tables.values())} rows), {files}; " \
+        text = f"restored {len(self.tables)} tables ({sum(self.tables.values())} rows), {files}; " \
                f"search index rebuilt with {self.bites_indexed} bites"
-
-
-def read_manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
-    try:
-        manifest = json.loads(zf.read(MANIFEST))
-    except (KeyError, ValueError) as e:
-        raise RestoreRefused(_("This file is not an Enable backup (no manifest.json inside).")) from e
-    if manifest.get("format") != BACKUP:
-        raise RestoreRefused(_("This archive is an export, which leaves out passwords and secrets; restore a backup "
-                               "made with `flask backup` instead."))
-    if manifest.get("version") != FORMAT_VERSION:
-        raise RestoreRefused(_("This backup was made by another version of Enable (format %(v)s).",
-                               v=manifest.get("version")))
-    return manifest
+        if self.upgraded_from:
+            text += f"; database upgraded from revision {self.upgraded_from} to {self.revision}"
+        return text
 
 
 def restore_archive(path: Path, force: bool = False) -> RestoreReport:
     """Bring back a backup: the database, transcripts, media and secret key; then rebuild the search index.
 
     Refuses to overwrite a database that holds any row unless `force`. Stop the site and its workers first.
+    Everything is checked, and the files extracted into staging folders, before the database is replaced; the files
+    are swapped into place only once it was. A refusal or failure leaves the database and the files as they were.
     """
     from enable.search.indexing import rebuild_index
 
@@ -341,28 +572,66 @@ def restore_archive(path: Path, force: bool = False) -> RestoreReport:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as e:
         raise RestoreRefused(_("%(path)s is not a readable zip archive.", path=str(path))) from e
+    cfg = current_app.config
+    data_dir = Path(cfg["ENABLE_DATA_DIR"])
+    roots = _file_roots(include_media=True)
     with zf:
+        # 1. Check everything; nothing is changed yet.
         manifest = read_manifest(zf)
+        plan = _check_members(zf, manifest)
+        target = _sqlite_path()
+        into_sqlite_file = manifest["database"]["layout"] == "sqlite" and target is not None
+        revision, head = _check_revision(manifest, into_sqlite_file)
         with db.engine.connect() as conn:
             if _has_data(conn) and not force:
                 raise RestoreRefused(_("The database already holds data; restoring would replace it. Run again with "
                                        "--force to replace it."))
-        db.metadata.create_all(db.engine)
-        cfg = current_app.config
-        data_dir = Path(cfg["ENABLE_DATA_DIR"])
-        with tempfile.TemporaryDirectory(dir=data_dir, prefix=".restore-") as work:
-            target = _sqlite_path()
-            if manifest["database"]["layout"] == "sqlite" and target is not None:
-                _replace_sqlite(zf, target, Path(work))
-            else:
-                _load_rows(zf, manifest, Path(work))
-        files = {name: _restore_files(zf, name, root, replace=True)
-                 for name, root in _file_roots(include_media=True).items()}
-        if "secret_key" in zf.namelist():
-            secret = data_dir / "secret_key"
-            secret.write_bytes(zf.read("secret_key"))
-            secret.chmod(0o600)
+        state = "empty" if into_sqlite_file else _target_state(head)
+        free = shutil.disk_usage(data_dir).free
+        if plan.size > free:
+            raise RestoreRefused(_("The backup needs %(need)s MB and the data folder has %(free)s MB free; nothing "
+                                   "was restored.", need=plan.size // 2**20 + 1, free=free // 2**20))
+        staged: dict[str, Path] = {}
+        with tempfile.TemporaryDirectory(dir=data_dir, prefix=STAGING) as work:
+            try:
+                # 2. Extract the files and the database into staging folders (reading checks every CRC).
+                for name, root in roots.items():
+                    staged[name] = _stage_files(zf, name, root, plan.files[name])
+                sqlite_copy = _copy_sqlite_member(zf, Path(work)) if manifest["database"]["layout"] == "sqlite" \
+                    else None
+                # 3. Replace the database (on SQLite, keep the one replaced until the files are in place).
+                previous = None
+                if into_sqlite_file:
+                    previous = Path(work) / "previous.sqlite3"
+                    copy_sqlite(target, previous)
+                    _sqlite_put(sqlite_copy, target)
+                else:
+                    if state == "empty":
+                        migrate_to_head()
+                    _load_rows(zf, manifest, sqlite_copy)
+                try:
+                    if revision != head:  # an older backup in SQLite: bring its schema to this version's
+                        migrate_to_head()
+                    # 4. Swap the files into place.
+                    for name, root in roots.items():
+                        _swap(root, staged[name], KEEP[name])
+                except BaseException:
+                    if previous is not None:
+                        _sqlite_put(previous, target)
+                    raise
+            finally:
+                for folder in staged.values():
+                    shutil.rmtree(folder, ignore_errors=True)
+        if SECRET_KEY_FILE in zf.namelist():
+            secret = data_dir / SECRET_KEY_FILE
+            partial = data_dir / (SECRET_KEY_FILE + ".partial")
+            partial.write_bytes(zf.read(SECRET_KEY_FILE))
+            partial.chmod(0o600)
+            os.replace(partial, secret)
     db.session.remove()
     report = rebuild_index()
     db.session.commit()
-    return RestoreReport(tables=dict(manifest["tables"]), files=files, bites_indexed=report.bites)
+    return RestoreReport(tables=dict(manifest["tables"]), files={n: len(plan.files[n]) for n in roots},
+                         bites_indexed=report.bites, revision=head,
+                         upgraded_from=revision if revision != head else None,
+                         missing=manifest.get("missing") or {})

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import NamedTuple
 
+import msgspec
+from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from enable.bites.models import Bite, BiteTag
 from enable.calls.models import Call
-from enable.calls.services import read_transcript
+from enable.calls.services import transcript_store
 from enable.extensions import db
 from enable.taxonomy.models import Tag, TagKind
-from enable.transcription.types import Transcript, Word
+from enable.transcription.types import SCHEMA_VERSION, Transcript, Word
 
 # A new line starts when the speaker changes, after a pause this long, or at a sentence end past this many words.
 LINE_PAUSE_S = 2.0
@@ -40,6 +44,25 @@ class Line:
     start: float
     words: list[SpokenWord]
 
+    @property
+    def buttons(self) -> Markup:
+        """The line's words as the transcript's seek buttons, each followed by a space.
+
+        Built here rather than in a template loop: a bite holds some 300 words, and three template expressions per
+        word were a large part of the page's rendering. Every word is escaped.
+        """
+        return Markup("".join(  # noqa: S704 (numbers formatted, every word escaped)
+            f'<button type="button" class="word" data-start="{w.start:.3f}" data-end="{w.end:.3f}">'
+            f"{escape(w.text)}</button> " for w in self.words
+        ))
+
+
+class Neighbour(NamedTuple):
+    """The previous or next bite of the same call: all the page links to."""
+
+    id: int
+    seq: int
+
 
 @dataclass
 class BitePage:
@@ -50,17 +73,17 @@ class BitePage:
     has_transcript: bool
     tags: list[BiteTag]  # the tags it carries, with evidence
     removed: list[BiteTag]  # tags a person took off (listed for enablement)
-    prev: Bite | None
-    next: Bite | None
+    prev: Neighbour | None
+    next: Neighbour | None
     addable: list[Tag] = field(default_factory=list)
 
 
 def load_bite(bite_id: int) -> Bite | None:
-    """The bite with its call (rep, deal) and tags loaded, or None."""
+    """The bite with its call (rep, deal) and tags loaded, or None (three queries: the bite joined, its tags)."""
     return db.session.scalar(
         select(Bite).where(Bite.id == bite_id).options(
-            selectinload(Bite.call).selectinload(Call.rep),
-            selectinload(Bite.call).selectinload(Call.deal),
+            joinedload(Bite.call).joinedload(Call.rep),
+            joinedload(Bite.call).joinedload(Call.deal),
             selectinload(Bite.tags).selectinload(BiteTag.tag),
         )
     )
@@ -74,6 +97,52 @@ def bite_words(bite: Bite, transcript: Transcript) -> list[Word]:
             and abs(chosen[-1].end - bite.end_s) <= INDEX_TOLERANCE_S:
         return chosen
     return [w for w in words if bite.start_s - INDEX_TOLERANCE_S <= w.start < bite.end_s]
+
+
+class _StoredWord(msgspec.Struct):
+    start: float
+    end: float
+    text: str
+    probability: float = 0.0
+    speaker: str | None = None
+
+
+class _StoredSegment(msgspec.Struct):
+    words: list[_StoredWord] = []
+
+
+class _StoredWords(msgspec.Struct):
+    """The part of a stored transcript (enable/transcription/store.py) the bite page reads; the rest is skipped."""
+
+    schema: int = SCHEMA_VERSION
+    segments: list[_StoredSegment] = []
+
+
+_WORDS = msgspec.json.Decoder(_StoredWords)
+_WORD_ORDER = attrgetter("start", "end")
+
+
+def read_bite_words(bite: Bite) -> list[Word] | None:
+    """The words of the bite from its call's stored transcript (as `bite_words`), or None when it has none.
+
+    An hour's call holds thousands of words and its JSON half a megabyte: reading only the words' fields with
+    msgspec costs a third of json.loads plus Transcript.from_dict, and only the bite's words become Word objects.
+    """
+    path = transcript_store().json_path(bite.call_id)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    stored = _WORDS.decode(data)
+    if stored.schema > SCHEMA_VERSION:  # the message a full read gives
+        Transcript.from_dict({"schema": stored.schema})
+    words = [w for segment in stored.segments for w in segment.words]
+    words.sort(key=_WORD_ORDER)  # time order, both channels interleaved, as Transcript.words()
+    chosen = words[bite.first_word : bite.last_word + 1]
+    if not (chosen and abs(chosen[0].start - bite.start_s) <= INDEX_TOLERANCE_S
+            and abs(chosen[-1].end - bite.end_s) <= INDEX_TOLERANCE_S):
+        chosen = [w for w in words if bite.start_s - INDEX_TOLERANCE_S <= w.start < bite.end_s]
+    return [Word(w.start, w.end, w.text, w.probability, w.speaker) for w in chosen]
 
 
 def speaker_lines(words: Sequence[Word]) -> list[Line]:
@@ -96,27 +165,32 @@ def speaker_lines(words: Sequence[Word]) -> list[Line]:
     return lines
 
 
-def neighbours(bite: Bite) -> tuple[Bite | None, Bite | None]:
-    """The previous and next bite of the same call."""
-    prev = db.session.scalar(select(Bite).where(Bite.call_id == bite.call_id, Bite.seq < bite.seq)
-                             .order_by(Bite.seq.desc()).limit(1))
-    nxt = db.session.scalar(select(Bite).where(Bite.call_id == bite.call_id, Bite.seq > bite.seq)
-                            .order_by(Bite.seq).limit(1))
+def neighbours(bite: Bite) -> tuple[Neighbour | None, Neighbour | None]:
+    """The previous and next bite of the same call, in one query of the call's bite ids."""
+    prev = nxt = None
+    for row in db.session.execute(select(Bite.id, Bite.seq).where(Bite.call_id == bite.call_id)):
+        if row.seq < bite.seq and (prev is None or row.seq > prev.seq):
+            prev = Neighbour(row.id, row.seq)
+        elif row.seq > bite.seq and (nxt is None or row.seq < nxt.seq):
+            nxt = Neighbour(row.id, row.seq)
     return prev, nxt
 
 
+_KIND_ORDER = {kind: i for i, kind in enumerate(TagKind)}
+
+
 def _tag_order(bt: BiteTag) -> tuple[int, int, str]:
-    return list(TagKind).index(bt.tag.kind), bt.tag.position, bt.tag.key
+    return _KIND_ORDER[bt.tag.kind], bt.tag.position, bt.tag.key
 
 
 def bite_page(bite: Bite, *, with_addable: bool = False) -> BitePage:
     """Assemble the bite page; `with_addable` lists the tags enablement may add."""
-    transcript = read_transcript(bite.call_id)
-    lines = speaker_lines(bite_words(bite, transcript)) if transcript is not None else []
+    words = read_bite_words(bite)
+    lines = speaker_lines(words) if words is not None else []
     carried = sorted((bt for bt in bite.tags if not bt.is_removed), key=_tag_order)
     removed = sorted((bt for bt in bite.tags if bt.is_removed), key=_tag_order)
     prev, nxt = neighbours(bite)
-    page = BitePage(bite=bite, lines=lines, has_transcript=transcript is not None, tags=carried, removed=removed,
+    page = BitePage(bite=bite, lines=lines, has_transcript=words is not None, tags=carried, removed=removed,
                     prev=prev, next=nxt)
     if with_addable:
         have = {bt.tag_id for bt in carried}

@@ -25,6 +25,19 @@ from enable.search.indexing import index_bites
 log = logging.getLogger(__name__)
 
 
+@bp.app_template_filter("clock")
+def clock(seconds: object) -> str:
+    """Seconds as m:ss, or h:mm:ss from an hour (whole seconds; None and non-numbers are 0:00)."""
+    try:
+        s = int(seconds or 0)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        try:
+            s = int(float(seconds))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            s = 0
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
 def _number(value: object) -> float | None:
     try:
         number = float(value)  # type: ignore[arg-type]
@@ -60,25 +73,27 @@ def _add_to_playlist_form(bite: Bite) -> AddToPlaylistForm | None:
 @bp.get("/<int:bite_id>")
 @role_required(Role.REP)
 def detail(bite_id: int):
-    bite = db.get_or_404(Bite, bite_id)
-    deal_id = request.args.get("deal", type=int)
-    curation.record_view(bite, current_user, deal_id)
-    db.session.commit()
-    loaded = load_bite(bite_id)
-    if loaded is None:  # deleted between the two queries
+    bite = load_bite(bite_id)
+    if bite is None:
         abort(404)
-    bite = loaded
     page = bite_page(bite, with_addable=current_user.has_role(Role.ENABLEMENT))
     opens_at = _number(request.args.get("t"))
     start = opens_at if opens_at is not None and bite.start_s <= opens_at <= bite.end_s else bite.start_s
-    return render_template(
-        "bites/detail.html", page=page, bite=bite, call=bite.call, start=start,
-        deal=curation.deal_for_usage(deal_id, current_user),
-        add_form=_add_to_playlist_form(bite), new_form=PlaylistForm(bite_id=str(bite.id)),
-        can_tag=current_user.has_role(Role.ENABLEMENT), can_mark_best=current_user.has_role(Role.MANAGER),
-        # The deals capability is optional: without it the page offers no "used on this deal" button.
-        can_mark_used="deals.mark_used" in current_app.view_functions,
-    )
+    deal_id = request.args.get("deal", type=int)
+    # Render before committing the view: a commit expires the bite, its call and tags, which the template would
+    # then reload. No autoflush, so the view's row takes the (SQLite) write lock only at the commit.
+    with db.session.no_autoflush:
+        curation.record_view(bite, current_user, deal_id)
+        html = render_template(
+            "bites/detail.html", page=page, bite=bite, call=bite.call, start=start,
+            deal=curation.deal_for_usage(deal_id, current_user),
+            add_form=_add_to_playlist_form(bite), new_form=PlaylistForm(bite_id=str(bite.id)),
+            can_tag=current_user.has_role(Role.ENABLEMENT), can_mark_best=current_user.has_role(Role.MANAGER),
+            # The deals capability is optional: without it the page offers no "used on this deal" button.
+            can_mark_used="deals.mark_used" in current_app.view_functions,
+        )
+    db.session.commit()
+    return html
 
 
 @bp.post("/<int:bite_id>/play")

@@ -361,13 +361,17 @@ def _visible_to(user: User):
     return or_(*conditions)
 
 
-def list_calls(user: User, *, page: int = 1, per_page: int = 25, status: CallStatus | None = None):
-    """A page of the calls this user manages, newest first, with their rep and bite counts loaded."""
+def calls_select(user: User, status: CallStatus | None = None):
+    """The calls this user manages (optionally in one state), newest first, with their rep and deal loaded."""
     query = select(Call).where(_visible_to(user)).options(selectinload(Call.rep), selectinload(Call.deal))
     if status is not None:
         query = query.where(Call.status == status)
-    query = query.order_by(Call.created_at.desc(), Call.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return query.order_by(Call.created_at.desc(), Call.id.desc())
+
+
+def list_calls(user: User, *, page: int = 1, per_page: int = 25, status: CallStatus | None = None):
+    """A page of the calls this user manages, newest first, with their rep and deal loaded."""
+    return db.paginate(calls_select(user, status), page=page, per_page=per_page, error_out=False)
 
 
 def load_call_page(call_id: int) -> Call | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -39,23 +40,26 @@ def _date(args: MultiDict, name: str, problems: list[str]) -> date | None:
         return None
 
 
+def _clean(text: str) -> str:
+    """The text without NUL characters (no text may hold them; PostgreSQL refuses them), trimmed."""
+    return text.replace("\x00", "").strip()
+
+
 def parse_search_args(args: MultiDict) -> ParsedArgs:
     """Read q, the facet filters (repeatable), from/to, sort and page from the URL; never fails."""
     problems: list[str] = []
     filters = {}
     for name in FILTER_FIELDS:
-        values = [v.strip() for v in args.getlist(name) if v.strip()]
+        values = [_clean(v) for v in args.getlist(name) if _clean(v)]
         if values:
             filters[name] = list(dict.fromkeys(values))[:VALUES_PER_FILTER]
     date_from, date_to = _date(args, "from", problems), _date(args, "to", problems)
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
     sort = args.get("sort", "relevance")
-    try:
-        page = min(max(int(args.get("page", "1")), 1), MAX_PAGE)
-    except ValueError:
-        page = 1
-    query = SearchQuery(text=(args.get("q") or "").strip()[:QUERY_MAX_CHARS], filters=filters, date_from=date_from,
+    raw_page = (args.get("page") or "1").strip()
+    page = min(max(int(raw_page), 1), MAX_PAGE) if re.fullmatch(r"[0-9]{1,6}", raw_page) else 1
+    query = SearchQuery(text=_clean(args.get("q") or "")[:QUERY_MAX_CHARS], filters=filters, date_from=date_from,
                         date_to=date_to, sort=sort if sort in SORTS else "relevance",  # type: ignore[arg-type]
                         page=page, per_page=PER_PAGE)
     return ParsedArgs(query, problems)

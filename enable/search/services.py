@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from enable.auth.models import User
 from enable.bites.models import Bite, BiteTag
@@ -151,37 +152,66 @@ def log_search(user: User | None, q: SearchQuery, result_count: int) -> SearchLo
     return entry
 
 
-def bites_by_id(ids: Sequence[int]) -> list[Bite]:
-    """The bites with these ids, in the order given, with call, rep, deal and tags loaded; unknown ids dropped."""
+def all_tags() -> list[Tag]:
+    """Every tag of the taxonomy (a few dozen rows), loaded once per request (for labels and result chips)."""
+    tags = g.get("_enable_all_tags") if has_request_context() else None
+    if tags is None:
+        tags = list(db.session.scalars(select(Tag)))
+        if has_request_context():
+            g._enable_all_tags = tags
+    return tags
+
+
+def bites_by_id(ids: Sequence[int], *, with_tags: bool = True) -> list[Bite]:
+    """The bites with these ids, in the order given, with call, rep, deal (and tags) loaded; unknown ids dropped."""
     if not ids:
         return []
-    found = {
-        b.id: b for b in db.session.scalars(
-            select(Bite).where(Bite.id.in_(ids)).options(
-                selectinload(Bite.call).selectinload(Call.rep),
-                selectinload(Bite.call).selectinload(Call.deal),
-                selectinload(Bite.tags).selectinload(BiteTag.tag),
-            )
-        )
-    }
+    query = select(Bite).where(Bite.id.in_(ids)).options(
+        joinedload(Bite.call).joinedload(Call.rep),
+        joinedload(Bite.call).joinedload(Call.deal),
+    )
+    if with_tags:
+        query = query.options(selectinload(Bite.tags).selectinload(BiteTag.tag))
+    found = {b.id: b for b in db.session.scalars(query)}
     return [found[i] for i in ids if i in found]
+
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(TagKind)}
+
+
+def _tag_order(tag: Tag) -> tuple[int, int, str]:
+    return _KIND_ORDER[tag.kind], tag.position, tag.key
 
 
 def visible_tags(bite: Bite) -> list[Tag]:
     """The tags a bite carries (not those a person removed), by kind and order."""
-    tags = [bt.tag for bt in bite.tags if not bt.is_removed]
-    kinds = list(TagKind)
-    return sorted(tags, key=lambda t: (kinds.index(t.kind), t.position, t.key))
+    return sorted((bt.tag for bt in bite.tags if not bt.is_removed), key=_tag_order)
+
+
+def _visible_tags_of(bite_ids: Sequence[int]) -> dict[int, list[Tag]]:
+    """visible_tags of each of these bites, in one query of (bite, tag) ids and the request's tags."""
+    by_id = {t.id: t for t in all_tags()}
+    found: dict[int, list[Tag]] = {i: [] for i in bite_ids}
+    pairs = db.session.execute(select(BiteTag.bite_id, BiteTag.tag_id)
+                               .where(BiteTag.bite_id.in_(bite_ids), BiteTag.is_removed.is_(False)))
+    for bite_id, tag_id in pairs:
+        tag = by_id.get(tag_id) or db.session.get(Tag, tag_id)  # a tag added since all_tags() ran
+        if tag is not None:
+            found[bite_id].append(tag)
+    for tags in found.values():
+        tags.sort(key=_tag_order)
+    return found
 
 
 def _rows(result: SearchResult) -> list[ResultRow]:
-    bites = {b.id: b for b in bites_by_id([h.id for h in result.hits])}
+    """The hits joined to their bites (two queries: bites with call, rep and deal; their tags' ids)."""
+    bites = {b.id: b for b in bites_by_id([h.id for h in result.hits], with_tags=False)}
     missing = [h.id for h in result.hits if h.id not in bites]
     if missing:
         log.warning("search index holds %d deleted bites (%s...); run `flask search rebuild`", len(missing),
                     missing[:5])
-    return [ResultRow(bite=bites[h.id], snippet=h.snippet, tags=visible_tags(bites[h.id]))
-            for h in result.hits if h.id in bites]
+    tags = _visible_tags_of(list(bites)) if bites else {}
+    return [ResultRow(bite=bites[h.id], snippet=h.snippet, tags=tags[h.id]) for h in result.hits if h.id in bites]
 
 
 def _narrow(q: SearchQuery, drop: str | None = None, drop_dates: bool = False) -> SearchQuery:
@@ -193,7 +223,7 @@ def _narrow(q: SearchQuery, drop: str | None = None, drop_dates: bool = False) -
 
 def _tag_names(locale: str) -> dict[tuple[str, str], str]:
     """(kind, key) -> display name in the locale, for every tag."""
-    return {(t.kind.value, t.key): t.name_in(locale) for t in db.session.scalars(select(Tag))}
+    return {(t.kind.value, t.key): t.name_in(locale) for t in all_tags()}
 
 
 def value_label(name: str, value: str, names: dict[tuple[str, str], str], locale: str) -> str:

@@ -14,6 +14,7 @@ EVENT_LABELS = {
     events.CALL_TRANSCRIBED: _l("A call was transcribed and its bites are searchable"),
     events.CALL_FAILED: _l("A call could not be processed"),
     events.BITE_CREATED: _l("A new bite was cut from a call"),
+    events.BITE_REMOVED: _l("Reprocessing a call removed one of its bites"),
     events.CONTENT_STALE: _l("A playbook, asset or bite is due for review"),
     events.LINK_BROKEN: _l("A link in a playbook or asset broke"),
     events.CERTIFICATION_AWARDED: _l("Someone earned a certification"),

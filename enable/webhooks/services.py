@@ -8,6 +8,7 @@ retry and the sweep never send it twice at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -15,19 +16,21 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from enable import events
 from enable.auth.models import User
 from enable.db import utcnow
-from enable.errors import UserError
 from enable.extensions import db
-from enable.webhooks import signing
+from enable.webhooks import addresses, signing
+from enable.webhooks.addresses import InvalidEndpoint
 from enable.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -40,23 +43,21 @@ CLAIM_SLACK_S = 2.0  # a scheduled retry may run this early and still claim its 
 MIN_SECRET_CHARS = 16
 
 
-class InvalidEndpoint(UserError):
-    """The URL, events or secret of an endpoint are not acceptable."""
+def allow_private() -> bool:
+    """WEBHOOK_ALLOW_PRIVATE: whether receivers may be on loopback or private networks (off by default)."""
+    return has_app_context() and bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE", False))
 
 
 # Endpoints -----------------------------------------------------------------------------------------------------------
 
-def check_url(url: str) -> str:
-    """The URL stripped, or InvalidEndpoint: only http(s) with a host, no credentials, at most 2000 characters."""
+def check_url(url: str, private_ok: bool | None = None) -> str:
+    """The URL stripped, or InvalidEndpoint: only http(s) with a valid host and port, no credentials, at most 2000
+    characters, and (unless WEBHOOK_ALLOW_PRIVATE) a host that does not resolve into a private or local network. A
+    name that does not resolve now is accepted: each attempt checks it again."""
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidEndpoint(_("Give a web address starting with https:// (or http://), such as "
-                                "https://crm.example.com/hooks/enable."))
-    if parts.username or parts.password:
-        raise InvalidEndpoint(_("Leave user names and passwords out of the address; the signature proves the sender."))
-    if len(url) > 2000:
-        raise InvalidEndpoint(_("The address is too long (at most 2000 characters)."))
+    target = addresses.parse(url)
+    with contextlib.suppress(addresses.UnresolvedHost):
+        addresses.resolve(target, allow_private() if private_ok is None else private_ok)
     return url
 
 
@@ -64,7 +65,7 @@ def check_events(chosen: list[str]) -> list[str]:
     """The chosen event names in the documented order, or InvalidEndpoint when none or an unknown one is given."""
     unknown = [name for name in chosen if name not in events.EVENTS]
     if unknown or not chosen:
-        raise InvalidEndpoint(_("Choose at least one of the listed events."))
+        raise InvalidEndpoint(_("Choose at least one of the listed events."), field="events")
     return [name for name in events.EVENTS if name in chosen]
 
 
@@ -74,7 +75,7 @@ def create_endpoint(url: str, chosen: list[str], actor: User | None, description
     secret = (secret or "").strip() or signing.new_secret()
     if not MIN_SECRET_CHARS <= len(secret) <= 200:
         raise InvalidEndpoint(_("A signing secret needs %(min)d to 200 characters; leave it empty to generate one.",
-                                min=MIN_SECRET_CHARS))
+                                min=MIN_SECRET_CHARS), field="secret")
     endpoint = WebhookEndpoint(url=check_url(url), events=check_events(chosen), description=description.strip()[:200],
                                secret=secret, is_active=True, created_by_id=getattr(actor, "id", None))
     db.session.add(endpoint)
@@ -135,9 +136,37 @@ def add_to_outbox(name: str, data: dict[str, Any], key: str | None) -> None:
                  if e.wants(name)]
     if not endpoints:
         return
-    if key is not None and db.session.scalar(select(WebhookEvent.id).where(WebhookEvent.key == key)) is not None:
+    data = json.loads(json.dumps(data, default=str))
+    if key is None:
+        _deliver_to(_new_event(name, data), endpoints)
         return
-    _deliver_to(_new_event(name, json.loads(json.dumps(data, default=str)), key), endpoints)
+    event = _new_keyed_event(name, data, key)
+    if event is not None:
+        _deliver_to(event, endpoints)
+
+
+def _new_keyed_event(name: str, data: dict[str, Any], key: str) -> WebhookEvent | None:
+    """The event recorded under `key`, or None when that occurrence was already recorded (by this transaction, a
+    committed one, or a concurrent one: then this waits for it). Never fails the caller's transaction on the unique
+    key: INSERT ... ON CONFLICT DO NOTHING, or a savepoint on other databases."""
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        session.flush()  # earlier events of this transaction are in the table
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        row = {"uid": "evt_" + secrets.token_hex(12), "event": name, "key": key, "data": data,
+               "created_at": utcnow()}
+        new_id = session.execute(insert(WebhookEvent).values(**row)
+                                 .on_conflict_do_nothing(index_elements=["key"])
+                                 .returning(WebhookEvent.id)).scalar()
+        return session.get(WebhookEvent, new_id) if new_id is not None else None
+    if session.scalar(select(WebhookEvent.id).where(WebhookEvent.key == key)) is not None:
+        return None
+    try:
+        with session.begin_nested():
+            return _new_event(name, data, key)
+    except IntegrityError:
+        return None
 
 
 def send_test(endpoint: WebhookEndpoint, actor: User | None) -> WebhookDelivery:
@@ -197,33 +226,57 @@ class AttemptResult:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> AttemptResult:
-    """POST the body once; redirects are not followed (a 3xx is a failure); only a short excerpt of the answer is
-    read. Never raises for network trouble: it is reported as the result's error."""
+def clean_text(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Text fit to store and show: NUL and other control characters (but newlines and tabs) removed, cut short."""
+    return "".join(ch for ch in text if ch in "\n\t" or not (ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0))[:limit]
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float,
+         private_ok: bool | None = None) -> AttemptResult:
+    """POST the body once to the address the URL's host resolves to, after checking that address (see
+    enable.webhooks.addresses); redirects are not followed (a 3xx is a failure). Only a 2xx answer's start is kept
+    (`excerpt`): the body of an error page is never stored or shown. Never raises: whatever goes wrong (a refused
+    address, DNS, the network, a malformed URL) is reported as the result's error."""
     started = time.monotonic()
     code: int | None = None
     excerpt: str | None = None
     error: str | None = None
     try:
-        check_url(url)
-        with httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False, trust_env=False) as client, \
-                client.stream("POST", url, content=body, headers=headers) as response:
-            code = response.status_code
-            raw = b""
-            for chunk in response.iter_bytes():
-                raw += chunk
-                if len(raw) >= EXCERPT_BYTES or time.monotonic() - started > timeout_s:
+        target = addresses.parse(url)
+        found = addresses.resolve(target, allow_private() if private_ok is None else private_ok)
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        send_headers = {**headers, "Host": target.host_header}
+        with httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False, trust_env=False) as client:
+            for n, address in enumerate(found):
+                try:
+                    with client.stream("POST", target.url_for(address), content=body, headers=send_headers,
+                                       extensions=extensions) as response:
+                        code = response.status_code
+                        if 200 <= code < 300:
+                            raw = b""
+                            for chunk in response.iter_bytes():
+                                raw += chunk
+                                if len(raw) >= EXCERPT_BYTES or time.monotonic() - started > timeout_s:
+                                    break
+                            excerpt = clean_text(raw[:EXCERPT_BYTES].decode("utf-8", errors="replace")) or None
+                        elif response.is_redirect:
+                            location = clean_text(response.headers.get("location", "?"), 300)
+                            error = f"redirect to {location} not followed"
+                        else:
+                            error = f"HTTP {code}"
                     break
-            excerpt = raw[:EXCERPT_BYTES].decode("utf-8", errors="replace")[:EXCERPT_CHARS] or None
-            if response.is_redirect:
-                error = f"redirect to {response.headers.get('location', '?')[:300]} not followed"
-            elif not 200 <= code < 300:
-                error = f"HTTP {code}"
+                except httpx.ConnectError:
+                    if n == len(found) - 1:
+                        raise
     except InvalidEndpoint as e:
         error = str(e)
-    except httpx.HTTPError as e:
-        error = f"{type(e).__name__}: {e}"[:EXCERPT_CHARS]
-    return AttemptResult(code, excerpt, error, int((time.monotonic() - started) * 1000))
+    except (addresses.UnresolvedHost, httpx.HTTPError) as e:
+        error = f"{type(e).__name__}: {e}"
+    except Exception as e:  # anything else still ends this attempt as a logged failure (never an endless redo)
+        log.exception("webhook POST to %s failed unexpectedly", addresses.mask(url))
+        error = f"{type(e).__name__}: {e}"
+    return AttemptResult(code, excerpt, clean_text(error) if error is not None else None,
+                         int((time.monotonic() - started) * 1000))
 
 
 def attempt_delivery(delivery_id: int, timeout_s: float, max_attempts: int, base_delay_s: float) -> float | None:

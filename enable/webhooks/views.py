@@ -12,7 +12,7 @@ from enable.auth.decorators import role_required
 from enable.auth.models import Role
 from enable.extensions import db
 from enable.navigation import add_nav_item
-from enable.webhooks import bp, services, signing
+from enable.webhooks import addresses, bp, services, signing
 from enable.webhooks.forms import EndpointForm, NewEndpointForm
 from enable.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -23,6 +23,12 @@ def _index(form: NewEndpointForm, status: int = 200):
     page = render_template("webhooks/index.html", endpoints=services.list_endpoints(), form=form,
                            deliveries=services.recent_deliveries(limit=30), tolerance=signing.DEFAULT_TOLERANCE_S)
     return page, status
+
+
+def _field_error(form: EndpointForm, error: services.InvalidEndpoint) -> None:
+    """Show a refused URL, event choice or secret under its field (the page answers 422)."""
+    field = getattr(form, error.field, None) or form.url
+    field.errors = [*field.errors, str(error)]
 
 
 @bp.get("/")
@@ -41,14 +47,15 @@ def create():
         endpoint = services.create_endpoint(form.url.data, form.events.data, current_user, form.description.data or "",
                                             form.secret.data)
     except services.InvalidEndpoint as e:
-        flash(str(e), "error")
+        _field_error(form, e)
         return _index(form, 422)
     endpoint.is_active = bool(form.is_active.data)
-    audit.record(current_user, "webhook.endpoint_create", endpoint, {"url": endpoint.url, "events": endpoint.events})
+    audit.record(current_user, "webhook.endpoint_create", endpoint,
+                 {"url": addresses.mask(endpoint.url), "events": endpoint.events})
     secret = endpoint.secret
     db.session.commit()
-    # Shown on this page only (not flashed: the session cookie is signed, not encrypted).
-    return render_template("webhooks/created.html", endpoint=endpoint, secret=secret)
+    # Shown on this page only (not flashed: the session cookie is signed, not encrypted), and never cached.
+    return render_template("webhooks/created.html", endpoint=endpoint, secret=secret), {"Cache-Control": "no-store"}
 
 
 @bp.route("/<int:endpoint_id>", methods=["GET", "POST"])
@@ -61,10 +68,10 @@ def detail(endpoint_id: int):
             services.update_endpoint(item, form.url.data, form.events.data, form.description.data or "",
                                      bool(form.is_active.data))
         except services.InvalidEndpoint as e:
-            flash(str(e), "error")
+            _field_error(form, e)
         else:
             audit.record(current_user, "webhook.endpoint_update", item,
-                         {"url": item.url, "events": item.events, "active": item.is_active})
+                         {"url": addresses.mask(item.url), "events": item.events, "active": item.is_active})
             db.session.commit()
             flash(_("The endpoint is saved."), "success")
             return redirect(url_for("webhooks.detail", endpoint_id=item.id))
@@ -77,7 +84,7 @@ def detail(endpoint_id: int):
 @role_required(Role.ADMIN)
 def delete(endpoint_id: int):
     item = db.get_or_404(WebhookEndpoint, endpoint_id)
-    audit.record(current_user, "webhook.endpoint_delete", item, {"url": item.url})
+    audit.record(current_user, "webhook.endpoint_delete", item, {"url": addresses.mask(item.url)})
     db.session.delete(item)
     db.session.commit()
     flash(_("The endpoint is deleted; it receives nothing more."), "success")
@@ -89,7 +96,7 @@ def delete(endpoint_id: int):
 def send_test(endpoint_id: int):
     item = db.get_or_404(WebhookEndpoint, endpoint_id)
     services.send_test(item, current_user)
-    audit.record(current_user, "webhook.test", item, {"url": item.url})
+    audit.record(current_user, "webhook.test", item, {"url": addresses.mask(item.url)})
     db.session.commit()
     flash(_("A test event is on its way; its delivery shows below."), "success")
     return redirect(url_for("webhooks.detail", endpoint_id=item.id))

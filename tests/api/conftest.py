@@ -74,7 +74,8 @@ def seed(app) -> World:
 def api_app(tmp_path_factory) -> Iterator:
     """One seeded site per test module (the tests below each change only what they create)."""
     tmp: Path = tmp_path_factory.mktemp("api")
-    app = create_app(base_config(tmp, JOBS_IMMEDIATE=False, API_RATE_LIMIT="1000/second"))
+    app = create_app(base_config(tmp, JOBS_IMMEDIATE=False, API_RATE_LIMIT="1000/second",
+                                  API_AUTH_FAILURE_LIMIT="1000/second"))
     app.extensions["api_world"] = seed(app)
     yield app
     with app.app_context():

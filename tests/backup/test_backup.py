@@ -7,12 +7,11 @@ import json
 import os
 import sqlite3
 import threading
-import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from enable import create_app
 from enable.audit import AuditEvent
@@ -22,9 +21,11 @@ from enable.extensions import db
 from enable.search.index import SearchQuery
 from enable.search.services import run_index_query
 from enable.webhooks import services as webhooks
+from tests.backup.helpers import migrated_app
 from tests.conftest import base_config
 
 RESTORE_ACTION = "backup.restore"
+HEAD = "0009_pg_search"  # the newest migration
 
 
 def _populate(app) -> dict[str, str]:
@@ -60,10 +61,9 @@ def _hits(app, words: str) -> list[int]:
 
 @pytest.fixture
 def fresh_app(tmp_path):
-    """A second, empty site (its own database, data folder, transcripts and index) to restore into."""
+    """A second, empty site (its own database, data folder, transcripts and index) to restore into; its database
+    file has no table yet (the restore brings the schema)."""
     app = create_app(base_config(tmp_path / "restored"))
-    with app.app_context():
-        db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
@@ -92,7 +92,7 @@ def test_export_holds_every_table_and_transcript_and_no_secret(app, users, runne
             assert zf.read(f"transcripts/{name}") == content
         users_doc = json.loads(zf.read("tables/user.json"))
         assert "password_hash" not in users_doc["columns"] and users_doc["left_out"] == ["password_hash"]
-        assert json.loads(zf.read("tables/webhook_endpoint.json"))["left_out"] == ["secret"]
+        assert json.loads(zf.read("tables/webhook_endpoint.json"))["left_out"] == ["url", "secret"]
         everything = b"".join(zf.read(info) for info in zf.infolist())
         for secret in secrets.values():
             assert secret.encode() not in everything
@@ -131,7 +131,7 @@ def test_backup_and_restore_round_trip_everything(app, users, runner, fresh_app,
     before = _tables(app)
     with zipfile.ZipFile(path) as zf:
         assert "database/enable.sqlite3" in zf.namelist() and "secret_key" in zf.namelist()
-        assert json.loads(zf.read("manifest.json"))["database"]["revision"] is None  # create_all: no migrations
+        assert json.loads(zf.read("manifest.json"))["database"]["revision"] == HEAD
 
     restored = fresh_app.test_cli_runner().invoke(args=["restore", str(path)])
     assert restored.exit_code == 0, restored.output
@@ -207,25 +207,10 @@ def test_a_backup_taken_while_another_thread_writes_is_consistent(app, users, tm
     assert numbers == list(range(len(numbers))) and len(numbers) % 50 == 0  # whole transactions only
 
 
-@pytest.fixture
-def own_postgres(postgres_url):
-    """A database of this test's own on the PostgreSQL server (other engineers share `test`), dropped after."""
-    name = f"enable_b_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.mark.postgres
 def test_a_postgres_backup_restores_into_sqlite_and_back(own_postgres, tmp_path):
-    source = create_app(base_config(tmp_path / "pg", SQLALCHEMY_DATABASE_URI=own_postgres))
+    source = migrated_app(base_config(tmp_path / "pg", SQLALCHEMY_DATABASE_URI=own_postgres))
     with source.app_context():
-        db.create_all()
         from tests.factories import make_user
 
         for role in Role:
@@ -238,13 +223,11 @@ def test_a_postgres_backup_restores_into_sqlite_and_back(own_postgres, tmp_path)
         assert result.exit_code == 0, result.output
         with zipfile.ZipFile(path) as zf:
             manifest = json.loads(zf.read("manifest.json"))
-            assert manifest["database"] == {"dialect": "postgresql", "revision": None, "layout": "tables"}
+            assert manifest["database"] == {"dialect": "postgresql", "revision": HEAD, "layout": "tables"}
             assert json.loads(zf.read("tables/user.json"))["left_out"] == []  # a backup keeps password hashes
         before = _tables(source)
 
-        target = create_app(base_config(tmp_path / "lite"))
-        with target.app_context():
-            db.create_all()
+        target = create_app(base_config(tmp_path / "lite"))  # an empty SQLite file: the restore brings the schema
         restored = target.test_cli_runner().invoke(args=["restore", str(path)])
         assert restored.exit_code == 0, restored.output
         assert _tables(target) == before

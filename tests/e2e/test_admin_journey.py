@@ -59,8 +59,9 @@ def test_navigation_folds_into_a_menu_on_a_phone(live_server, browser, users, sh
 
 
 @pytest.fixture
-def receiver():
-    """A webhook receiver on a loopback port that records what it is sent; yields (url, received)."""
+def receiver(demo_site):
+    """A webhook receiver on a loopback port that records what it is sent; yields (url, received). The demo site
+    may send to it while the test runs (WEBHOOK_ALLOW_PRIVATE: loopback is refused by default)."""
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -75,9 +76,13 @@ def receiver():
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/hooks/enable", received
-    server.shutdown()
-    server.server_close()
+    demo_site.app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hooks/enable", received
+    finally:
+        demo_site.app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+        server.shutdown()
+        server.server_close()
 
 
 def test_admin_issues_and_revokes_an_api_token_and_adds_a_webhook(browser, demo_site, receiver, shot):
