@@ -120,6 +120,17 @@ def test_results_show_call_rep_date_tags_outcome_and_highlighted_snippet(login, 
     assert snippet.count("<mark>") == 1
 
 
+def test_result_chips_are_the_tags_a_bite_carries_in_kind_order(app, login, library):
+    with app.app_context():
+        bite = db.session.get(Bite, library["scattered"])
+        next(bt for bt in bite.tags if bt.tag.key == "gong").is_removed = True  # taken off by hand
+        db.session.commit()
+    html = search(login(Role.REP), q="onboarding")
+    assert result_ids(html) == [library["scattered"]]
+    chips = re.findall(r'<span class="chip chip-(\w+)">', html.split('class="tags"', 1)[1].split("</p>", 1)[0])
+    assert chips == ["stage", "phase", "objection"]  # no competitor: its only tag was removed
+
+
 def test_a_script_in_a_transcript_is_shown_as_text(login, library):
     html = search(login(Role.REP), q="contract terms")
     assert result_ids(html) == [library["hostile"]]
