@@ -22,6 +22,7 @@ ENV_KEYS = (
     "SEARCH_BACKEND",
     "REP_CHANNEL",
     "SESSION_COOKIE_SECURE",
+    "WORKER_NICE",
     "API_RATE_LIMIT",
     "API_RATE_LIMIT_STORAGE",
     "API_AUTH_FAILURE_LIMIT",
@@ -52,6 +53,7 @@ class Config:
     REVIEW_DAYS_BITE: int = 180  # default review interval of a bite, in days (each bite may override it)
     LANGUAGES: tuple[str, ...] = ("en", "ru")  # interface languages
     JOBS_IMMEDIATE: bool = False  # run background jobs inline (tests)
+    WORKER_NICE: int = 10  # how much lower the CPU priority of transcription jobs is than web requests' (0: same)
     LOGIN_MAX_FAILURES: int = 5  # failed logins before an account is throttled
     LOGIN_LOCK_MINUTES: int = 15  # how long a throttled account waits, in minutes
     SESSION_COOKIE_HTTPONLY: bool = True

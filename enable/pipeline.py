@@ -91,7 +91,26 @@ def worker_identity() -> str:
 @job()
 def process_call(call_id: int) -> None:
     """Transcribe, slice, tag and index one call (a background job)."""
+    if not current_app.config["JOBS_IMMEDIATE"]:  # inline jobs run in a request's or a command's thread
+        yield_cpu_to_requests(int(current_app.config["WORKER_NICE"]))
     ingest_call(call_id)
+
+
+def yield_cpu_to_requests(niceness: int) -> None:
+    """Lower this thread's CPU priority, once, so that transcription sharing a machine with the site
+    leaves the cores to web requests first (Linux gives each thread its own nice value; the speech
+    model's threads, started from this one, inherit it). Does nothing where that is not offered."""
+    if niceness <= 0 or not hasattr(os, "setpriority") or getattr(_niced, "done", False):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
+    except OSError as exc:  # not permitted here: run at normal priority
+        log.info("could not lower the worker's CPU priority: %s", exc)
+    _niced.done = True
+
+
+_niced = threading.local()
 
 
 def ingest_call(call_id: int, progress: Progress | None = None, transcript: Transcript | None = None) -> Call | None:

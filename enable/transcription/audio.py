@@ -180,21 +180,3 @@ class ChannelEnergy:
             left, right = self.energies(start_s, end_s, pad_s=0.15)
         margin_db = 10.0 * np.log10((max(left, right) + 1e-12) / (min(left, right) + 1e-12))
         return (0 if left >= right else 1), bool(margin_db >= _CLEAR_MARGIN_DB)
-
-
-def quiet_cuts(samples: np.ndarray, parts: int, search_s: float = 15.0) -> list[int]:
-    """Sample positions that cut `samples` into `parts` pieces of about equal length, each cut at
-    the quietest 100 ms within `search_s` seconds of the even split, so that no word is cut."""
-    frame = SAMPLE_RATE // 10
-    reach = int(search_s * SAMPLE_RATE)
-    cuts: list[int] = []
-    for part in range(1, parts):
-        middle = len(samples) * part // parts
-        low, high = max(middle - reach, 0), min(middle + reach, len(samples))
-        frames = (high - low) // frame
-        if frames < 1:
-            cuts.append(middle)
-            continue
-        power = np.square(samples[low : low + frames * frame].reshape(frames, frame), dtype=np.float64).sum(axis=1)
-        cuts.append(low + int(np.argmin(power)) * frame + frame // 2)
-    return cuts

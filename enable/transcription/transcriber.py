@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-from enable.transcription.audio import (
-    SAMPLE_RATE,
-    ChannelEnergy,
-    channels_differ,
-    decode,
-    decode_stereo,
-    probe,
-    quiet_cuts,
-)
+from enable.transcription.audio import SAMPLE_RATE, ChannelEnergy, channels_differ, decode, decode_stereo, probe
 from enable.transcription.errors import ModelUnavailable, UnsupportedLanguage
 from enable.transcription.hotwords import hotwords_prompt, respell, unique_hotwords
 from enable.transcription.models import DEFAULT_MODEL, MULTILINGUAL_MODEL, resolve_model
@@ -45,10 +34,6 @@ Progress = Callable[[float], None]
 # instead of 400, so that speech packs into fewer 30 s windows (12 instead of 13 on the 6-minute
 # synthesized call, about 0.5 s less) with no loss of words (word error rate 9.5% instead of 10.3%).
 _VAD_PARAMETERS = {"min_silence_duration_ms": 160, "speech_pad_ms": 200}
-# A recording at least this long is cut (at quiet moments) into one part per stream, and the parts
-# are transcribed at the same time: each stream's own Python work (features, VAD, word alignment)
-# then overlaps with the other's model work, where one stream leaves a core idle a third of the time.
-MIN_PARALLEL_S = 90.0
 
 
 def _ignore_progress(fraction: float) -> None:
@@ -93,9 +78,6 @@ class Transcriber:
     when too many words have no clearly louder channel (crosstalk) is each channel transcribed
     on its own. One pass instead of two is about a third faster, and a party leaking faintly into
     the other's channel is no longer transcribed twice.
-    On CPU a recording of 90 s or more is cut at quiet moments into two parts decoded at the same
-    time by two model workers with half the cores each: one stream left a core idle about a third of
-    the time (features, VAD and word alignment are single-threaded Python and ONNX work).
     `beam_size` 1 (greedy) is the default for speed: on the synthesized 6-minute call it needs
     about a quarter less CPU than beam 5, for a word error rate of 8-12% instead of 7-9%.
     bench/ingest.py compares this path with WhisperModel.transcribe() and its defaults.
@@ -110,20 +92,17 @@ class Transcriber:
         batch_size: int | None = None,
         cpu_threads: int = 0,
         beam_size: int = 1,
-        streams: int | None = None,
     ) -> None:
         self.model_name = model
         self.device = device
         self.compute_type = compute_type
         # "base" is assembled here; the app passes a folder under its data directory
         self.cache_dir = Path(cache_dir) if cache_dir is not None else Path.home() / ".cache" / "enable" / "models"
-        # 30 s windows decoded together, shared among the streams; on CPU each extra window costs about
-        # 60 MB at its peak and gains no speed (2, 4 and 8 per stream take the same time)
+        # 30 s windows decoded together: on CPU 4 take the same time as 8 (8.8 s for the 6-minute call) at
+        # 650 MB peak instead of 920; GPUs gain from larger batches
         self.batch_size = batch_size or (4 if device == "cpu" else 16)
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
-        # streams decoding at once: one per two cores on CPU (each with half the cores), one on a GPU
-        self.streams = streams if streams else (2 if device == "cpu" and (os.cpu_count() or 1) >= 2 else 1)
         self._model: WhisperModel | None = None
         self._lock = threading.Lock()
 
@@ -138,9 +117,7 @@ class Transcriber:
                         location,
                         device=self.device,
                         compute_type=self.compute_type,
-                        cpu_threads=self.cpu_threads or (max(1, (os.cpu_count() or 1) // self.streams)
-                                                         if self.streams > 1 else 0),
-                        num_workers=self.streams,
+                        cpu_threads=self.cpu_threads,
                     )
                 except (OSError, ValueError, RuntimeError) as exc:
                     raise ModelUnavailable(
@@ -280,8 +257,18 @@ class Transcriber:
         duration_s = len(audio) / SAMPLE_RATE
         if duration_s < 0.1:
             return [], language, 0.0
-        parts = self._decode_parts(model, audio, language, prompt, progress)
-        heard = parts[0][2].language
+        # a pipeline per call: it keeps state between batches, so sharing one is not thread-safe
+        pipeline = BatchedInferencePipeline(model)
+        raw_segments, info = pipeline.transcribe(
+            audio,
+            language=language,
+            beam_size=self.beam_size,
+            batch_size=self.batch_size,
+            word_timestamps=True,
+            vad_filter=True,
+            vad_parameters=dict(_VAD_PARAMETERS),
+            hotwords=prompt,
+        )
         words: list[Word] = []
         raw_texts: list[str] = []
         unclear = 0
@@ -294,78 +281,21 @@ class Transcriber:
             unclear += not clear
             return sides[channel]
 
-        for offset, raw_segments, _ in parts:
-            for raw in raw_segments:
-                for raw_word in raw.words or []:
-                    text = raw_word.word.strip()
-                    if not text:
-                        continue
-                    start = round(offset + float(raw_word.start), 3)
-                    end = max(start, round(offset + float(raw_word.end), 3))
-                    words.append(Word(start, end, text, round(float(raw_word.probability), 3), who(start, end)))
-                    raw_texts.append(raw_word.word)
-                if not raw.words and raw.text.strip():
-                    # no alignment for this text: keep it as one word spanning the segment
-                    confidence = round(math.exp(raw.avg_logprob), 3)
-                    start, end = offset + float(raw.start), offset + float(raw.end)
-                    words.append(Word(start, end, raw.text.strip(), confidence, who(start, end)))
-                    raw_texts.append(raw.text)
-        progress(1.0)
+        for raw in raw_segments:
+            for raw_word in raw.words or []:
+                text = raw_word.word.strip()
+                if not text:
+                    continue
+                start = round(float(raw_word.start), 3)
+                end = max(start, round(float(raw_word.end), 3))
+                words.append(Word(start, end, text, round(float(raw_word.probability), 3), who(start, end)))
+                raw_texts.append(raw_word.word)
+            if not raw.words and raw.text.strip():
+                # no alignment for this text: keep it as one word spanning the segment
+                confidence = round(math.exp(raw.avg_logprob), 3)
+                start, end = float(raw.start), float(raw.end)
+                words.append(Word(start, end, raw.text.strip(), confidence, who(start, end)))
+                raw_texts.append(raw.text)
+            progress(min(1.0, raw.end / duration_s))
         words, raw_texts = respell(words, raw_texts, hotwords)
-        return build_segments(words, raw_texts, speaker), heard, unclear / len(words) if words else 0.0
-
-    def _decode_parts(
-        self, model: WhisperModel, audio: np.ndarray, language: str | None, prompt: str | None, progress: Progress
-    ) -> list[tuple[float, list[Any], Any]]:
-        """Whisper's segments of `audio`: (offset in seconds, segments, info) per part, in order.
-
-        A long recording is cut into one part per stream at quiet moments and the parts are
-        decoded at the same time; progress is reported from the calling thread only (it may write
-        to the database), as the share of audio decoded.
-        """
-        count = self.streams if len(audio) >= MIN_PARALLEL_S * SAMPLE_RATE else 1
-        bounds = [0, *quiet_cuts(audio, count), len(audio)]
-        pieces = [audio[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
-        done = [0.0] * count
-        batch_size = max(1, self.batch_size // count)
-
-        def decode_piece(index: int, piece: np.ndarray, piece_language: str | None) -> tuple[list[Any], Any]:
-            # a pipeline per piece: it keeps state between batches, so sharing one is not thread-safe
-            pipeline = BatchedInferencePipeline(model)
-            raw_segments, info = pipeline.transcribe(
-                piece,
-                language=piece_language,
-                beam_size=self.beam_size,
-                batch_size=batch_size,
-                word_timestamps=True,
-                vad_filter=True,
-                vad_parameters=dict(_VAD_PARAMETERS),
-                hotwords=prompt,
-            )
-            segments = []
-            for raw in raw_segments:  # the work happens as the generator is consumed
-                segments.append(raw)
-                done[index] = min(len(piece), raw.end * SAMPLE_RATE)
-                if count == 1:
-                    report()
-            done[index] = len(piece)
-            return segments, info
-
-        def report() -> None:
-            progress(min(1.0, sum(done) / len(audio)))
-
-        if count == 1:
-            results = [decode_piece(0, pieces[0], language)]
-        else:
-            with ThreadPoolExecutor(max_workers=count, thread_name_prefix="whisper") as pool:
-                futures = [pool.submit(decode_piece, i, piece, language) for i, piece in enumerate(pieces)]
-                while wait(futures, timeout=0.5).not_done:
-                    report()
-                results = [future.result() for future in futures]
-            heard = results[0][1].language
-            for index, (_, info) in enumerate(results):
-                if info.language != heard:
-                    # one call, one language: a part heard differently is decoded again in the first part's
-                    results[index] = decode_piece(index, pieces[index], heard)
-        report()
-        return [(start / SAMPLE_RATE, segments, info) for start, (segments, info) in zip(bounds, results, strict=False)]
+        return build_segments(words, raw_texts, speaker), info.language, unclear / len(words) if words else 0.0
