@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from enable import create_app
 from enable.auth.models import Role
@@ -103,8 +106,7 @@ def login(app, users):
     return _login
 
 
-@pytest.fixture
-def postgres_url() -> str:
+def postgres_test_url() -> str:
     """A reachable PostgreSQL URL (ENABLE_TEST_DATABASE_URL), or a skip naming what is missing."""
     url = os.environ.get("ENABLE_TEST_DATABASE_URL")
     if not url:
@@ -113,6 +115,35 @@ def postgres_url() -> str:
     if why:
         pytest.skip(f"PostgreSQL at ENABLE_TEST_DATABASE_URL is not reachable: {why}")
     return url
+
+
+@contextmanager
+def scratch_postgres_database(url: str, purpose: str) -> Iterator[str]:
+    """A new database on the PostgreSQL server of `url`, for one test (runs at the same time share the database
+    of `url`): yields its URL and drops it afterwards."""
+    name = f"enable_{purpose}_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A reachable PostgreSQL URL (ENABLE_TEST_DATABASE_URL), or a skip naming what is missing."""
+    return postgres_test_url()
+
+
+@pytest.fixture
+def own_postgres(postgres_url) -> Iterator[str]:
+    """The URL of a PostgreSQL database of this test's own, dropped afterwards."""
+    with scratch_postgres_database(postgres_url, "test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from enable import create_app
 from enable.api import tokens
@@ -22,7 +21,7 @@ from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
 from enable.extensions import db
 from tests.calls.helpers import ingest_sample
-from tests.conftest import _reachable, base_config
+from tests.conftest import base_config
 from tests.factories import make_team, make_user
 
 NUL_REQUESTS = [  # (method, path, json body): each reached a server error on PostgreSQL before the guard
@@ -85,33 +84,15 @@ def test_nul_characters_are_refused_with_a_clear_400_on_sqlite(api_app, world):
 
 
 @pytest.fixture
-def pg_app(tmp_path):
+def pg_app(own_postgres, tmp_path):
     """A site on a PostgreSQL database of this test alone (others share the `test` database)."""
-    import os
-
-    url = os.environ.get("ENABLE_TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("ENABLE_TEST_DATABASE_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    why = _reachable(url)
-    if why:
-        pytest.skip(f"PostgreSQL at ENABLE_TEST_DATABASE_URL is not reachable: {why}")
-    name = f"enable_api_nul_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=make_url(url).set(database=name).render_as_string(
-        hide_password=False), JOBS_IMMEDIATE=False))
-    try:
-        with app.app_context():
-            db.create_all()
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=own_postgres, JOBS_IMMEDIATE=False))
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_nul_characters_are_refused_with_a_clear_400_on_postgresql(pg_app):

@@ -6,7 +6,6 @@ with other runs using the shared `test` database or Redis db 15.
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import signal
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
-from sqlalchemy import func, inspect, make_url, select, text
+from sqlalchemy import func, inspect, select, text
 
 from enable import create_app, pipeline, queue
 from enable.bites.models import Bite
@@ -33,7 +32,6 @@ from tests.conftest import REPO, base_config
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 REDIS_DB = 14
-_n = itertools.count()
 # Four short calls, each a different recording (uploads are told apart by their SHA-256).
 LINES = [
     "Honestly the price is too high for our budget this quarter.",
@@ -43,22 +41,10 @@ LINES = [
 ]
 
 
-def _admin(url: str, sql: str) -> None:
-    import psycopg
-
-    dsn = make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(sql)
-
-
 @pytest.fixture
-def scaleout_db(postgres_url):
+def scaleout_db(own_postgres):
     """A PostgreSQL database of this test alone, dropped afterwards."""
-    name = f"enable_scaleout_{os.getpid()}_{next(_n)}"
-    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    _admin(postgres_url, f"CREATE DATABASE {name}")
-    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return own_postgres
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ import ipaddress
 import json
 import socket
 import threading
-import uuid
 import zipfile
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from enable import create_app, events, pipeline
 from enable.audit import AuditEvent
@@ -229,23 +228,15 @@ def test_reprocessing_a_call_sends_bite_created_for_new_bites_and_bite_removed_f
 
 
 @pytest.fixture
-def pg_app(postgres_url, tmp_path):
+def pg_app(own_postgres, tmp_path):
     """An app on a PostgreSQL database of this test's own (others share `test`), dropped afterwards."""
-    name = f"enable_w_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=url, WEBHOOK_ALLOW_PRIVATE=True))
+    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=own_postgres, WEBHOOK_ALLOW_PRIVATE=True))
     with app.app_context():
         db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.mark.postgres
