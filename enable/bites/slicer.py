@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 SENTENCE_END = frozenset(".?!…؟。！？")
 _CLOSERS = "\"'”’»)]"
 TITLE_MAX_CHARS = 80
@@ -135,44 +137,49 @@ def _cut_costs(words: Sequence[WordLike]) -> list[float]:
     return costs
 
 
-def _length_cost(duration: float, target_s: float, min_s: float, max_s: float) -> float:
-    cost = ((duration - target_s) / target_s) ** 2
+def _length_costs(durations: np.ndarray, target_s: float, min_s: float, max_s: float) -> np.ndarray:
+    """Cost of bites of these lengths: squared distance from the target, plus a penalty out of bounds."""
+    cost = ((durations - target_s) / target_s) ** 2
     # How far out of bounds counts, but never more than half a violation: one bite far over max_s (it holds a word
     # longer than max_s anyway) must cost less than splitting a tiny bite off it, which is two violations.
-    if duration < min_s:
-        cost += _OUT_OF_BOUNDS * (1.0 + 0.5 * min(1.0, (min_s - duration) / min_s))
-    elif duration > max_s:
-        cost += _OUT_OF_BOUNDS * (1.0 + 0.5 * min(1.0, (duration - max_s) / max_s))
-    return cost
+    under = _OUT_OF_BOUNDS * (1.0 + 0.5 * np.minimum(1.0, (min_s - durations) / min_s))
+    over = _OUT_OF_BOUNDS * (1.0 + 0.5 * np.minimum(1.0, (durations - max_s) / max_s))
+    return cost + np.where(durations < min_s, under, np.where(durations > max_s, over, 0.0))
 
 
 def _choose_cuts(words: Sequence[WordLike], target_s: float, min_s: float, max_s: float) -> list[tuple[int, int]]:
-    """Return (first, last) word index pairs of the cheapest partition of words."""
+    """Return (first, last) word index pairs of the cheapest partition of words (in time order).
+
+    Dynamic programming over where each bite starts; for each last word, the candidate first words
+    are scored at once with numpy (a Python loop over them took seconds on an hour-long call).
+    """
     n = len(words)
     cut_cost = _cut_costs(words)
-    starts = [w.start for w in words]
+    starts = np.fromiter((w.start for w in words), dtype=np.float64, count=n)
+    lengths = np.fromiter((w.end - w.start for w in words), dtype=np.float64, count=n)
+    # A bite may reach back past max_s, up to min_s further (past a word longer than max_s, up to min_s beyond
+    # it): when the words allow no bite within the bounds, one a little too long beats a tiny bite beside it.
+    reach = max_s + min_s + (float(lengths.max()) if n else 0.0)
     # best[j]: cheapest cost of covering words[0:j]; back[j]: where its last bite starts.
-    best = [0.0] + [float("inf")] * n
+    best = np.full(n + 1, np.inf)
+    best[0] = 0.0
     back = [0] * (n + 1)
     for j in range(1, n + 1):
         end = words[j - 1].end
-        tail = cut_cost[j - 1]
-        i = j - 1
-        longest = 0.0
-        # Walk back over candidate first words while the bite still fits in max_s, then on up to
-        # min_s further (past a word longer than max_s, up to min_s beyond it): when the words
-        # allow no bite within the bounds, one a little too long beats leaving a tiny bite beside it.
-        while i >= 0:
-            duration = end - starts[i]
-            longest = max(longest, words[i].end - words[i].start)
-            if best[i] < float("inf"):
-                total = best[i] + _length_cost(duration, target_s, min_s, max_s) + tail
-                if total < best[j]:
-                    best[j] = total
-                    back[j] = i
-            if duration > max(max_s, longest) + min_s:
-                break
-            i -= 1
+        # candidate first words, latest first, down to the first one past the reach (which still counts)
+        low = max(0, int(np.searchsorted(starts, end - reach, side="left")) - 1)
+        candidates = np.arange(j - 1, low - 1, -1)
+        durations = end - starts[candidates]
+        longest = np.maximum.accumulate(lengths[candidates])
+        past = durations > np.maximum(max_s, longest) + min_s
+        if past.any():
+            keep = int(past.argmax()) + 1
+            candidates, durations = candidates[:keep], durations[:keep]
+        totals = best[candidates] + _length_costs(durations, target_s, min_s, max_s) + cut_cost[j - 1]
+        pick = int(totals.argmin())
+        if totals[pick] < np.inf:
+            best[j] = totals[pick]
+            back[j] = int(candidates[pick])
     ranges = []
     j = n
     while j > 0:
