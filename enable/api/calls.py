@@ -35,7 +35,8 @@ from enable.calls import services as calls
 from enable.calls.models import Call, CallStatus
 from enable.extensions import db
 from enable.transcription.types import Transcript
-from enable.transcription.vtt import cues_for_segment, to_webvtt
+from enable.transcription.vtt import to_srt as captions_srt
+from enable.transcription.vtt import to_webvtt
 
 TAG = "Calls"
 STATUSES = [s.value for s in CallStatus]
@@ -177,25 +178,9 @@ TRANSCRIPT = obj({
 }, required=["language", "duration_s", "model", "segments"])
 
 
-def _srt_time(seconds: float) -> str:
-    millis = max(0, round(seconds * 1000))
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d},{millis:03d}"
-
-
 def to_srt(transcript: Transcript) -> str:
-    """The transcript as SubRip subtitles, cut into the same cues as the WebVTT captions."""
-    cues = sorted((cue for seg in transcript.segments for cue in cues_for_segment(seg)), key=lambda c: (c.start, c.end))
-    blocks = []
-    for n, cue in enumerate(cues, start=1):
-        lines = list(cue.lines)
-        if cue.speaker:
-            lines[0] = f"{calls.speaker_label(cue.speaker)}: {lines[0]}"
-        end = max(cue.end, cue.start + 0.05)
-        blocks.append(f"{n}\n{_srt_time(cue.start)} --> {_srt_time(end)}\n" + "\n".join(lines))
-    return "\n\n".join(blocks) + ("\n" if blocks else "")
+    """The transcript as SubRip subtitles, speakers named as on the site."""
+    return captions_srt(transcript, calls.speaker_label)
 
 
 def to_text(transcript: Transcript) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from enable.transcription.types import Segment, Transcript, Word
@@ -23,13 +23,13 @@ class Cue:
     speaker: str | None
 
 
-def format_timestamp(seconds: float) -> str:
-    """Seconds as a WebVTT timestamp, HH:MM:SS.mmm."""
+def format_timestamp(seconds: float, decimal: str = ".") -> str:
+    """Seconds as a WebVTT timestamp, HH:MM:SS.mmm (SubRip writes a comma: decimal=",")."""
     millis = max(0, round(seconds * 1000))
     hours, millis = divmod(millis, 3_600_000)
     minutes, millis = divmod(millis, 60_000)
     secs, millis = divmod(millis, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal}{millis:03d}"
 
 
 def wrap(text: str, width: int = MAX_LINE_CHARS) -> list[str]:
@@ -97,6 +97,27 @@ def _voice(speaker: str) -> str:
     return _escape(" ".join(speaker.split()))
 
 
+def _cues(transcript: Transcript) -> list[Cue]:
+    """Every cue of the transcript in time order."""
+    return sorted(
+        (cue for segment in transcript.segments for cue in cues_for_segment(segment)),
+        key=lambda cue: (cue.start, cue.end),
+    )
+
+
+def to_srt(transcript: Transcript, speaker_name: Callable[[str], str] = str) -> str:
+    """The transcript as SubRip subtitles, cut into the same cues as the WebVTT captions; a known speaker's
+    name (`speaker_name` of the speaker) starts the cue's first line."""
+    blocks = []
+    for n, cue in enumerate(_cues(transcript), start=1):
+        lines = list(cue.lines)
+        if cue.speaker:
+            lines[0] = f"{speaker_name(cue.speaker)}: {lines[0]}"
+        end = max(cue.end, cue.start + _MIN_CUE_S)
+        blocks.append(f"{n}\n{format_timestamp(cue.start, ',')} --> {format_timestamp(end, ',')}\n" + "\n".join(lines))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
 def to_webvtt(
     transcript: Transcript, start: float | None = None, end: float | None = None, relative: bool = False
 ) -> str:
@@ -110,11 +131,7 @@ def to_webvtt(
     high = end if end is not None else float("inf")
     shift = low if relative else 0.0
     blocks = ["WEBVTT"]
-    cues = sorted(
-        (cue for segment in transcript.segments for cue in cues_for_segment(segment)),
-        key=lambda cue: (cue.start, cue.end),
-    )
-    for cue in cues:
+    for cue in _cues(transcript):
         if cue.end <= low or cue.start >= high:
             continue
         cue_start = max(cue.start, low) - shift
