@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import re
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal as babel_format_decimal
 from babel.support import NullTranslations
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_login import current_user
+from markupsafe import Markup
 
 
 def select_locale() -> str:
@@ -40,6 +46,84 @@ def _translations() -> NullTranslations:
     return translations
 
 
+def _number_locale() -> Locale:
+    """The request's locale for numbers; English outside an app (pure code called from a script or a test)."""
+    return get_locale() or Locale.parse("en")
+
+
+def number_text(value: float) -> str:
+    """A number as short as it goes, in the locale's notation, no grouping: 1500, 2.5 (en), 2,5 (ru)."""
+    return babel_format_decimal(value, format="0.######", locale=_number_locale())
+
+
+def percent_text(fraction: float, places: int = 1) -> str:
+    """A fraction as a percentage with a fixed number of decimals in the locale's notation:
+    0.125 -> 12.5% (en), 12,5\u00a0% (ru, a non-breaking space before the sign)."""
+    locale = _number_locale()
+    pattern = copy.copy(locale.percent_formats[None])
+    pattern.frac_prec = (places, places)
+    return pattern.apply(fraction, locale)
+
+
+# Content languages (playbooks): BCP 47 tags such as en, ru, pt-BR, zh-Hant.
+_TAG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+MAX_TAG = 35
+
+
+def language_tag(value: str | None) -> str | None:
+    """value as a BCP 47 language tag in its usual letter case (ru, pt-BR, zh-Hant), or None when it is not one
+    (not well formed, or a language Babel does not know)."""
+    value = (value or "").strip().replace("_", "-")
+    if len(value) > MAX_TAG or not _TAG_RE.match(value):
+        return None
+    first, *rest = value.split("-")
+    parts = [first.lower()] + [p.title() if len(p) == 4 and p.isalpha() else p.upper() if len(p) == 2 else p.lower()
+                               for p in rest]
+    try:
+        Locale.parse(parts[0])
+    except (ValueError, UnknownLocaleError):
+        return None
+    return "-".join(parts)
+
+
+def default_language() -> str:
+    """The site's default language as a language tag (new content is written in it unless told otherwise)."""
+    code = current_app.config["BABEL_DEFAULT_LOCALE"] if has_app_context() else "en"
+    return language_tag(code) or "en"
+
+
+def language_name(code: str) -> str:
+    """A language's name in the interface language, capitalised: Russian (en), Русский (ru); else the code."""
+    try:
+        name = Locale.parse(code, sep="-").get_display_name(_number_locale())
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+def language_choices(also: str | None = None) -> list[tuple[str, str]]:
+    """(tag, name) of the languages the interface offers, plus `also` (a content's current language) if absent."""
+    codes = [language_tag(c) or c for c in current_app.config["LANGUAGES"]]
+    if also and also not in codes:
+        codes.append(also)
+    return [(code, language_name(code)) for code in codes]
+
+
+def lang_attrs(code: str | None) -> Markup:
+    """` lang="…"` (and `dir="rtl"` for a right-to-left language) for an element whose text is in `code`, when that
+    differs from the page's language; else nothing."""
+    page = str(get_locale() or "en").replace("_", "-")
+    if not code or code == page:
+        return Markup("")
+    attrs = Markup(' lang="%s"') % code
+    try:
+        if Locale.parse(code, sep="-").text_direction == "rtl":
+            attrs += Markup(' dir="rtl"')
+    except (ValueError, UnknownLocaleError):
+        pass
+    return attrs
+
+
 def init_app(app: Flask) -> None:
     """Expose locale-aware formatting to templates; templates translate through the per-request lookup."""
     app.jinja_env.install_gettext_callables(  # as Flask-Babel installs them, with _translations()
@@ -55,6 +139,9 @@ def init_app(app: Flask) -> None:
     # A fixed number of decimals in the locale's notation, no grouping: 30.0 in English, 30,0 in Russian.
     app.jinja_env.filters["decimal"] = lambda value, places=1: (
         format_decimal(value, format="0." + "0" * places if places else "0") if value is not None else "")
+    app.jinja_env.filters["percent"] = lambda fraction, places=1: (
+        percent_text(fraction, places) if fraction is not None else "")
+    app.jinja_env.globals["lang_attrs"] = lang_attrs
 
     @app.context_processor
     def locale_context() -> dict:

@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from enable import create_app
 from enable.extensions import db
@@ -39,11 +39,7 @@ def test_sqlite_migrations_match_models(tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgres_migrations_match_models(postgres_url, tmp_path):
-    engine = create_engine(postgres_url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    diff = _upgrade_and_compare(postgres_url, tmp_path)
+def test_postgres_migrations_match_models(own_postgres, tmp_path):
+    # An empty database of this test's own: runs at the same time share the database of ENABLE_TEST_DATABASE_URL.
+    diff = _upgrade_and_compare(own_postgres, tmp_path)
     assert diff == [], f"models and migrations differ on PostgreSQL: {diff}"

@@ -34,12 +34,15 @@ ASSET_REF = {"$ref": "#/components/schemas/Asset"}
 
 @operation("GET", "/playbooks", role=Role.REP, tag="Playbooks", summary="List the active playbooks",
            params=[Param("stage", {"type": "string", "maxLength": 60}, "Only playbooks of this stage key."),
+                   Param("language", {"type": "string", "maxLength": 35},
+                         "Only playbooks written in this language (a BCP 47 tag: en, ru)."),
                    *LIST_PARAMS],
            replies={200: ok(list_of({"$ref": "#/components/schemas/PlaybookSummary"}))})
 def playbooks_list():
     """In the sales stages' order, then by title."""
     stage = (request.args.get("stage") or "").strip()[:60] or None
-    return reply(page_of_list(playbooks.list_playbooks(stage), playbook_json))
+    language = (request.args.get("language") or "").strip()[:35] or None
+    return reply(page_of_list(playbooks.list_playbooks(stage, language=language), playbook_json))
 
 
 def _visible(model, item_id: int):

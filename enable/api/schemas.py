@@ -135,7 +135,9 @@ def governed_json(item) -> dict[str, Any]:
             "updated_at": iso(item.updated_at)}
 
 
-PLAYBOOK_SUMMARY = obj({"id": INT, "slug": STR, "title": STR, "stage": null(STR), "version": INT, **GOVERNED})
+PLAYBOOK_SUMMARY = obj({"id": INT, "slug": STR, "title": STR, "stage": null(STR),
+                        "language": {**STR, "description": "The BCP 47 tag of the language it is written in: en, ru."},
+                        "version": INT, **GOVERNED})
 PLAYBOOK = obj({**PLAYBOOK_SUMMARY["properties"], "body_markdown": STR, "body_html": STR,
                 "attachments": {"type": "array", "items": {"type": "integer"}}})
 
@@ -143,7 +145,8 @@ PLAYBOOK = obj({**PLAYBOOK_SUMMARY["properties"], "body_markdown": STR, "body_ht
 def playbook_json(playbook, *, full: bool = False, html: str = "", attachments: list[int] | None = None
                   ) -> dict[str, Any]:
     data = {"id": playbook.id, "slug": playbook.slug, "title": playbook.title, "stage": playbook.stage,
-            "version": max((v.number for v in playbook.versions), default=0), **governed_json(playbook)}
+            "language": playbook.language, "version": max((v.number for v in playbook.versions), default=0),
+            **governed_json(playbook)}
     if full:
         data.update(body_markdown=playbook.body, body_html=html, attachments=attachments or [])
     return data

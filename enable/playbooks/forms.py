@@ -22,6 +22,7 @@ from enable.playbooks.models import ASSET_KIND_LABELS
 class PlaybookForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     stage = SelectField(_l("Stage"), choices=[], validate_choice=False)
+    language = SelectField(_l("Language"), choices=[])  # the interface languages (enable.i18n.language_choices)
     body = TextAreaField(_l("Playbook (Markdown)"), validators=[Length(max=200_000)])
     note = StringField(_l("What changed"), validators=[Optional(), Length(max=300)])
     requires_ack = BooleanField(_l("People certified on this playbook must acknowledge this change"))

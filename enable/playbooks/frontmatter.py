@@ -10,7 +10,8 @@
     The Markdown body...
 
 Keys are written in that order (verifier after owner), absent ones left out; line endings are \\n and the file ends
-with one newline. A file already in this form is written back byte for byte.
+with one newline. A file already in this form is written back byte for byte. `language: ru` (a BCP 47 tag, after
+the title) is written only when it is not the site's default language, which a file without it is written in.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from pathlib import Path
 
 import yaml
 
+from enable.i18n import language_tag
 from enable.yamlfile import ContentError, Node, load_yaml_text
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-KEYS = ("slug", "title", "stage", "owner", "verifier", "review_interval_days")
+KEYS = ("slug", "title", "language", "stage", "owner", "verifier", "review_interval_days")
 MAX_REVIEW_DAYS = 3650
 
 
@@ -39,6 +41,7 @@ class PlaybookFile:
     owner: str | None = None  # email
     verifier: str | None = None  # email
     review_interval_days: int | None = None
+    language: str | None = None  # a BCP 47 tag; None: the site's default language
 
 
 def _split(text: str, path: Path | str) -> tuple[str, str]:
@@ -88,10 +91,16 @@ def parse_playbook(text: str, path: Path | str) -> PlaybookFile:
                                  or not 1 <= interval <= MAX_REVIEW_DAYS):
         raise ContentError(path, data.line_of("review_interval_days") + 1,
                            f"'review_interval_days' should be a whole number of days from 1 to {MAX_REVIEW_DAYS}")
+    language = _optional_text(data, "language", path)
+    if language is not None:
+        if language_tag(language) is None:
+            raise ContentError(path, data.line_of("language") + 1,
+                               f"'language' should be a language tag such as en, ru or pt-BR, not '{language}'")
+        language = language_tag(language)
     body = body.rstrip("\n") + "\n" if body.strip() else ""
     return PlaybookFile(slug=slug, title=title, body=body, stage=_optional_text(data, "stage", path),
                         owner=_optional_text(data, "owner", path), verifier=_optional_text(data, "verifier", path),
-                        review_interval_days=interval)
+                        review_interval_days=interval, language=language)
 
 
 def read_playbook(path: Path) -> PlaybookFile:
@@ -105,8 +114,8 @@ def read_playbook(path: Path) -> PlaybookFile:
 
 def dump_playbook(item: PlaybookFile) -> str:
     """The normalised file text of a playbook."""
-    values = {"slug": item.slug, "title": item.title, "stage": item.stage, "owner": item.owner,
-              "verifier": item.verifier, "review_interval_days": item.review_interval_days}
+    values = {"slug": item.slug, "title": item.title, "language": item.language, "stage": item.stage,
+              "owner": item.owner, "verifier": item.verifier, "review_interval_days": item.review_interval_days}
     head = yaml.safe_dump({k: v for k, v in values.items() if v is not None}, sort_keys=False, allow_unicode=True,
                           default_flow_style=False, width=10_000)
     body = item.body.replace("\r\n", "\n")

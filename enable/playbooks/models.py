@@ -13,6 +13,7 @@ from enable.auth.models import User, enum_column
 from enable.db import created_at
 from enable.extensions import db
 from enable.freshness import Governed
+from enable.i18n import default_language
 from enable.taxonomy.models import Tag
 
 
@@ -24,6 +25,8 @@ class Playbook(Governed, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     stage: Mapped[str | None] = mapped_column(String(60), index=True)  # a stage tag key
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    # The BCP 47 tag of the language it is written in (en, ru): pages mark it lang="ru" where the interface differs.
+    language: Mapped[str] = mapped_column(String(35), default=default_language, server_default="en")
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

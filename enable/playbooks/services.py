@@ -19,6 +19,7 @@ from enable.auth.models import User
 from enable.db import utcnow
 from enable.errors import UserError
 from enable.extensions import db
+from enable.i18n import default_language, language_tag
 from enable.playbooks import links
 from enable.playbooks.frontmatter import SLUG_RE, PlaybookFile, dump_playbook, read_playbook
 from enable.playbooks.models import Asset, Link, Playbook, PlaybookVersion
@@ -70,6 +71,17 @@ def _check_fields(title: str, body: str, stage: str | None) -> None:
         raise PlaybookInvalid(_("Unknown stage '%(stage)s'; choose one of the taxonomy's stages.", stage=stage))
 
 
+def _checked_language(language: str | None) -> str:
+    """The language tag in its usual form (the site's default when not given), or PlaybookInvalid."""
+    if not language:
+        return default_language()
+    tag = language_tag(language)
+    if tag is None:
+        raise PlaybookInvalid(_("Unknown language '%(language)s'; give a language tag such as en or ru.",
+                                language=language))
+    return tag
+
+
 def slug_from(title: str) -> str:
     """A URL-safe slug for a title (ASCII letters and digits), never empty."""
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
@@ -102,16 +114,19 @@ def _add_version(playbook: Playbook, editor: User | None, now: datetime, note: s
 
 
 def create_playbook(*, title: str, body: str, stage: str | None, editor: User | None, now: datetime,
-                    slug: str | None = None, owner_id: int | None = None, note: str | None = None) -> Playbook:
-    """A new playbook with its first version; the owner defaults to its author."""
+                    slug: str | None = None, owner_id: int | None = None, note: str | None = None,
+                    language: str | None = None) -> Playbook:
+    """A new playbook with its first version; the owner defaults to its author, the language to the site's."""
     body = normalise_body(body)
     _check_fields(title, body, stage)
+    language = _checked_language(language)
     if slug and not SLUG_RE.match(slug):
         raise PlaybookInvalid(_("A slug is lower-case letters, digits and '-' (at most 80)."))
     if slug and db.session.scalar(select(Playbook.id).where(Playbook.slug == slug)) is not None:
         raise PlaybookInvalid(_("Another playbook already uses the slug '%(slug)s'.", slug=slug))
     playbook = Playbook(slug=slug or unique_slug(slug_from(title)), title=title.strip(), stage=stage or None,
-                        body=body, created_at=now, updated_at=now, updated_by_id=getattr(editor, "id", None),
+                        body=body, language=language, created_at=now, updated_at=now,
+                        updated_by_id=getattr(editor, "id", None),
                         owner_id=owner_id if owner_id is not None else getattr(editor, "id", None))
     db.session.add(playbook)
     db.session.flush()
@@ -121,11 +136,19 @@ def create_playbook(*, title: str, body: str, stage: str | None, editor: User | 
 
 
 def update_playbook(playbook: Playbook, *, title: str, body: str, stage: str | None, editor: User | None,
-                    now: datetime, note: str | None = None, requires_ack: bool = False) -> PlaybookVersion | None:
-    """Save new content as a new version (an edit also verifies it); None when nothing changed."""
+                    now: datetime, note: str | None = None, requires_ack: bool = False,
+                    language: str | None = None) -> PlaybookVersion | None:
+    """Save new content as a new version (an edit also verifies it); None when the content did not change.
+
+    A new `language` (None: leave it) is saved either way, without a version: it says what the text is written in.
+    """
     body = normalise_body(body)
     _check_fields(title, body, stage)
     title, stage = title.strip(), stage or None
+    if language is not None and (language := _checked_language(language)) != playbook.language:
+        audit.record(editor, "playbook.language", playbook, {"from": playbook.language, "to": language})
+        playbook.language = language
+        playbook.updated_at, playbook.updated_by_id = now, getattr(editor, "id", None)
     if (playbook.title, playbook.body, playbook.stage) == (title, body, stage):
         return None
     playbook.title, playbook.body, playbook.stage = title, body, stage
@@ -136,16 +159,28 @@ def update_playbook(playbook: Playbook, *, title: str, body: str, stage: str | N
     return version
 
 
-def list_playbooks(stage: str | None = None, include_inactive: bool = False) -> list[Playbook]:
-    """Playbooks in stage order, then by title; archived and retired ones only when asked."""
+def list_playbooks(stage: str | None = None, include_inactive: bool = False,
+                   language: str | None = None) -> list[Playbook]:
+    """Playbooks in stage order, then by title, of one stage and one language when asked; archived and retired
+    ones only when asked."""
     query = select(Playbook)
     if not include_inactive:
         query = query.where(Playbook.archived_at.is_(None), Playbook.retired_at.is_(None))
     if stage:
         query = query.where(Playbook.stage == stage)
+    if language:
+        query = query.where(Playbook.language == language)
     positions = {key: i for i, key in enumerate(stage_keys())}
     found = list(db.session.scalars(query))
     return sorted(found, key=lambda p: (positions.get(p.stage or "", len(positions)), p.title.lower()))
+
+
+def playbook_languages(include_inactive: bool = False) -> list[str]:
+    """The language tags the (active) playbooks are written in, sorted."""
+    query = select(Playbook.language).distinct().order_by(Playbook.language)
+    if not include_inactive:
+        query = query.where(Playbook.archived_at.is_(None), Playbook.retired_at.is_(None))
+    return list(db.session.scalars(query))
 
 
 def render(playbook: Playbook | PlaybookVersion) -> Rendered:
@@ -217,15 +252,19 @@ def apply_playbook_file(item: PlaybookFile, path: Path, report: LoadReport, now:
         if email and user is None:
             log.warning("%s: %s %s has no account yet; load again once it exists", path, role, email)
     playbook = db.session.scalar(select(Playbook).where(Playbook.slug == item.slug))
+    language = item.language or default_language()  # a file without `language:` is in the site's default language
     if playbook is None:
         playbook = create_playbook(title=item.title, body=item.body, stage=item.stage, editor=None, now=now,
-                                   slug=item.slug, owner_id=getattr(owner, "id", None), note="content load")
+                                   slug=item.slug, owner_id=getattr(owner, "id", None), note="content load",
+                                   language=language)
         report.count("created", "playbooks")
     else:
+        language_changed = playbook.language != language
         version = update_playbook(playbook, title=item.title, body=item.body, stage=item.stage, editor=None, now=now,
-                                  note="content load")
+                                  note="content load", language=language)
         settings_changed = (
-            (owner is not None and playbook.owner_id != owner.id)
+            language_changed
+            or (owner is not None and playbook.owner_id != owner.id)
             or (verifier is not None and playbook.verifier_id != verifier.id)
             or playbook.review_interval_days != item.review_interval_days
         )
@@ -262,7 +301,8 @@ def playbook_file(playbook: Playbook) -> PlaybookFile:
     return PlaybookFile(slug=playbook.slug, title=playbook.title, body=playbook.body, stage=playbook.stage,
                         owner=playbook.owner.email if playbook.owner else None,
                         verifier=playbook.verifier.email if playbook.verifier else None,
-                        review_interval_days=playbook.review_interval_days)
+                        review_interval_days=playbook.review_interval_days,
+                        language=playbook.language if playbook.language != default_language() else None)
 
 
 def export_playbooks(dest: Path) -> list[Path]:

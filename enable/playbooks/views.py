@@ -13,6 +13,7 @@ from enable.auth.decorators import role_required
 from enable.auth.models import Role
 from enable.db import utcnow
 from enable.extensions import db
+from enable.i18n import default_language, language_choices, language_name
 from enable.navigation import add_nav_item
 from enable.playbooks import bp, governance
 from enable.playbooks import services as playbooks
@@ -42,21 +43,25 @@ def _visible(playbook_id: int) -> Playbook:
 @role_required(Role.REP)
 def index():
     stage = request.args.get("stage") or None
+    language = (request.args.get("language") or "").strip()[:35] or None
     stages = {t.key: t for t in tags_of_kind(TagKind.STAGE)}
-    return render_template("playbooks/list.html", playbooks=playbooks.list_playbooks(stage), stages=stages,
-                           stage=stage, can_edit=current_user.has_role(Role.ENABLEMENT))
+    languages = {code: language_name(code) for code in playbooks.playbook_languages()}
+    return render_template("playbooks/list.html", playbooks=playbooks.list_playbooks(stage, language=language),
+                           stages=stages, stage=stage, languages=languages, language=language,
+                           can_edit=current_user.has_role(Role.ENABLEMENT))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.ENABLEMENT)
 def new():
-    form = PlaybookForm()
+    form = PlaybookForm(language=default_language())
     form.stage.choices = _stage_choices()
+    form.language.choices = language_choices()
     if form.validate_on_submit():
         try:
             playbook = playbooks.create_playbook(title=form.title.data, body=form.body.data or "",
                                                  stage=form.stage.data, editor=current_user, now=utcnow(),
-                                                 note=form.note.data)
+                                                 note=form.note.data, language=form.language.data)
         except playbooks.PlaybookInvalid as e:
             flash(e.message, "error")
             return render_template("playbooks/form.html", form=form, playbook=None,
@@ -85,17 +90,22 @@ def edit(playbook_id: int):
     playbook = db.get_or_404(Playbook, playbook_id)
     form = PlaybookForm(obj=playbook)
     form.stage.choices = _stage_choices()
+    form.language.choices = language_choices(also=playbook.language)
     if form.validate_on_submit():
+        language_before = playbook.language
         try:
             version = playbooks.update_playbook(playbook, title=form.title.data, body=form.body.data or "",
                                                 stage=form.stage.data, editor=current_user, now=utcnow(),
-                                                note=form.note.data, requires_ack=form.requires_ack.data)
+                                                note=form.note.data, requires_ack=form.requires_ack.data,
+                                                language=form.language.data)
         except playbooks.PlaybookInvalid as e:
             flash(e.message, "error")
             return render_template("playbooks/form.html", form=form, playbook=playbook,
                                    assets=playbooks.attachable_assets()), e.status_code
         db.session.commit()
-        if version is None:
+        if version is None and playbook.language != language_before:
+            flash(_("Saved. Language: %(language)s.", language=language_name(playbook.language)), "success")
+        elif version is None:
             flash(_("Nothing changed, so no new version was made."), "info")
         else:
             flash(_("Saved as version %(n)s.", n=version.number), "success")

@@ -1,6 +1,7 @@
 """Chart geometry for server-drawn SVG: lines over time, horizontal bars, and win rates with their intervals.
 
-Pure: data in, coordinates out (in SVG user units); the templates in reports/_charts.html draw them.
+Pure: data in, coordinates out (in SVG user units); the templates in reports/_charts.html draw them. Labels are
+written in the request's locale (2,5 and 20 % on a Russian page), in English outside a request.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from enable.i18n import number_text, percent_text
 
 SERIES_CLASSES = 6  # .series-0 .. .series-5 in the stylesheet
 
@@ -34,7 +37,8 @@ def nice_scale(max_value: float, target_ticks: int = 5, integer: bool = False) -
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
+    """A tick or bar value in the locale's notation: 10, 2.5 (en), 2,5 (ru)."""
+    return number_text(value)
 
 
 def _short(text: str, limit: int) -> str:
@@ -224,6 +228,6 @@ def interval_chart(rows: Sequence[tuple[str, Sequence[tuple[str, float | None, f
                                       None if rate is None else x_of(rate), x_of(low), x_of(high)))
         drawn.append(IntervalRow(label, _short(label, int(label_width / 7.5)), top + (row_height - 12) / 2,
                                  tuple(intervals)))
-    ticks = tuple(Tick(x_of(k / 100), f"{k}%") for k in range(0, 101, 20))
+    ticks = tuple(Tick(x_of(k / 100), percent_text(k / 100, 0)) for k in range(0, 101, 20))
     return IntervalChart(width, plot.bottom + 28, plot, tuple(drawn), ticks, tuple(names))
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from enable.auth.models import Team, User
 from enable.deals.models import Deal, DealOutcome
 from enable.extensions import db
+from enable.i18n import percent_text
 from enable.learning import certifications, tracks
 from enable.learning.models import Assignment, Track
 from enable.reports.charts import HBarChart, Tick, hbar_chart
@@ -166,11 +167,12 @@ class OnboardingReport:
 
 
 def percent_bars(items: list[tuple[str, float]]) -> HBarChart:
-    """Horizontal bars of percentages drawn against a full 0–100 % axis (not stretched to the largest value)."""
-    chart = hbar_chart(items, value_format=lambda v: f"{v:.1f}%", integer=False)
+    """Horizontal bars of percentages drawn against a full 0–100 % axis (not stretched to the largest value),
+    labelled in the request's locale (12.5% in English, 12,5 % in Russian)."""
+    chart = hbar_chart(items, value_format=lambda v: percent_text(v / 100, 1), integer=False)
     plot = chart.plot
     bars = tuple(replace(b, width=plot.width * min(max(b.value, 0.0), 100.0) / 100) for b in chart.bars)
-    ticks = tuple(Tick(plot.left + plot.width * k / 100, f"{k}%") for k in range(0, 101, 20))
+    ticks = tuple(Tick(plot.left + plot.width * k / 100, percent_text(k / 100, 0)) for k in range(0, 101, 20))
     return replace(chart, bars=bars, ticks=ticks)
 
 
