@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,100 @@ def decode_stereo(path: Path | str) -> tuple[np.ndarray, np.ndarray]:
     except av.FFmpegError as exc:
         raise _unreadable(_ffmpeg_reason(exc)) from exc
     return np.asarray(left, dtype=np.float32), np.asarray(right, dtype=np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A stretch of a recording: float32 samples at 16 kHz, shape (channels, n), from `start_s` seconds on."""
+
+    start_s: float
+    samples: np.ndarray
+
+    @property
+    def duration_s(self) -> float:
+        return self.samples.shape[1] / SAMPLE_RATE
+
+
+# Blocks end at the quietest 100 ms of their last seconds, so that no word is cut in two.
+_CUT_FRAME = SAMPLE_RATE // 10
+_CUT_SEARCH_S = 15.0
+# Decoded frames are resampled in groups this large (samples): one resampler call per frame is slow.
+_RESAMPLE_GROUP = 500_000
+
+
+def decode_blocks(path: Path | str, block_s: float, stereo: bool) -> Iterator[Block]:
+    """Stream a recording as blocks of about `block_s` seconds (float32, 16 kHz; two channels when `stereo`,
+    else a mono mixdown), so that memory does not grow with the length of the recording.
+
+    Each block but the last ends at the quietest moment of its last 15 seconds; the samples after that
+    moment start the next block, so every sample belongs to exactly one block. A recording shorter than
+    `block_s` is one block with the same samples as decode()/decode_stereo() give.
+    """
+    path = _existing(path)
+    channels = 2 if stereo else 1
+    block_n = max(int(block_s * SAMPLE_RATE), int(2 * _CUT_SEARCH_S * SAMPLE_RATE))
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout="stereo" if stereo else "mono",
+                                                  rate=SAMPLE_RATE)
+    pending: list[np.ndarray] = []  # float32 (channels, n) pieces not yet yielded
+    pending_n = 0
+    start_n = 0
+
+    def take(frames: list[av.AudioFrame]) -> None:
+        nonlocal pending_n
+        for frame in frames:
+            interleaved = frame.to_ndarray().reshape(-1)
+            piece = (interleaved.astype(np.float32) / np.float32(32768.0)).reshape(-1, channels).T
+            pending.append(piece)
+            pending_n += piece.shape[1]
+
+    try:
+        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+            fifo = av.audio.fifo.AudioFifo()
+            for frame in _valid_frames(container.decode(audio=0)):
+                frame.pts = None  # timestamps of concatenated frames are not checked
+                fifo.write(frame)
+                if fifo.samples >= _RESAMPLE_GROUP:
+                    take(resampler.resample(fifo.read()))
+                while pending_n >= block_n + _CUT_FRAME:
+                    block, rest = _cut(np.concatenate(pending, axis=1), block_n)
+                    yield Block(start_n / SAMPLE_RATE, block)
+                    start_n += block.shape[1]
+                    pending[:] = [rest]
+                    pending_n = rest.shape[1]
+            if fifo.samples:
+                take(resampler.resample(fifo.read()))
+            take(resampler.resample(None))  # flush
+    except av.FFmpegError as exc:
+        raise _unreadable(_ffmpeg_reason(exc)) from exc
+    samples = np.concatenate(pending, axis=1) if pending else np.zeros((channels, 0), dtype=np.float32)
+    while samples.shape[1] >= block_n + _CUT_FRAME:  # the last group may hold more than one block
+        block, samples = _cut(samples, block_n)
+        yield Block(start_n / SAMPLE_RATE, block)
+        start_n += block.shape[1]
+    if samples.shape[1] or start_n == 0:
+        yield Block(start_n / SAMPLE_RATE, samples)
+
+
+def _valid_frames(frames: Iterator[av.AudioFrame]) -> Iterator[av.AudioFrame]:
+    """Decoded frames, skipping the ones the decoder reports as invalid (as faster-whisper does)."""
+    while True:
+        try:
+            yield next(frames)
+        except StopIteration:
+            return
+        except av.error.InvalidDataError:
+            continue
+
+
+def _cut(samples: np.ndarray, block_n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split (channels, n) samples at the quietest 100 ms frame of the last seconds before `block_n`."""
+    search_n = int(_CUT_SEARCH_S * SAMPLE_RATE)
+    first = block_n - search_n
+    frames = search_n // _CUT_FRAME
+    window = samples[:, first : first + frames * _CUT_FRAME]
+    energy = np.square(window, dtype=np.float64).sum(axis=0).reshape(frames, _CUT_FRAME).sum(axis=1)
+    cut = first + int(np.argmin(energy)) * _CUT_FRAME + _CUT_FRAME // 2
+    return samples[:, :cut], np.ascontiguousarray(samples[:, cut:])
 
 
 def _frame_db(samples: np.ndarray, frames: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-from enable.transcription.audio import SAMPLE_RATE, ChannelEnergy, channels_differ, decode, decode_stereo, probe
+from enable.transcription.audio import SAMPLE_RATE, Block, ChannelEnergy, channels_differ, decode_blocks, probe
 from enable.transcription.errors import ModelUnavailable, UnsupportedLanguage
 from enable.transcription.hotwords import hotwords_prompt, respell, unique_hotwords
 from enable.transcription.models import DEFAULT_MODEL, MULTILINGUAL_MODEL, resolve_model
@@ -30,6 +30,10 @@ MAX_UNCLEAR_WORDS = 0.15
 UNDETERMINED_LANGUAGE = "und"  # BCP 47 code for "not determined": a multilingual model heard no speech
 
 Progress = Callable[[float], None]
+# Recordings are decoded and transcribed in blocks of about this many seconds, each cut at a quiet moment,
+# so that a worker's memory does not grow with the length of a call: a 4-hour stereo call decoded whole
+# would need about 2.8 GB for its samples alone; a 20-minute block needs about 230 MB.
+BLOCK_S = 20 * 60.0
 # Voice activity detection: faster-whisper's batched defaults but 200 ms of padding around speech
 # instead of 400, so that speech packs into fewer 30 s windows (12 instead of 13 on the 6-minute
 # synthesized call, about 0.5 s less) with no loss of words (word error rate 9.5% instead of 10.3%).
@@ -52,6 +56,15 @@ def _monotonic(report: Progress) -> Progress:
             report(done)
 
     return forward
+
+
+def _within(report: Progress, start_s: float, duration_s: float, total_s: float) -> Progress:
+    """Progress through a block of `duration_s` seconds from `start_s`, reported as a share of `total_s`."""
+
+    def block_progress(done: float) -> None:
+        report(min(1.0, (start_s + min(1.0, done) * duration_s) / total_s) if total_s > 0 else done)
+
+    return block_progress
 
 
 def _share(report: Progress, index: int, count: int) -> Progress:
@@ -78,6 +91,9 @@ class Transcriber:
     when too many words have no clearly louder channel (crosstalk) is each channel transcribed
     on its own. One pass instead of two is about a third faster, and a party leaking faintly into
     the other's channel is no longer transcribed twice.
+    A recording is decoded and transcribed in blocks of about `block_s` seconds (20 minutes), each
+    ending at a quiet moment, so that memory does not grow with the length of a call; whether the
+    channels are two parties is decided on the first block, and later blocks keep its language.
     `beam_size` 1 (greedy) is the default for speed: on the synthesized 6-minute call it needs
     about a quarter less CPU than beam 5, for a word error rate of 8-12% instead of 7-9%.
     bench/ingest.py compares this path with WhisperModel.transcribe() and its defaults.
@@ -92,6 +108,7 @@ class Transcriber:
         batch_size: int | None = None,
         cpu_threads: int = 0,
         beam_size: int = 1,
+        block_s: float = BLOCK_S,
     ) -> None:
         self.model_name = model
         self.device = device
@@ -103,6 +120,7 @@ class Transcriber:
         self.batch_size = batch_size or (4 if device == "cpu" else 16)
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
+        self.block_s = block_s
         self._model: WhisperModel | None = None
         self._lock = threading.Lock()
 
@@ -156,47 +174,35 @@ class Transcriber:
         info = probe(path)
         model = self.load()
         language = self._check_language(model, language)
-        tracks, energy = self._tracks(path, info.channels, rep_channel)
-        duration_s = round(max(len(audio) for _, audio in tracks) / SAMPLE_RATE, 3)
         names = unique_hotwords(hotwords)
         prompt = hotwords_prompt(names)
         report = _monotonic(progress or _ignore_progress)
-        speakers = [speaker for speaker, _ in tracks if speaker is not None]
+        expected_s = info.duration_s
 
-        per_speaker: list[list[Segment]] = []
+        segments: list[Segment] = []
+        speakers: list[str] = []
+        two_party: bool | None = None  # decided on the first block: how a call was recorded does not change
         detected: str | None = None
-        if energy is not None:
-            # one pass over both parties mixed, each word given to the channel that is louder over it
-            # per sample, the channel further from zero: the speaker's own channel, without the
-            # other channel's faint line noise or leak added (tiny.en hears names better in it
-            # than in left + right: "Gong", not "long")
-            first, second = tracks[0][1], tracks[1][1]
-            mix = np.where(np.abs(first) >= np.abs(second), first, second)
-            sides = (speakers[0], speakers[1]) if rep_channel == 0 else (speakers[1], speakers[0])
-            segments, detected, unclear = self._transcribe_track(
-                model, mix, language, prompt, names, None, report, energy=energy, sides=sides
-            )
-            if unclear <= MAX_UNCLEAR_WORDS:
-                per_speaker.append(segments)
-            else:
-                log.info("%.0f%% of words have no clearly louder channel: one pass per channel", unclear * 100)
-        if not per_speaker:
-            for index, (speaker, audio) in enumerate(tracks):
-                segments, heard, _ = self._transcribe_track(
-                    model, audio, language or detected, prompt, names, speaker, _share(report, index, len(tracks))
-                )
-                per_speaker.append(segments)
-                if segments and detected is None:
-                    # the second channel reuses the first one's language: one call, one language
-                    detected = heard
+        duration_s = 0.0
+        for block in decode_blocks(path, self.block_s, stereo=info.channels >= 2):
+            if two_party is None:
+                two_party = block.samples.shape[0] == 2 and channels_differ(block.samples[0], block.samples[1])
+                speakers = [REP, CUSTOMER] if two_party else []
+            block_report = _within(report, block.start_s, block.duration_s, max(expected_s, block.start_s +
+                                                                                  block.duration_s))
+            found, heard = self._transcribe_block(model, block, two_party, language or detected, prompt, names,
+                                                  block_report, rep_channel)
+            segments.extend(found)
+            detected = detected or heard  # later blocks keep the language of the first: one call, one language
+            duration_s = block.start_s + block.duration_s
         report(1.0)
 
-        segments = merge_by_time(*per_speaker)
+        duration_s = round(duration_s, 3)
         elapsed = time.perf_counter() - started
         log.info(
             "transcribed %.0fs of audio (%d channel(s)) in %.1fs, %.0fx real time",
             duration_s,
-            len(tracks),
+            2 if two_party else 1,
             elapsed,
             duration_s / elapsed if elapsed else 0.0,
         )
@@ -204,11 +210,53 @@ class Transcriber:
             language=language or detected or ("en" if not model.model.is_multilingual else UNDETERMINED_LANGUAGE),
             duration_s=duration_s,
             model=self.model_name,
-            channels=len(tracks),
+            channels=2 if two_party else 1,
             speakers=speakers,
             segments=segments,
             stats=conversation_stats(segments),
         )
+
+    def _transcribe_block(
+        self,
+        model: WhisperModel,
+        block: Block,
+        two_party: bool,
+        language: str | None,
+        prompt: str | None,
+        names: list[str],
+        report: Progress,
+        rep_channel: int,
+    ) -> tuple[list[Segment], str | None]:
+        """Segments of one block of a recording (times from the start of the recording), and the language heard."""
+        offset_s = block.start_s
+        if not two_party:
+            channels = block.samples
+            audio = channels[0] if channels.shape[0] == 1 else (channels[0] + channels[1]) * np.float32(0.5)
+            segments, heard, _ = self._transcribe_track(model, audio, language, prompt, names, None, report,
+                                                        offset_s=offset_s)
+            return segments, heard
+        left, right = block.samples[0], block.samples[1]
+        sides = (left, right)
+        tracks = [(REP, sides[rep_channel]), (CUSTOMER, sides[1 - rep_channel])]
+        # one pass over both parties mixed, each word given to the channel that is louder over it; per sample,
+        # the channel further from zero: the speaker's own channel, without the other channel's faint line noise
+        # or leak added (tiny.en hears names better in it than in left + right: "Gong", not "long")
+        mix = np.where(np.abs(left) >= np.abs(right), left, right)
+        segments, heard, unclear = self._transcribe_track(
+            model, mix, language, prompt, names, None, report, energy=ChannelEnergy(left, right),
+            sides=(REP, CUSTOMER) if rep_channel == 0 else (CUSTOMER, REP), offset_s=offset_s,
+        )
+        del mix
+        if unclear <= MAX_UNCLEAR_WORDS:
+            return segments, heard
+        log.info("%.0f%% of words have no clearly louder channel: one pass per channel", unclear * 100)
+        per_speaker: list[list[Segment]] = []
+        language = language or heard
+        for index, (speaker, audio) in enumerate(tracks):
+            found, _, _ = self._transcribe_track(model, audio, language, prompt, names, speaker,
+                                                 _share(report, index, len(tracks)), offset_s=offset_s)
+            per_speaker.append(found)
+        return merge_by_time(*per_speaker), heard
 
     def _check_language(self, model: WhisperModel, language: str | None) -> str | None:
         if not language:
@@ -228,18 +276,6 @@ class Transcriber:
             )
         return code
 
-    def _tracks(
-        self, path: Path | str, channels: int, rep_channel: int
-    ) -> tuple[list[tuple[str | None, np.ndarray]], ChannelEnergy | None]:
-        """The speakers' tracks, and for a two-party call the channels' energy to attribute words."""
-        if channels < 2:
-            return [(None, decode(path))], None
-        left, right = decode_stereo(path)
-        if not channels_differ(left, right):
-            return [(None, (left + right) * np.float32(0.5))], None
-        sides = (left, right)
-        return [(REP, sides[rep_channel]), (CUSTOMER, sides[1 - rep_channel])], ChannelEnergy(left, right)
-
     def _transcribe_track(
         self,
         model: WhisperModel,
@@ -251,9 +287,11 @@ class Transcriber:
         progress: Progress,
         energy: ChannelEnergy | None = None,
         sides: tuple[str, str] | None = None,
+        offset_s: float = 0.0,
     ) -> tuple[list[Segment], str | None, float]:
-        """Segments of one track, the language heard, and the share of words without a clearly
-        louder channel (with `energy`, words go to `sides[channel]` of the louder channel)."""
+        """Segments of one track starting `offset_s` seconds into the recording, the language heard, and the
+        share of words without a clearly louder channel (with `energy`, words go to `sides[channel]` of the
+        louder channel)."""
         duration_s = len(audio) / SAMPLE_RATE
         if duration_s < 0.1:
             return [], language, 0.0
@@ -288,13 +326,15 @@ class Transcriber:
                     continue
                 start = round(float(raw_word.start), 3)
                 end = max(start, round(float(raw_word.end), 3))
-                words.append(Word(start, end, text, round(float(raw_word.probability), 3), who(start, end)))
+                words.append(Word(round(start + offset_s, 3), round(end + offset_s, 3), text,
+                                  round(float(raw_word.probability), 3), who(start, end)))
                 raw_texts.append(raw_word.word)
             if not raw.words and raw.text.strip():
                 # no alignment for this text: keep it as one word spanning the segment
                 confidence = round(math.exp(raw.avg_logprob), 3)
                 start, end = float(raw.start), float(raw.end)
-                words.append(Word(start, end, raw.text.strip(), confidence, who(start, end)))
+                words.append(Word(round(start + offset_s, 3), round(end + offset_s, 3), raw.text.strip(), confidence,
+                                  who(start, end)))
                 raw_texts.append(raw.text)
             progress(min(1.0, raw.end / duration_s))
         words, raw_texts = respell(words, raw_texts, hotwords)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from enable.transcription import UnsupportedMedia, channels_differ, decode, decode_stereo, probe
+from enable.transcription.audio import SAMPLE_RATE, decode_blocks
 
 from .conftest import DATA_AUDIO
 
@@ -150,3 +151,38 @@ def test_jfk_recording_is_mono_copied_to_two_channels(shared_audio):
 @pytest.mark.audio
 def test_stereo_diarization_recording_has_one_speaker_per_channel(shared_audio):
     assert channels_differ(*decode_stereo(shared_audio / "stereo_diarization.wav"))
+
+
+# Long recordings are decoded block by block ---------------------------------------------------------------------
+
+
+def test_blocks_hold_every_sample_of_the_call_once_in_order(dialogue_channels):
+    left, right = dialogue_channels
+    blocks = list(decode_blocks(DATA_AUDIO / "sales_dialogue.ogg", block_s=60, stereo=True))
+    assert len(blocks) >= 5  # 351 s in blocks of about a minute
+    joined = np.concatenate([block.samples for block in blocks], axis=1)
+    np.testing.assert_array_equal(joined[0], left)
+    np.testing.assert_array_equal(joined[1], right)
+    starts = [block.start_s for block in blocks]
+    assert starts[0] == 0.0
+    for before, after in zip(blocks, blocks[1:]):
+        assert after.start_s == pytest.approx(before.start_s + before.duration_s)
+    # each block but the last ends within the last 15 s before its length, where the call is quietest
+    for block in blocks[:-1]:
+        assert 45.0 <= block.duration_s <= 60.0
+        end = int(block.duration_s * SAMPLE_RATE)
+        tail = block.samples[:, end - 800 :]  # the 50 ms before the cut
+        assert float(np.abs(tail).max()) < 0.05, "a block was cut while someone was speaking"
+
+
+def test_a_recording_shorter_than_a_block_is_one_block_like_decode():
+    blocks = list(decode_blocks(DATA_AUDIO / "short_en.ogg", block_s=1200, stereo=False))
+    assert len(blocks) == 1
+    np.testing.assert_array_equal(blocks[0].samples[0], decode(DATA_AUDIO / "short_en.ogg"))
+
+
+def test_blocks_of_a_non_media_file_are_refused_with_a_reason(tmp_path):
+    fake = tmp_path / "notes.mp3"
+    fake.write_text("not a recording, just notes\n" * 50)
+    with pytest.raises(UnsupportedMedia, match="not audio or video we can read"):
+        list(decode_blocks(fake, block_s=60, stereo=False))

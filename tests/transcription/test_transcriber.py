@@ -1,3 +1,4 @@
+import difflib
 import re
 import wave
 
@@ -157,3 +158,31 @@ def test_a_text_file_named_mp3_is_refused_before_the_model_runs(transcriber, tmp
 def test_an_english_only_model_refuses_another_language_with_advice(transcriber):
     with pytest.raises(UnsupportedLanguage, match="WHISPER_MODEL=base"):
         transcriber.transcribe(DATA_AUDIO / "short_en.ogg", language="ru")
+
+
+def test_a_long_call_is_transcribed_block_by_block_with_nothing_lost_or_doubled(dialogue, dialogue_script):
+    """Blocks bound a worker's memory on long calls; here blocks of a minute stand in for the 20-minute ones."""
+    from enable.transcription import Transcriber
+
+    whole, _ = dialogue
+    progress = []
+    in_blocks = Transcriber(cache_dir=None, block_s=60).transcribe(
+        DATA_AUDIO / "sales_dialogue.ogg", hotwords=["Clearview", "Gong", "Northwind"], progress=progress.append
+    )
+    assert in_blocks.duration_s == whole.duration_s
+    assert in_blocks.speakers == [REP, CUSTOMER] and in_blocks.channels == 2
+    words = list(in_blocks.words())
+    # in time order, none overlapping the next (no word heard twice at a block's edge), all within the call
+    assert all(a.start <= b.start and a.end <= b.start + 0.5 for a, b in zip(words, words[1:]))
+    assert 0.0 <= words[0].start and words[-1].end <= in_blocks.duration_s
+    # the same call heard in other windows: nearly the same words (tiny.en varies with its context)
+    same = difflib.SequenceMatcher(a=normalised(whole.text).split(), b=normalised(in_blocks.text).split(),
+                                   autojunk=False).ratio()
+    assert same >= 0.9
+    assert len(words) == pytest.approx(len(list(whole.words())), rel=0.05)
+    # who said what does not change: the price objection is the customer's, at its moment
+    line = next(line for line in dialogue_script["lines"] if line["label"] == "objection:price")
+    found = segments_with(in_blocks, "expensive")
+    assert found and all(s.speaker == CUSTOMER and abs(s.start - line["start"]) < 3.0 for s in found)
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    assert len(progress) > 5
