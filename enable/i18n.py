@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from decimal import Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal as babel_format_decimal
@@ -54,6 +55,19 @@ def _number_locale() -> Locale:
 def number_text(value: float) -> str:
     """A number as short as it goes, in the locale's notation, no grouping: 1500, 2.5 (en), 2,5 (ru)."""
     return babel_format_decimal(value, format="0.######", locale=_number_locale())
+
+
+def number_cell(cell: str) -> str:
+    """A report cell holding a machine-readable number ("33.3", "-2", "1500", as the CSV export writes it) in the
+    page's notation with the same decimals (33,3 on a Russian page); any other text unchanged."""
+    if not cell or not (cell[0].isdigit() or cell[0] == "-"):
+        return cell
+    try:
+        value = Decimal(cell)
+    except InvalidOperation:
+        return cell
+    places = max(0, -int(value.as_tuple().exponent)) if value.is_finite() else 0
+    return babel_format_decimal(value, format="0." + "0" * places if places else "0", locale=_number_locale())
 
 
 def percent_text(fraction: float, places: int = 1) -> str:
@@ -141,6 +155,7 @@ def init_app(app: Flask) -> None:
         format_decimal(value, format="0." + "0" * places if places else "0") if value is not None else "")
     app.jinja_env.filters["percent"] = lambda fraction, places=1: (
         percent_text(fraction, places) if fraction is not None else "")
+    app.jinja_env.filters["number_cell"] = number_cell
     app.jinja_env.globals["lang_attrs"] = lang_attrs
 
     @app.context_processor

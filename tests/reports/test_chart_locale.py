@@ -14,7 +14,7 @@ from enable.learning.models import Assignment, StepCompletion, StepKind
 from enable.reports.charts import interval_chart, line_chart
 from enable.reports.queries.onboarding import percent_bars
 from tests.learning.factories import make_track
-from tests.reports.pagetables import csv_rows
+from tests.reports.pagetables import csv_rows, page_tables
 
 URL = "/reports/onboarding?start=&end="  # every date, so the cohort below is counted whatever today is
 NBSP = "\u00a0"
@@ -79,3 +79,26 @@ def test_chart_labels_follow_the_locale_of_the_request(app):
             assert labels() == (["0", "0,1", "0,2", "0,3", "0,4"], [f"12,5{NBSP}%", f"100,0{NBSP}%"], percents,
                                 percents)
     assert labels()[1] == ["12.5%", "100.0%"]  # outside a request (scripts, pure tests): English
+
+
+def test_russian_report_tables_write_russian_numbers_and_the_csv_does_not(login, one_third_done):
+    client = login(Role.ENABLEMENT)
+    english = page_tables(client.get(URL).get_data(as_text=True))["tracks"]
+    _russian(client)
+    russian = page_tables(client.get(URL).get_data(as_text=True))["tracks"]
+    _, csv_row = csv_rows(client.get(URL + "&format=csv&table=tracks"))
+    assert "33.3" in english[1]  # the English page shows what the CSV holds
+    assert "33,3" in russian[1] and "33.3" not in russian[1]
+    assert "33.3" in csv_row
+    # only the notation differs: the same cells, row by row
+    assert [cell.replace(",", ".") for cell in russian[1][1:]] == english[1][1:]
+
+
+def test_number_cells_keep_their_decimals_and_leave_text_alone(app):
+    from enable.i18n import number_cell
+
+    with app.test_request_context("/"), force_locale("ru"):
+        assert [number_cell(c) for c in ("33.3", "-2.50", "1500", "", "n/a", "2024-01-08")] == [
+            "33,3", "-2,50", "1500", "", "n/a", "2024-01-08"]
+    with app.test_request_context("/"), force_locale("en"):
+        assert number_cell("1500.25") == "1500.25"
