@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -94,18 +95,70 @@ def _plain(path: Path, model: str) -> dict[str, float]:
 
 
 def _enable(path: Path, model: str, beam_size: int | None) -> dict[str, float]:
+    from enable import pipeline
     from enable.transcription import probe
 
     with tempfile.TemporaryDirectory(prefix="enable-bench-") as tmp:
         app = _pipeline_app(model, beam_size, Path(tmp))
+        with app.app_context():  # type: ignore[attr-defined]
+            stages = _time_stages(pipeline.get_transcriber())
         started, cpu = time.perf_counter(), time.process_time()
         produced = run_pipeline(path, app)
+        wall = time.perf_counter() - started
         return {
-            "wall_s": time.perf_counter() - started,
+            "wall_s": wall,
             "cpu_s": time.process_time() - cpu,
             "audio_s": probe(path).duration_s,
             **produced,
+            **{f"stage_{name}_s": seconds for name, seconds in stages.items()},
+            "stage_rest_s": wall - sum(stages.values()),
         }
+
+
+def _time_stages(transcriber: object) -> dict[str, float]:
+    """Wall seconds spent in each stage of transcription, filled in while the pipeline runs: audio decoding,
+    voice activity detection, the Whisper encoder, greedy decoding and word alignment (CTranslate2 calls)."""
+    import faster_whisper.transcribe as fw_transcribe
+
+    from enable.transcription import transcriber as enable_transcriber
+
+    stages = {"decode audio": 0.0, "vad": 0.0, "encode": 0.0, "generate": 0.0, "align": 0.0}
+
+    def timed(name: str, function: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                stages[name] += time.perf_counter() - started
+        return run
+
+    def timed_blocks(*args: Any, **kwargs: Any) -> Any:
+        blocks = iter(decode_blocks(*args, **kwargs))
+        while True:
+            started = time.perf_counter()
+            block = next(blocks, None)
+            stages["decode audio"] += time.perf_counter() - started
+            if block is None:
+                return
+            yield block
+
+    class TimedModel:  # CTranslate2's Whisper object, its three heavy calls timed
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+            self.encode = timed("encode", inner.encode)
+            self.generate = timed("generate", inner.generate)
+            self.align = timed("align", inner.align)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+    decode_blocks = enable_transcriber.decode_blocks
+    enable_transcriber.decode_blocks = timed_blocks
+    fw_transcribe.get_speech_timestamps = timed("vad", fw_transcribe.get_speech_timestamps)
+    whisper = transcriber.load()  # type: ignore[attr-defined]
+    whisper.model = TimedModel(whisper.model)
+    return stages
 
 
 def _worker(kind: str, path: Path, model: str, beam_size: int | None) -> None:
@@ -163,6 +216,8 @@ def main() -> int:
     cpu_ratio = best["plain"]["cpu_s"] / best["enable"]["cpu_s"]
     print(f"enable vs plain: {ratio:.2f}x faster (wall), {cpu_ratio:.2f}x less CPU time; target >= 2x wall")
     e = best["enable"]
+    stages = {key[len("stage_"):-len("_s")]: value for key, value in e.items() if key.startswith("stage_")}
+    print("enable's wall time by stage: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stages.items()))
     if "bites" in e:
         print(f"enable produced {e['words']:.0f} timed words, {e['bites']:.0f} bites, {e['tags']:.0f} tags, "
               f"{e['indexed']:.0f} indexed bites (plain: {best['plain']['segments']:.0f} segments, no word times)")

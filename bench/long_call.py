@@ -1,6 +1,6 @@
 """Long-call benchmark: a worker's peak memory and speed on a long recording, in blocks versus whole.
 
-    .venv/bin/python bench/long_call.py [--minutes 40] [--block-minutes 20]
+    .venv/bin/python bench/long_call.py [--minutes 40] [--block-minutes 10]
 
 Builds (once, under the system's temp folder) a stereo call of --minutes by repeating the synthesized 6-minute
 sales call (tests/data/audio/sales_dialogue.ogg, one party per channel), then transcribes it twice with tiny.en,
@@ -64,7 +64,7 @@ def _run(path: Path, block_s: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Peak memory of a long call: blocks versus whole.")
     parser.add_argument("--minutes", type=float, default=40.0)
-    parser.add_argument("--block-minutes", type=float, default=20.0)
+    parser.add_argument("--block-minutes", type=float, default=10.0)
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--block-s", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -128,6 +128,7 @@ class Block:
 # Blocks end at the quietest 100 ms of their last seconds, so that no word is cut in two.
 _CUT_FRAME = SAMPLE_RATE // 10
 _CUT_SEARCH_S = 15.0
+_MAX_ROOM = 30 * 60 * SAMPLE_RATE  # samples per channel a block's buffer starts with, at most
 # Decoded frames are resampled in groups this large (samples): one resampler call per frame is slow.
 _RESAMPLE_GROUP = 500_000
 
@@ -145,17 +146,36 @@ def decode_blocks(path: Path | str, block_s: float, stereo: bool) -> Iterator[Bl
     block_n = max(int(block_s * SAMPLE_RATE), int(2 * _CUT_SEARCH_S * SAMPLE_RATE))
     resampler = av.audio.resampler.AudioResampler(format="s16", layout="stereo" if stereo else "mono",
                                                   rate=SAMPLE_RATE)
-    pending: list[np.ndarray] = []  # float32 (channels, n) pieces not yet yielded
-    pending_n = 0
+    # Samples go straight into the next block's buffer: np.empty touches no memory until it is filled, so a
+    # block costs its own size once, not again as pieces waiting to be joined.
+    room = min(block_n + _CUT_FRAME, _MAX_ROOM)  # the buffer grows past this only for blocks over 30 minutes
+    buffer = np.empty((channels, room), dtype=np.float32)
+    filled = 0
     start_n = 0
 
     def take(frames: list[av.AudioFrame]) -> None:
-        nonlocal pending_n
+        nonlocal buffer, filled
         for frame in frames:
-            interleaved = frame.to_ndarray().reshape(-1)
-            piece = (interleaved.astype(np.float32) / np.float32(32768.0)).reshape(-1, channels).T
-            pending.append(piece)
-            pending_n += piece.shape[1]
+            piece = frame.to_ndarray().reshape(-1, channels).T  # interleaved s16 -> (channels, n)
+            end = filled + piece.shape[1]
+            if end > buffer.shape[1]:  # a group of frames larger than the room left: grow (rare)
+                grown = np.empty((channels, max(end, min(2 * buffer.shape[1], block_n + _CUT_FRAME))),
+                                 dtype=np.float32)
+                grown[:, :filled] = buffer[:, :filled]
+                buffer = grown
+            np.divide(piece, np.float32(32768.0), out=buffer[:, filled:end], dtype=np.float32)
+            filled = end
+
+    def cut() -> Block:
+        """The full buffer's first block; what follows the cut starts a new buffer."""
+        nonlocal buffer, filled, start_n
+        at = _quietest_cut(buffer[:, :filled], block_n)
+        block = Block(start_n / SAMPLE_RATE, buffer[:, :at])
+        rest = filled - at
+        fresh = np.empty((channels, max(room, rest)), dtype=np.float32)
+        fresh[:, :rest] = buffer[:, at:filled]
+        buffer, filled, start_n = fresh, rest, start_n + at
+        return block
 
     try:
         with av.open(str(path), mode="r", metadata_errors="ignore") as container:
@@ -165,24 +185,17 @@ def decode_blocks(path: Path | str, block_s: float, stereo: bool) -> Iterator[Bl
                 fifo.write(frame)
                 if fifo.samples >= _RESAMPLE_GROUP:
                     take(resampler.resample(fifo.read()))
-                while pending_n >= block_n + _CUT_FRAME:
-                    block, rest = _cut(np.concatenate(pending, axis=1), block_n)
-                    yield Block(start_n / SAMPLE_RATE, block)
-                    start_n += block.shape[1]
-                    pending[:] = [rest]
-                    pending_n = rest.shape[1]
+                while filled >= block_n + _CUT_FRAME:
+                    yield cut()
             if fifo.samples:
                 take(resampler.resample(fifo.read()))
             take(resampler.resample(None))  # flush
     except av.FFmpegError as exc:
         raise _unreadable(_ffmpeg_reason(exc)) from exc
-    samples = np.concatenate(pending, axis=1) if pending else np.zeros((channels, 0), dtype=np.float32)
-    while samples.shape[1] >= block_n + _CUT_FRAME:  # the last group may hold more than one block
-        block, samples = _cut(samples, block_n)
-        yield Block(start_n / SAMPLE_RATE, block)
-        start_n += block.shape[1]
-    if samples.shape[1] or start_n == 0:
-        yield Block(start_n / SAMPLE_RATE, samples)
+    while filled >= block_n + _CUT_FRAME:  # the last group may hold more than one block
+        yield cut()
+    if filled or start_n == 0:
+        yield Block(start_n / SAMPLE_RATE, buffer[:, :filled])
 
 
 def _valid_frames(frames: Iterator[av.AudioFrame]) -> Iterator[av.AudioFrame]:
@@ -196,15 +209,15 @@ def _valid_frames(frames: Iterator[av.AudioFrame]) -> Iterator[av.AudioFrame]:
             continue
 
 
-def _cut(samples: np.ndarray, block_n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Split (channels, n) samples at the quietest 100 ms frame of the last seconds before `block_n`."""
+def _quietest_cut(samples: np.ndarray, block_n: int) -> int:
+    """Where to end a block of (channels, n) samples: the middle of the quietest 100 ms frame of the last
+    seconds before `block_n`."""
     search_n = int(_CUT_SEARCH_S * SAMPLE_RATE)
     first = block_n - search_n
     frames = search_n // _CUT_FRAME
     window = samples[:, first : first + frames * _CUT_FRAME]
     energy = np.square(window, dtype=np.float64).sum(axis=0).reshape(frames, _CUT_FRAME).sum(axis=1)
-    cut = first + int(np.argmin(energy)) * _CUT_FRAME + _CUT_FRAME // 2
-    return samples[:, :cut], np.ascontiguousarray(samples[:, cut:])
+    return first + int(np.argmin(energy)) * _CUT_FRAME + _CUT_FRAME // 2
 
 
 def _frame_db(samples: np.ndarray, frames: int) -> np.ndarray:

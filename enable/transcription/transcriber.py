@@ -32,8 +32,8 @@ UNDETERMINED_LANGUAGE = "und"  # BCP 47 code for "not determined": a multilingua
 Progress = Callable[[float], None]
 # Recordings are decoded and transcribed in blocks of about this many seconds, each cut at a quiet moment,
 # so that a worker's memory does not grow with the length of a call: a 4-hour stereo call decoded whole
-# would need about 2.8 GB for its samples alone; a 20-minute block needs about 230 MB.
-BLOCK_S = 20 * 60.0
+# would need about 2.8 GB for its samples alone; a 10-minute block needs about 115 MB.
+BLOCK_S = 10 * 60.0
 # Voice activity detection: faster-whisper's batched defaults but 200 ms of padding around speech
 # instead of 400, so that speech packs into fewer 30 s windows (12 instead of 13 on the 6-minute
 # synthesized call, about 0.5 s less) with no loss of words (word error rate 9.5% instead of 10.3%).
@@ -91,7 +91,7 @@ class Transcriber:
     when too many words have no clearly louder channel (crosstalk) is each channel transcribed
     on its own. One pass instead of two is about a third faster, and a party leaking faintly into
     the other's channel is no longer transcribed twice.
-    A recording is decoded and transcribed in blocks of about `block_s` seconds (20 minutes), each
+    A recording is decoded and transcribed in blocks of about `block_s` seconds (10 minutes), each
     ending at a quiet moment, so that memory does not grow with the length of a call; whether the
     channels are two parties is decided on the first block, and later blocks keep its language.
     `beam_size` 1 (greedy) is the default for speed: on the synthesized 6-minute call it needs
@@ -195,6 +195,7 @@ class Transcriber:
             segments.extend(found)
             detected = detected or heard  # later blocks keep the language of the first: one call, one language
             duration_s = block.start_s + block.duration_s
+            del block  # let the block's samples go before the next one is decoded
         report(1.0)
 
         duration_s = round(duration_s, 3)

@@ -161,7 +161,7 @@ def test_an_english_only_model_refuses_another_language_with_advice(transcriber)
 
 
 def test_a_long_call_is_transcribed_block_by_block_with_nothing_lost_or_doubled(dialogue, dialogue_script):
-    """Blocks bound a worker's memory on long calls; here blocks of a minute stand in for the 20-minute ones."""
+    """Blocks bound a worker's memory on long calls; here blocks of a minute stand in for the 10-minute ones."""
     from enable.transcription import Transcriber
 
     whole, _ = dialogue
