@@ -165,7 +165,7 @@ def test_blocks_hold_every_sample_of_the_call_once_in_order(dialogue_channels):
     np.testing.assert_array_equal(joined[1], right)
     starts = [block.start_s for block in blocks]
     assert starts[0] == 0.0
-    for before, after in zip(blocks, blocks[1:]):
+    for before, after in zip(blocks, blocks[1:], strict=False):
         assert after.start_s == pytest.approx(before.start_s + before.duration_s)
     # each block but the last ends within the last 15 s before its length, where the call is quietest
     for block in blocks[:-1]:
