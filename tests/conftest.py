@@ -175,16 +175,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def served(app) -> Iterator[str]:
+    """The app served by waitress on a free loopback port in a thread until the block ends; gives its base URL.
+
+    poll() rather than select(): closing the sockets from this thread while the server's loop waits on them
+    makes select() fail with EBADF in the server's thread, where poll() just reports them gone."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4, asyncore_use_poll=True)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The app served on a free loopback port by waitress in a thread; yields its base URL."""
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

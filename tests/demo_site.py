@@ -4,7 +4,6 @@ tests/conftest.py builds it once per session)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from enable import create_app
 from enable.demo import DEMO_PASSWORD
 from enable.extensions import db
-from tests.conftest import _free_port, base_config
+from tests.conftest import base_config, served
 
 DEMO_LOGINS = {
     "rep": "rep@example.test", "newhire": "newhire@example.test", "manager": "manager@example.test",
@@ -59,8 +58,6 @@ def _demo_ids() -> dict:
 
 def serve_demo(tmp_path_factory) -> Iterator[DemoSite]:
     """The demo content on a fresh SQLite database, served by waitress until the generator is closed."""
-    from waitress.server import create_server
-
     tmp = tmp_path_factory.mktemp("demo-site")
     app = create_app(base_config(tmp))
     with app.app_context():
@@ -71,10 +68,8 @@ def serve_demo(tmp_path_factory) -> Iterator[DemoSite]:
         assert result.exit_code == 0, result.output
     with app.app_context():
         ids = _demo_ids()
-    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield DemoSite(f"http://127.0.0.1:{server.effective_port}", app, ids)
-    server.close()
+    with served(app) as url:
+        yield DemoSite(url, app, ids)
     with app.app_context():
         db.engine.dispose()
 

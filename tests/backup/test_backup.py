@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
 from enable import create_app
@@ -22,10 +23,11 @@ from enable.search.index import SearchQuery
 from enable.search.services import run_index_query
 from enable.webhooks import services as webhooks
 from tests.backup.helpers import migrated_app
-from tests.conftest import base_config
+from tests.conftest import REPO, base_config
 
 RESTORE_ACTION = "backup.restore"
-HEAD = "0009_pg_search"  # the newest migration
+# the newest migration, read from migrations/ so that a new migration needs no edit here
+HEAD = ScriptDirectory(str(REPO / "migrations")).get_current_head()
 
 
 def _populate(app) -> dict[str, str]:
