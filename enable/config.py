@@ -53,7 +53,8 @@ class Config:
     REVIEW_DAYS_BITE: int = 180  # default review interval of a bite, in days (each bite may override it)
     LANGUAGES: tuple[str, ...] = ("en", "ru")  # interface languages
     JOBS_IMMEDIATE: bool = False  # run background jobs inline (tests)
-    WORKER_NICE: int = 10  # how much lower the CPU priority of transcription jobs is than web requests' (0: same)
+    WORKER_NICE: int = 19  # how much lower the CPU priority of transcription jobs is than web requests' (0: same;
+    # 20: SCHED_IDLE, the CPU only when nothing else wants it)
     LOGIN_MAX_FAILURES: int = 5  # failed logins before an account is throttled
     LOGIN_LOCK_MINUTES: int = 15  # how long a throttled account waits, in minutes
     SESSION_COOKIE_HTTPONLY: bool = True

@@ -96,21 +96,84 @@ def process_call(call_id: int) -> None:
     ingest_call(call_id)
 
 
+def _lower(tid: int, niceness: int) -> None:
+    """Lower one thread's CPU priority by `niceness` (at most to 19); with 20 or more: SCHED_IDLE, which runs
+    only when no other thread of the machine wants the CPU."""
+    if niceness >= IDLE_NICE and hasattr(os, "sched_setscheduler"):
+        os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+    os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
+
+
 def yield_cpu_to_requests(niceness: int) -> None:
     """Lower this thread's CPU priority, once, so that transcription sharing a machine with the site
-    leaves the cores to web requests first (Linux gives each thread its own nice value; the speech
-    model's threads, started from this one, inherit it). Does nothing where that is not offered."""
-    if niceness <= 0 or not hasattr(os, "setpriority") or getattr(_niced, "done", False):
+    leaves the cores to web requests first.
+
+    Linux gives each thread its own nice value, and a thread starts with its creator's: threads this one
+    starts later inherit it, but not those that exist already. The speech model's threads (CTranslate2's
+    pool, started when the model is loaded, onnxruntime's for voice detection) are started by the first
+    job's thread, so this must run before the model is loaded in this thread; a job consumer started from a
+    lowered thread has every worker thread lowered from the start. `lower_process_priority` lowers a whole
+    process instead (`flask worker`). Does nothing where priorities are not offered, or a second time."""
+    if niceness <= 0 or not hasattr(os, "setpriority") or _jobs_lowered or getattr(_niced, "done", False):
         return
     try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
+        _lower(threading.get_native_id(), niceness)
     except OSError as exc:  # not permitted here: run at normal priority
         log.info("could not lower the worker's CPU priority: %s", exc)
     _niced.done = True
 
 
+def lower_process_priority(niceness: int, *, keep_calling_thread: bool = False) -> None:
+    """Lower the CPU priority of every thread of this process (a process that only runs jobs), once.
+
+    Run it at start, before the speech model is loaded: threads started afterwards inherit the priority
+    of the thread that starts them. Threads that libraries started at import (numpy's BLAS pool, which
+    computes the audio features; onnxruntime's) are lowered too: they do transcription work. With
+    `keep_calling_thread` (`flask serve`, from its main thread before it starts any other) every thread but
+    the caller is lowered: the library pools, which no web request uses."""
+    global _jobs_lowered
+    if niceness <= 0 or not hasattr(os, "setpriority") or _jobs_lowered:
+        return
+    me = threading.get_native_id()
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:  # no /proc: the calling thread (the main one, at start) is the one to lower
+        tids = [me]
+    for tid in tids:
+        if keep_calling_thread and tid == me:
+            continue
+        try:
+            _lower(tid, niceness)
+        except ProcessLookupError:  # ended meanwhile
+            continue
+        except OSError as exc:
+            log.info("could not lower the worker's CPU priority: %s", exc)
+            return
+    if not keep_calling_thread:
+        _jobs_lowered = True
+        log.info("jobs run at lower CPU priority (WORKER_NICE=%d)", niceness)
+
+
+def lower_consumer_priority(niceness: int) -> None:
+    """Lower the calling thread, which is about to start a job consumer inside the web process (`flask serve`),
+    and warm the speech model from it: the consumer's worker threads and the model's own threads all start
+    from here and inherit the lower priority, while the web request threads keep theirs. Runs in an app context."""
+    global _jobs_lowered
+    if niceness > 0 and hasattr(os, "setpriority"):
+        try:
+            _lower(threading.get_native_id(), niceness)
+            _jobs_lowered = True
+        except OSError as exc:
+            log.info("could not lower the job consumer's CPU priority: %s", exc)
+    try:
+        get_transcriber().load()
+    except Exception:  # the first job reports it to the user; the site keeps running
+        log.exception("could not load the speech model in advance")
+
+
+IDLE_NICE = 20  # WORKER_NICE from here on: SCHED_IDLE (and nice 19)
 _niced = threading.local()
+_jobs_lowered = False
 
 
 def ingest_call(call_id: int, progress: Progress | None = None, transcript: Transcript | None = None) -> Call | None:

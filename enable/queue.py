@@ -96,12 +96,23 @@ def make_consumer(workers: int = 1, periodic_tasks: bool = True) -> Consumer:
                                 initial_delay=0.2, max_delay=2.0, check_worker_health=True)
 
 
-def start_embedded_consumer(workers: int = 1) -> threading.Thread:
-    """Run a consumer in background threads of this process (the one-process default)."""
+def start_embedded_consumer(workers: int = 1, prepare: Callable[[], None] | None = None) -> threading.Thread:
+    """Run a consumer in background threads of this process (the one-process default).
+
+    `prepare` runs first in the consumer's own thread, which then starts the worker threads (they inherit its
+    CPU priority); it runs inside an app context.
+    """
     consumer = make_consumer(workers=workers)
     # Huey's consumer installs signal handlers, which only the main thread may do.
     consumer._set_signal_handlers = lambda: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=consumer.run, name="huey-consumer", daemon=True)
+
+    def run() -> None:
+        if prepare is not None and _app is not None:
+            with _app.app_context():
+                prepare()
+        consumer.run()
+
+    thread = threading.Thread(target=run, name="huey-consumer", daemon=True)
     thread.start()
     log.info("embedded job consumer started with %d worker(s)", workers)
     return thread

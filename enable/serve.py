@@ -24,10 +24,18 @@ def serve_command(host: str, port: int, threads: int, jobs: bool) -> None:
     """Serve the site with waitress and, unless --no-jobs, process background jobs in the same process."""
     from waitress import serve
 
+    from enable import pipeline
+    from enable.search import indexing
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if jobs:
         queue.run_consumer_start_hooks(app)
-        queue.start_embedded_consumer(workers=1)
+        # Transcription yields the CPU to the page requests: its threads (the consumer's, the speech model's)
+        # all start from the consumer's thread, lowered before it starts them.
+        nice = int(app.config["WORKER_NICE"])
+        pipeline.lower_process_priority(nice, keep_calling_thread=True)  # pools libraries started at import
+        queue.start_embedded_consumer(workers=1, prepare=lambda: pipeline.lower_consumer_priority(nice))
+    indexing.warm_in_background(app)
     click.echo(f"Enable is running on http://{host}:{port}/ (Ctrl+C to stop)")
     serve(app, host=host, port=port, threads=threads, max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
           ident="Enable")
@@ -42,6 +50,11 @@ def worker_command(workers: int, no_periodic: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if queue.huey.immediate:
         raise click.ClickException("jobs run inline in this configuration (JOBS_IMMEDIATE); no worker is needed")
+    from enable import pipeline
+
+    # A worker only runs jobs: every one of its threads yields the CPU to the site's requests on a shared machine.
+    # Lowered now, before the consumer and the speech model start theirs, which inherit the priority.
+    pipeline.lower_process_priority(int(app.config["WORKER_NICE"]))
     queue.run_consumer_start_hooks(app)
     consumer = queue.make_consumer(workers=workers, periodic_tasks=not no_periodic)
     click.echo(f"worker consuming jobs with {workers} worker(s)")

@@ -55,6 +55,7 @@ class SearchQuery:
     sort: Literal["relevance", "date"] = "relevance"
     page: int = 1
     per_page: int = 20
+    counts_only: bool = False  # only the total and the facet counts are wanted: a backend may leave hits empty
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,36 @@ def get_index() -> SearchIndex:
                     raise RuntimeError(f"SEARCH_BACKEND={name!r} is not available; use one of: {', '.join(BACKENDS)}")
                 index = app.extensions["search"] = BACKENDS[name](app)
     return index
+
+
+def warm_in_background(app: Flask) -> threading.Thread | None:
+    """Open the search index and run a first search in a background thread of a web process that starts.
+
+    Opening a large Whoosh index and computing what every search shares (facet values, dates, best examples)
+    takes seconds of CPU per process; done now, the first searches of each web process do not pay for it.
+    Off when testing unless SEARCH_WARM is set, and with SEARCH_WARM false. Failures are logged only: the
+    first search reports them to the user.
+    """
+    if not app.config.get("SEARCH_WARM", not app.testing):
+        return None
+
+    def warm() -> None:
+        from enable.search.index import SearchQuery
+
+        started = time.perf_counter()
+        try:
+            with app.app_context():
+                index = get_index()
+                index.search(SearchQuery(per_page=1))  # every filter's values and counts
+                index.search(SearchQuery(text="price", per_page=1))  # the text side: parser, postings, scores
+        except Exception:
+            log.exception("could not warm the search index")
+            return
+        log.info("search index warmed in %.1f s", time.perf_counter() - started)
+
+    thread = threading.Thread(target=warm, name="search-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def bite_doc(bite: Bite) -> BiteDoc:

@@ -215,9 +215,9 @@ def _rows(result: SearchResult) -> list[ResultRow]:
 
 
 def _narrow(q: SearchQuery, drop: str | None = None, drop_dates: bool = False) -> SearchQuery:
-    """The query without one filter (or without the date range), asking for the least work."""
+    """The query without one filter (or without the date range), asking for the least work: counts only."""
     filters = {k: v for k, v in q.filters.items() if k != drop}
-    narrowed = replace(q, filters=filters, page=1, per_page=1)
+    narrowed = replace(q, filters=filters, page=1, per_page=1, counts_only=True)
     return replace(narrowed, date_from=None, date_to=None) if drop_dates else narrowed
 
 
@@ -288,7 +288,7 @@ class ShelfEntry:
 
 def library_shelves(locale: str) -> dict[str, list[ShelfEntry]]:
     """Stages (in sales order) and objections (in taxonomy order), each with how many bites carry it."""
-    result = run_index_query(SearchQuery(per_page=1))
+    result = run_index_query(SearchQuery(per_page=1, counts_only=True))
     shelves: dict[str, list[ShelfEntry]] = {}
     for kind in (TagKind.STAGE, TagKind.OBJECTION):
         counts = {v.casefold(): n for v, n in result.facets.get(kind.value, [])}

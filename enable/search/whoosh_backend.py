@@ -23,10 +23,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import fields, index, query
 from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, StripFilter, Token
+from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.highlight import (
     FIRST,
@@ -39,6 +41,8 @@ from whoosh.highlight import (
 )
 from whoosh.index import LockError
 from whoosh.qparser import QueryParser
+from whoosh.reading import IndexReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
 from enable.analysis import (
@@ -193,23 +197,41 @@ def _first_letter(token: str) -> str:
     return token[0].lower() if token.isascii() else _normalize_token(token)[:1]
 
 
+@lru_cache(maxsize=512)
+def _ascii_words_from(firsts: frozenset[str]) -> re.Pattern[str] | None:
+    """For ASCII text: a pattern finding just the words (as WORD_PATTERN splits them) whose first letter, in
+    either case, is one of `firsts`; None when one of them is not an ASCII word character."""
+    if not all(f.isascii() and (f.isalnum() or f == "_") for f in firsts):
+        return None
+    letters = re.escape("".join(sorted({c for f in firsts for c in (f.lower(), f.upper())})))
+    # A candidate letter is a word's first when neither a word character nor a dot inside a word
+    # ("v1.2") stands before it; the scan for the letters themselves runs in C.
+    return re.compile(rf"[{letters}](?<!\w[{letters}])(?<!\w\.[{letters}])\w*(?:\.\w+)*", re.ASCII)
+
+
+def _marked_words(text: str, wanted: frozenset[str]) -> list[Token]:
+    """The first words of the text whose analysis was asked for (enough for the snippet's fragments)."""
+    # Stemming only changes a word's ending, so a word can only stem to a wanted term starting with the same
+    # letter: only words starting with one are analysed (the pure Python stemmer runs on few).
+    firsts = frozenset(term[:1] for term in wanted)
+    pattern = _ascii_words_from(firsts) if text.isascii() else None
+    if pattern is not None:
+        words: Iterable[re.Match[str]] = pattern.finditer(text)
+    else:
+        words = (m for m in _WORD.finditer(text) if _first_letter(m.group()) in firsts)
+    matches = []
+    for word in words:
+        if term_of(word.group()) in wanted:
+            matches.append(Token(startchar=word.start(), endchar=word.end(), text=word.group()))
+            if len(matches) == _SNIPPET_MATCHES:
+                break
+    return matches
+
+
 def make_snippet(text: str, words: Iterable[str]) -> str:
     """Return safe HTML: up to two fragments of text around the analysed words, marked."""
     wanted = frozenset(words)
-    matches = []
-    if wanted:
-        # A bite runs to hundreds of words but few distinct ones: analyse each distinct word
-        # once, then pick out the words whose analysis was asked for. Stemming only changes
-        # a word's ending, so a word can only stem to a wanted term starting with the same
-        # letter; the (pure Python) stemmer runs only on those.
-        found = list(_WORD.finditer(text))
-        tokens = list(map(re.Match.group, found))
-        firsts = {term[:1] for term in wanted}
-        forms = {token for token in set(tokens) if _first_letter(token) in firsts and term_of(token) in wanted}
-        if forms:
-            for i in [i for i, token in enumerate(tokens) if token in forms][:_SNIPPET_MATCHES]:
-                word = found[i]
-                matches.append(Token(startchar=word.start(), endchar=word.end(), text=word.group()))
+    matches = _marked_words(text, wanted) if wanted else []
     if matches:
         fragmenter = PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60)
         fragments = top_fragments(fragmenter.fragment_matches(text, matches), 2, BasicFragmentScorer(), FIRST)
@@ -272,7 +294,7 @@ class WhooshIndex:
             snap = self._snapshot
             if snap is None or not snap.searcher.up_to_date():
                 try:
-                    searcher = ix.searcher()
+                    searcher, opened = self._searcher(ix, snap)
                 except Exception as exc:  # Damaged segment files fail in many ways.
                     raise _corrupt(self.path, exc) from exc
                 fresh = Snapshot(searcher, self._segments)
@@ -281,12 +303,62 @@ class WhooshIndex:
                     # from postings cached per segment, so only a new segment is read after a commit.
                     fresh.warm(FILTER_FIELDS)
                 except Exception as exc:
-                    searcher.close()
+                    for reader in opened:
+                        reader.close()
                     raise _corrupt(self.path, exc) from exc
                 if snap is not None:
-                    snap.searcher.close()
+                    _close_unused(snap.searcher, searcher)
                 snap = self._snapshot = fresh
             return snap
+
+    @staticmethod
+    def _searcher(ix: index.Index, old: Snapshot | None) -> tuple[Searcher, list[IndexReader]]:
+        """A searcher on the latest commit, and the segment readers it opened.
+
+        A commit adds a small segment (or merges small ones) and leaves the big ones as they were. Opening a
+        segment of a compound index copies its term and stored-field files into memory (a second or more for
+        100,000 bites), so the readers of unchanged segments, with the same deleted documents, are kept from the
+        previous searcher. (Whoosh's own ``Searcher.refresh`` would keep them too, but also keeps readers of
+        segments merged away, and of segments whose deletions changed.)
+        """
+        if old is None:
+            searcher = ix.searcher()
+            return searcher, [r for r, _ in searcher.reader().leaf_readers()]
+        try:
+            return WhooshIndex._searcher_keeping(ix, old)
+        except Exception:  # e.g. a merge removed a file as it was opened: open everything, as Whoosh does (retrying)
+            log.info("reopening the whole search index after a failed partial reopen", exc_info=True)
+            searcher = ix.searcher()
+            return searcher, [r for r, _ in searcher.reader().leaf_readers()]
+
+    @staticmethod
+    def _searcher_keeping(ix: index.Index, old: Snapshot) -> tuple[Searcher, list[IndexReader]]:
+        toc = ix._read_toc()  # the latest commit: its generation, schema and segments
+        reusable = {r.segment().segment_id(): r for r, _ in old.searcher.reader().leaf_readers()
+                    if r.segment() is not None}
+        readers: list[IndexReader] = []
+        opened: list[IndexReader] = []
+        try:
+            for segment in toc.segments:
+                kept = reusable.get(segment.segment_id())
+                if kept is not None and _same_deletions(kept.segment(), segment):
+                    readers.append(kept)
+                else:
+                    reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+                    readers.append(reader)
+                    opened.append(reader)
+        except BaseException:
+            for reader in opened:
+                reader.close()
+            raise
+        if not readers:
+            return ix.searcher(), []
+        if len(readers) == 1:
+            reader = readers[0]
+            reader._gen = toc.generation  # a kept reader: now of this commit (Searcher.up_to_date compares it)
+        else:
+            reader = MultiReader(readers, generation=toc.generation)
+        return Searcher(reader, fromindex=ix), opened
 
     def close(self) -> None:
         """Close the open searcher (files stay valid for other processes)."""
@@ -405,7 +477,7 @@ class WhooshIndex:
             per_page = max(1, min(q.per_page, MAX_PER_PAGE))
             offset = (max(q.page, 1) - 1) * per_page
             words = _positive_terms(parsed.query)
-            ranked = self._page(snap, parsed, words, filtered, q.sort, offset, per_page)
+            ranked = [] if q.counts_only else self._page(snap, parsed, words, filtered, q.sort, offset, per_page)
             hits = [
                 SearchHit(id=int(stored["id"]), score=score, snippet=make_snippet(stored.get("text", ""), words))
                 for docnum, score in ranked
@@ -418,7 +490,8 @@ class WhooshIndex:
                 )
                 for name in FILTER_FIELDS
             }
-            suggestion = _suggest(snap, parsed.words, q.text) if total < FEW_RESULTS and parsed.words else None
+            few = total < FEW_RESULTS and parsed.words and not q.counts_only
+            suggestion = _suggest(snap, parsed.words, q.text) if few else None
             return SearchResult(hits=hits, total=total, facets=facets, suggestion=suggestion, error=error)
 
     def _filter_bits(self, snap: Snapshot, q: SearchQuery) -> int:
@@ -457,6 +530,22 @@ class WhooshIndex:
             if len(page) >= limit:
                 break
         return page
+
+
+def _same_deletions(a: Segment, b: Segment) -> bool:
+    """Whether two versions of one segment have the same deleted documents."""
+    if a.deleted_count() != b.deleted_count():
+        return False
+    return not a.has_deletions() or set(a.deleted_docs()) == set(b.deleted_docs())
+
+
+def _close_unused(old: Searcher, new: Searcher) -> None:
+    """Close the old searcher's segment readers that the new searcher does not use (not the old one whole: that
+    would close the readers both share)."""
+    kept = {id(r) for r, _ in new.reader().leaf_readers()}
+    for reader, _ in old.reader().leaf_readers():
+        if id(reader) not in kept:
+            reader.close()
 
 
 def _positive_terms(q: query.Query | None) -> set[str]:

@@ -229,6 +229,8 @@ class SegmentPostings:
         self.held = 0
         self._entries: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._frequent: dict[tuple[str, str, int, float], list[bytes]] = {}
+        self._columns: dict[tuple[str, str], np.ndarray] = {}  # per segment: a few MB at 100k bites
+        self._stored: dict[tuple[str, int], dict] = {}  # stored facet values of the documents facets are shown from
         self._lock = threading.Lock()
 
     def frequent_terms(self, leaf: Searcher, fieldname: str, number: int, share: float) -> list[bytes]:
@@ -246,6 +248,46 @@ class SegmentPostings:
                 for _, btext in reader.most_frequent_terms(fieldname, number)
                 if reader.doc_frequency(fieldname, btext) >= least
             ]
+        return found
+
+    def retain(self, leaves: Iterable[Searcher]) -> None:
+        """Forget the dates and stored values of segments these leaves no longer hold (merged away)."""
+        ids = {segment.segment_id() for leaf in leaves if (segment := leaf.reader().segment()) is not None}
+        with self._lock:
+            for cache in (self._columns, self._stored):
+                for key in [k for k in cache if k[0] not in ids]:
+                    del cache[key]
+
+    def dates(self, leaf: Searcher) -> np.ndarray | None:
+        """Call date of each of the segment's documents as a day ordinal (0 when unknown); None without dates."""
+        reader = leaf.reader()
+        segment = reader.segment()
+        key = (segment.segment_id() if segment is not None else None, "call_date")
+        found = self._columns.get(key) if segment is not None else None
+        if found is None:
+            if not reader.has_column("call_date"):
+                return None
+            column = reader.column_reader("call_date")
+            found = np.fromiter(column, dtype=np.int64, count=len(column))
+            # A bite without a date reads back as the column's default (2**31 - 1).
+            found[(found <= 0) | (found > MAX_ORDINAL)] = 0
+            if segment is not None:
+                with self._lock:
+                    self._columns[key] = found
+        return found
+
+    def stored_facets(self, leaf: Searcher, docnum: int) -> dict:
+        """The stored facet values of one document of the segment (segment-local number)."""
+        segment = leaf.reader().segment()
+        key = (segment.segment_id() if segment is not None else None, docnum)
+        found = self._stored.get(key) if segment is not None else None
+        if found is None:
+            found = leaf.stored_fields(docnum).get("facets", {})
+            if segment is not None:
+                with self._lock:
+                    if len(self._stored) >= 100_000:
+                        self._stored.clear()
+                    self._stored[key] = found
         return found
 
     def get(self, leaf: Searcher, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
@@ -287,6 +329,7 @@ class Snapshot:
         self.schema = self.reader.schema
         self.size = self.reader.doc_count_all()
         self.leaves = searcher.leaf_searchers()
+        self.segments.retain(leaf for leaf, _ in self.leaves)
         deleted = [
             d + offset
             for leaf, offset in self.leaves
@@ -451,12 +494,8 @@ class Snapshot:
         if self._dates is None:
             dates = np.zeros(self.size, dtype=np.int64)
             for leaf, offset in self.leaves:
-                reader = leaf.reader()
-                if reader.has_column("call_date"):
-                    column = reader.column_reader("call_date")
-                    values = np.fromiter(column, dtype=np.int64, count=len(column))
-                    # A bite without a date reads back as the column's default (2**31 - 1).
-                    values[(values <= 0) | (values > MAX_ORDINAL)] = 0
+                values = self.segments.dates(leaf)
+                if values is not None:
                     dates[offset : offset + len(values)] = values
             self._dates = dates
         return self._dates
@@ -504,8 +543,15 @@ class Snapshot:
     def _display(self, fieldname: str, btext: bytes, bits: int) -> str:
         # The index holds normalised values; show the value as it was given ("Anna Petrova").
         term = btext.decode("utf-8")
-        stored = self.searcher.stored_fields(first_bit(bits)).get("facets", {})
+        stored = self._stored_facets(first_bit(bits))
         return next((v for v in stored.get(fieldname, []) if normalize(v) == term), term)
+
+    def _stored_facets(self, docnum: int) -> dict:
+        """The stored facet values of one document (kept per segment: a segment's stored fields never change)."""
+        for leaf, offset in reversed(self.leaves):
+            if docnum >= offset:
+                return self.segments.stored_facets(leaf, docnum - offset)
+        return {}
 
     def scores(self, words: Iterable[str], allowed: int) -> Scores | None:
         """BM25 scores (no length normalisation) of the allowed documents for analysed words.

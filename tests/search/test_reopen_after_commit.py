@@ -1,0 +1,72 @@
+"""A web process's open index after another process commits: new, changed, deleted and merged bites all show, and
+only the segments that changed are opened again (opening the big one costs seconds at 100,000 bites)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from enable.search.index import SearchQuery
+from enable.search.whoosh_backend import WhooshIndex
+from tests.search.test_whoosh_backend import DOCS, bite, ids
+
+
+@pytest.fixture
+def writer(tmp_path: Path) -> WhooshIndex:
+    ix = WhooshIndex(tmp_path / "index")  # the worker process
+    ix.add(DOCS)
+    return ix
+
+
+@pytest.fixture
+def web(tmp_path: Path, writer: WhooshIndex) -> WhooshIndex:
+    ix = WhooshIndex(tmp_path / "index")  # a web process, with its index open
+    assert ix.search(SearchQuery(text="expensive")).total == 2
+    return ix
+
+
+def _leaf_readers(ix: WhooshIndex) -> list:
+    return [reader for reader, _ in ix._current().searcher.reader().leaf_readers()]
+
+
+def test_a_new_bite_shows_in_results_facets_and_date_order_and_the_old_segment_stays_open(writer, web):
+    before = _leaf_readers(web)
+    writer.add([bite(6, "The new price is too expensive for finance.", rep="Cara New", stage="closing",
+                     tags={"objection": ["price"]}, call_id=9, call_date=date(2025, 1, 1))])
+
+    result = web.search(SearchQuery(text="expensive"))
+    assert sorted(ids(result)) == [1, 2, 6]
+    assert ("Cara New", 1) in result.facets["rep"]
+    assert ("closing", 1) in result.facets["stage"]
+    assert ids(web.search(SearchQuery(sort="date", per_page=2))) == [6, 2]  # newest call first
+    assert web.count() == 6
+    after = _leaf_readers(web)
+    assert after[0] is before[0]  # the unchanged segment was not opened again
+    assert len(after) == 2
+
+
+def test_a_bite_changed_or_deleted_in_an_old_segment_is_gone_from_its_results(writer, web):
+    writer.add([bite(1, "Now this bite talks about onboarding only.", rep="Anna Petrova")])  # replaces bite 1
+    writer.delete([4])
+
+    assert ids(web.search(SearchQuery(text="expensive"))) == [2]
+    assert ids(web.search(SearchQuery(text="onboarding"))) == [1]
+    assert web.search(SearchQuery(text="gong")).total == 0
+    assert web.count() == 4
+    result = web.search(SearchQuery())
+    assert dict(result.facets["rep"]) == {"Anna Petrova": 1, "Bob Stone": 1, "Иван": 1}
+
+
+def test_merged_segments_hold_each_bite_once(writer, web):
+    for n in range(6, 26):  # small commits, which Whoosh merges now and then
+        writer.add([bite(n, f"Bite number {n} mentions zebrafish.", call_id=n)])
+        assert web.search(SearchQuery(text="zebrafish")).total == n - 5
+    writer._index().optimize()  # everything merged into one segment
+
+    result = web.search(SearchQuery(per_page=100))
+    assert sorted(ids(result)) == list(range(1, 26))
+    assert web.count() == 25
+    assert len(_leaf_readers(web)) == 1
+    assert web.search(SearchQuery(text="zebrafish", per_page=100)).total == 20
