@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -36,14 +33,6 @@ code block with --- inside
 ---
 ```
 """.replace("{TRAILING}", "   ")
-
-
-@pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "content"
-    (folder / "playbooks").mkdir(parents=True)
-    shutil.copy(REPO / "content" / "taxonomy.yaml", folder / "taxonomy.yaml")
-    return folder
 
 
 def _versions(app) -> int:

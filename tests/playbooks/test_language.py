@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -19,7 +17,7 @@ from enable.auth.models import Role, User
 from enable.extensions import db
 from enable.playbooks.models import Playbook, PlaybookVersion
 from tests.backup.helpers import migrated_app
-from tests.conftest import REPO, base_config
+from tests.conftest import base_config
 from tests.playbooks.factories import make_playbook
 
 RU_BODY = "## Цена\n\nСпросите, с чем клиент сравнивает.\n"
@@ -155,14 +153,6 @@ def test_the_list_filters_by_language_and_marks_titles(login, two_playbooks):
 
 
 # The content files --------------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "content"
-    (folder / "playbooks").mkdir(parents=True)
-    shutil.copy(REPO / "content" / "taxonomy.yaml", folder / "taxonomy.yaml")
-    return folder
-
 
 def test_the_starter_russian_playbook_is_loaded_as_russian(app, users, runner):
     result = runner.invoke(args=["content", "load"])
