@@ -131,6 +131,7 @@ _CUT_SEARCH_S = 15.0
 _MAX_ROOM = 30 * 60 * SAMPLE_RATE  # samples per channel a block's buffer starts with, at most
 # Decoded frames are resampled in groups this large (samples): one resampler call per frame is slow.
 _RESAMPLE_GROUP = 500_000
+_GROUP_ROOM = _RESAMPLE_GROUP * SAMPLE_RATE // 8000  # a resampled group's samples, from sources of 8 kHz and up
 
 
 def decode_blocks(path: Path | str, block_s: float, stereo: bool) -> Iterator[Block]:
@@ -148,7 +149,9 @@ def decode_blocks(path: Path | str, block_s: float, stereo: bool) -> Iterator[Bl
                                                   rate=SAMPLE_RATE)
     # Samples go straight into the next block's buffer: np.empty touches no memory until it is filled, so a
     # block costs its own size once, not again as pieces waiting to be joined.
-    room = min(block_n + _CUT_FRAME, _MAX_ROOM)  # the buffer grows past this only for blocks over 30 minutes
+    # room for a block and the group of samples that crosses its end (8 kHz and faster sources); np.empty
+    # touches no memory, so room not filled costs nothing; the buffer grows past it only for blocks over 30 minutes
+    room = min(block_n + _CUT_FRAME, _MAX_ROOM) + _GROUP_ROOM
     buffer = np.empty((channels, room), dtype=np.float32)
     filled = 0
     start_n = 0
@@ -240,13 +243,20 @@ def channels_differ(left: np.ndarray, right: np.ndarray) -> bool:
     speaks must not move together: a mono recording copied to two channels, or one voice
     caught by two microphones, rises and falls on both sides at once.
     """
+    return channel_verdict(left, right) is True
+
+
+def channel_verdict(left: np.ndarray, right: np.ndarray) -> bool | None:
+    """Whether two 16 kHz channels are two parties (True), one voice (False: the same samples, or loudness that
+    moves together), or cannot tell yet (None: one of them carries no speech, e.g. a stretch where one party is
+    silent)."""
     frames = min(len(left), len(right)) // _FRAME
     if frames == 0 or np.array_equal(left, right):
         return False
     left_db, right_db = _frame_db(left, frames), _frame_db(right, frames)
     left_speaks, right_speaks = _speaking(left_db), _speaking(right_db)
     if left_speaks is None or right_speaks is None:
-        return False
+        return None
     anyone = left_speaks | right_speaks
     correlation = float(np.corrcoef(left_db[anyone], right_db[anyone])[0, 1])
     return bool(np.isfinite(correlation) and correlation < _MAX_SAME_VOICE_CORRELATION)

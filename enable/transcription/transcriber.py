@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-from enable.transcription.audio import SAMPLE_RATE, Block, ChannelEnergy, channels_differ, decode_blocks, probe
+from enable.transcription.audio import SAMPLE_RATE, Block, ChannelEnergy, channel_verdict, decode_blocks, probe
 from enable.transcription.errors import ModelUnavailable, UnsupportedLanguage
 from enable.transcription.hotwords import hotwords_prompt, respell, unique_hotwords
 from enable.transcription.models import DEFAULT_MODEL, MULTILINGUAL_MODEL, resolve_model
@@ -56,6 +56,15 @@ def _monotonic(report: Progress) -> Progress:
             report(done)
 
     return forward
+
+
+def _without_speakers(segments: list[Segment]) -> list[Segment]:
+    """The same segments with no speaker on them or their words (a recording that turned out to be one voice)."""
+    for segment in segments:
+        segment.speaker = None
+        for word in segment.words:
+            word.speaker = None
+    return segments
 
 
 def _within(report: Progress, start_s: float, duration_s: float, total_s: float) -> Progress:
@@ -180,22 +189,33 @@ class Transcriber:
         expected_s = info.duration_s
 
         segments: list[Segment] = []
-        speakers: list[str] = []
-        two_party: bool | None = None  # decided on the first block: how a call was recorded does not change
+        # Whether the channels are two parties: decided on the first block that tells (how a call was recorded
+        # does not change). A block where one side never speaks does not tell: on a call longer than a block
+        # (one side silent through a demo, a muted customer) it is transcribed as two parties, each word going
+        # to the channel that carries it, and the labels are dropped at the end if no block ever showed two.
+        two_party: bool | None = None
+        several_blocks = expected_s > self.block_s
         detected: str | None = None
         duration_s = 0.0
         for block in decode_blocks(path, self.block_s, stereo=info.channels >= 2):
-            if two_party is None:
-                two_party = block.samples.shape[0] == 2 and channels_differ(block.samples[0], block.samples[1])
-                speakers = [REP, CUSTOMER] if two_party else []
+            if block.samples.shape[0] == 1:
+                two_party = False
+            elif two_party is None:
+                two_party = channel_verdict(block.samples[0], block.samples[1])
+                if two_party is None and not several_blocks:
+                    two_party = False  # one side silent in the whole recording: one voice
             block_report = _within(report, block.start_s, block.duration_s, max(expected_s, block.start_s +
                                                                                   block.duration_s))
-            found, heard = self._transcribe_block(model, block, two_party, language or detected, prompt, names,
-                                                  block_report, rep_channel)
+            found, heard = self._transcribe_block(model, block, two_party is not False, language or detected,
+                                                  prompt, names, block_report, rep_channel)
             segments.extend(found)
-            detected = detected or heard  # later blocks keep the language of the first: one call, one language
+            if found and detected is None:  # later blocks keep the first heard language: one call, one language
+                detected = heard
             duration_s = block.start_s + block.duration_s
             del block  # let the block's samples go before the next one is decoded
+        if not two_party:  # words given to a channel while undecided: no block ever showed two parties
+            segments = _without_speakers(segments)
+        speakers = [REP, CUSTOMER] if two_party else []
         report(1.0)
 
         duration_s = round(duration_s, 3)

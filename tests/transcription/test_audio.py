@@ -186,3 +186,20 @@ def test_blocks_of_a_non_media_file_are_refused_with_a_reason(tmp_path):
     fake.write_text("not a recording, just notes\n" * 50)
     with pytest.raises(UnsupportedMedia, match="not audio or video we can read"):
         list(decode_blocks(fake, block_s=60, stereo=False))
+
+
+def test_blocks_of_an_8khz_phone_recording_match_decoding_it_whole(tmp_path, dialogue_channels):
+    """Telephone audio (8 kHz): resampled groups are larger than at 48 kHz and cross block ends."""
+    left, right = (channel[: 95 * 16000 : 2] for channel in dialogue_channels)  # 95 s at 8 kHz
+    path = tmp_path / "phone.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes((np.clip(np.stack([left, right], axis=1), -1, 1) * 32767).astype("<i2").tobytes())
+    blocks = list(decode_blocks(path, block_s=30, stereo=True))
+    assert len(blocks) >= 3
+    whole_left, whole_right = decode_stereo(path)
+    joined = np.concatenate([block.samples for block in blocks], axis=1)
+    np.testing.assert_array_equal(joined[0], whole_left)
+    np.testing.assert_array_equal(joined[1], whole_right)

@@ -5,7 +5,7 @@ import wave
 import numpy as np
 import pytest
 
-from enable.transcription import CUSTOMER, REP, UnsupportedLanguage, UnsupportedMedia
+from enable.transcription import CUSTOMER, REP, Transcriber, UnsupportedLanguage, UnsupportedMedia
 
 from .conftest import DATA_AUDIO
 
@@ -172,8 +172,6 @@ def test_an_english_only_model_refuses_another_language_with_advice(transcriber)
 
 def test_a_long_call_is_transcribed_block_by_block_with_nothing_lost_or_doubled(dialogue, dialogue_script):
     """Blocks bound a worker's memory on long calls; here blocks of a minute stand in for the 10-minute ones."""
-    from enable.transcription import Transcriber
-
     whole, _ = dialogue
     progress = []
     in_blocks = Transcriber(cache_dir=None, block_s=60).transcribe(
@@ -200,3 +198,35 @@ def test_a_long_call_is_transcribed_block_by_block_with_nothing_lost_or_doubled(
     assert found and all(s.speaker == CUSTOMER and abs(s.start - line["start"]) < 3.0 for s in found)
     assert progress == sorted(progress) and progress[-1] == 1.0
     assert len(progress) > 5
+
+
+def _stereo_wav(path, left, right):
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        both = np.stack([left, right], axis=1)
+        wav.writeframes((np.clip(both, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def test_a_customer_silent_through_the_first_block_is_still_a_party(transcriber, dialogue_channels, tmp_path):
+    """A long call where the customer says nothing at first (a demo, a mute button): the first block cannot tell
+    two parties from one voice, the later ones can, and the rep's words at the start stay the rep's."""
+    left, right = (channel[: 150 * 16000].copy() for channel in dialogue_channels)
+    right[: 60 * 16000] = 0.0
+    path = _stereo_wav(tmp_path / "muted_at_first.wav", left, right)
+    transcript = Transcriber(cache_dir=None, block_s=60).transcribe(path)
+    assert transcript.speakers == [REP, CUSTOMER] and transcript.channels == 2
+    early = [w for w in transcript.words() if w.end < 58]
+    assert len(early) > 20 and all(w.speaker == REP for w in early)
+    assert any(w.speaker == CUSTOMER for w in transcript.words() if w.start > 62)
+
+
+def test_one_voice_on_one_channel_of_a_long_call_has_no_parties(transcriber, dialogue_channels, tmp_path):
+    left = dialogue_channels[0][: 130 * 16000]
+    path = _stereo_wav(tmp_path / "one_side.wav", left, np.zeros_like(left))
+    transcript = Transcriber(cache_dir=None, block_s=60).transcribe(path)
+    assert transcript.speakers == [] and transcript.channels == 1
+    assert len(list(transcript.words())) > 40
+    assert all(s.speaker is None and all(w.speaker is None for w in s.words) for s in transcript.segments)
