@@ -23,6 +23,7 @@ from enable.api.core import api_user as user
 from enable.api.schemas import asset_json, playbook_json
 from enable.auth.models import Role
 from enable.extensions import db
+from enable.i18n import language_tag
 from enable.playbooks import assets as asset_services
 from enable.playbooks import services as playbooks
 from enable.playbooks.models import Asset, AssetKind, Playbook
@@ -41,7 +42,8 @@ ASSET_REF = {"$ref": "#/components/schemas/Asset"}
 def playbooks_list():
     """In the sales stages' order, then by title."""
     stage = (request.args.get("stage") or "").strip()[:60] or None
-    language = (request.args.get("language") or "").strip()[:35] or None
+    asked = (request.args.get("language") or "").strip()[:35]
+    language = language_tag(asked) or asked or None  # RU, pt_br: as stored (ru, pt-BR)
     return reply(page_of_list(playbooks.list_playbooks(stage, language=language), playbook_json))
 
 

@@ -13,7 +13,7 @@ from enable.auth.decorators import role_required
 from enable.auth.models import Role
 from enable.db import utcnow
 from enable.extensions import db
-from enable.i18n import default_language, language_choices, language_name
+from enable.i18n import default_language, language_choices, language_name, language_tag
 from enable.navigation import add_nav_item
 from enable.playbooks import bp, governance
 from enable.playbooks import services as playbooks
@@ -43,7 +43,8 @@ def _visible(playbook_id: int) -> Playbook:
 @role_required(Role.REP)
 def index():
     stage = request.args.get("stage") or None
-    language = (request.args.get("language") or "").strip()[:35] or None
+    asked = (request.args.get("language") or "").strip()[:35]
+    language = language_tag(asked) or asked or None  # RU, pt_br: as stored (ru, pt-BR)
     stages = {t.key: t for t in tags_of_kind(TagKind.STAGE)}
     languages = {code: language_name(code) for code in playbooks.playbook_languages()}
     return render_template("playbooks/list.html", playbooks=playbooks.list_playbooks(stage, language=language),

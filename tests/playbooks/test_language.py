@@ -148,6 +148,7 @@ def test_the_list_filters_by_language_and_marks_titles(login, two_playbooks):
     only_ru = rep.get("/playbooks/?language=ru").get_data(as_text=True)
     assert "Разговор о цене" in only_ru and "Price talk" not in only_ru
     assert 'aria-current="page" class="chip">Russian</a>' in only_ru
+    assert "Разговор о цене" in rep.get("/playbooks/?language=RU").get_data(as_text=True)  # as a person types it
     only_en = rep.get("/playbooks/?language=en").get_data(as_text=True)
     assert "Price talk" in only_en and "Разговор о цене" not in only_en
 
@@ -218,6 +219,8 @@ def test_the_api_returns_the_language_and_filters_by_it(app, users, two_playbook
     assert {p["id"]: p["language"] for p in listed} == {two_playbooks["en"]: "en", two_playbooks["ru"]: "ru"}
     only_ru = client.get("/api/v1/playbooks?language=ru", headers=headers).get_json()["data"]
     assert [p["id"] for p in only_ru] == [two_playbooks["ru"]]
+    as_typed = client.get("/api/v1/playbooks?language=RU", headers=headers).get_json()["data"]
+    assert [p["id"] for p in as_typed] == [two_playbooks["ru"]]
     schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     assert "language" in schemas["PlaybookSummary"]["required"] and "language" in schemas["Playbook"]["required"]
 
