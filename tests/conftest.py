@@ -61,15 +61,24 @@ def app_config(tmp_path: Path) -> dict:
     return base_config(tmp_path)
 
 
-@pytest.fixture
-def app(app_config: dict):
-    app = create_app(app_config)
+@contextmanager
+def made_app(config: dict) -> Iterator:
+    """An app built from config with its tables created; its connections closed when the block ends."""
+    app = create_app(config)
     with app.app_context():
         db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_config: dict):
+    with made_app(app_config) as app:
+        yield app
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
 from enable.extensions import db
 from tests.calls.helpers import ingest_sample
-from tests.conftest import base_config
+from tests.conftest import base_config, made_app
 from tests.factories import make_team, make_user
 
 NUL_REQUESTS = [  # (method, path, json body): each reached a server error on PostgreSQL before the guard
@@ -86,13 +86,8 @@ def test_nul_characters_are_refused_with_a_clear_400_on_sqlite(api_app, world):
 @pytest.fixture
 def pg_app(own_postgres, tmp_path):
     """A site on a PostgreSQL database of this test alone (others share the `test` database)."""
-    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=own_postgres, JOBS_IMMEDIATE=False))
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with made_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=own_postgres, JOBS_IMMEDIATE=False)) as app:
+        yield app
 
 
 def test_nul_characters_are_refused_with_a_clear_400_on_postgresql(pg_app):

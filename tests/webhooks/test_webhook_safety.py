@@ -13,14 +13,14 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from enable import create_app, events, pipeline
+from enable import events, pipeline
 from enable.audit import AuditEvent
 from enable.auth.models import Role
 from enable.calls.models import Call, CallStatus
 from enable.extensions import db
 from enable.webhooks import addresses, services, signing
 from enable.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from tests.conftest import base_config
+from tests.conftest import base_config, made_app
 from tests.webhooks.receiver import SECRET
 
 LOCAL = ("http://127.0.0.1:{port}/hooks", "http://localhost:{port}/hooks", "http://[::1]:{port}/",
@@ -230,13 +230,8 @@ def test_reprocessing_a_call_sends_bite_created_for_new_bites_and_bite_removed_f
 @pytest.fixture
 def pg_app(own_postgres, tmp_path):
     """An app on a PostgreSQL database of this test's own (others share `test`), dropped afterwards."""
-    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=own_postgres, WEBHOOK_ALLOW_PRIVATE=True))
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with made_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=own_postgres, WEBHOOK_ALLOW_PRIVATE=True)) as app:
+        yield app
 
 
 @pytest.mark.postgres
