@@ -4,8 +4,10 @@ Builds (once, cached under bench/.cache/ keyed by backend and size) a site with 
 corpus generator, then on a fresh copy of it: starts gunicorn (gunicorn.conf.py) and one `flask worker`, signs in
 simulated users with a real session cookie and CSRF token, measures one user alone searching (the baseline), then
 drives USERS reps for DURATION seconds (search pages with mixed queries and facet filters, bite pages, media range
-requests) while an enablement lead uploads UPLOADS short real recordings at once; prints requests per second and
-p50/p95/p99 latency per kind of request, every error, the load average, and waits until every upload is processed.
+requests; the reps arrive over one think time) while an enablement lead uploads UPLOADS short real recordings at
+once; prints requests per second and p50/p95/p99 latency per kind of request, search latency per 10-second window,
+every error, the CPU the web processes, the `flask worker` and the load generator used (cores, ms per request), and
+waits until every upload is processed.
 
     nice .venv/bin/python bench/load.py --bites 10000
     nice .venv/bin/python bench/load.py --bites 100000 --backend postgres
@@ -14,6 +16,7 @@ p50/p95/p99 latency per kind of request, every error, the load average, and wait
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import re
@@ -235,6 +238,20 @@ def start_site(work: Path, env: dict[str, str], web_workers: int, threads: int) 
     sys.exit("gunicorn did not answer within 120 s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children that are still running."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def stop(processes: list[subprocess.Popen]) -> None:
     for proc in processes:
         if proc.poll() is None:
@@ -257,11 +274,12 @@ class Stats:
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    started: list[tuple[float, str, float]] = field(default_factory=list)  # (monotonic start, kind, ms)
     uploads_accepted: int = 0
 
     def request(self, client: httpx.Client, kind: str, method: str, url: str, expect: tuple[int, ...],
                 **kwargs) -> httpx.Response | None:
-        started = time.perf_counter()
+        started, at = time.perf_counter(), time.monotonic()
         try:
             response = client.request(method, url, **kwargs)
         except httpx.HTTPError as e:
@@ -271,6 +289,7 @@ class Stats:
         ms = (time.perf_counter() - started) * 1000
         with self.lock:
             self.times[kind].append(ms)
+            self.started.append((at, kind, ms))
             if response.status_code not in expect:
                 self.errors.append(f"{kind} {method} {url}: HTTP {response.status_code} {response.text[:200]!r}")
         return response
@@ -301,6 +320,8 @@ def browse(client: httpx.Client, stats: Stats, urls: list[str], n_bites: int, st
     rnd = random.Random(seed)
     media_size = MEDIA_SOURCE.stat().st_size
     calls = max(1, n_bites // BITES_PER_CALL)
+    # Reps arrive over one think time, as people do, not all in the same millisecond (the uploads do start together).
+    time.sleep(rnd.uniform(0, think))
     while time.monotonic() < stop_at:
         roll = rnd.random()
         if roll < 0.5:
@@ -357,6 +378,17 @@ def report(stats: Stats, seconds: float, title: str) -> None:
         print(f"    {error}")
     if len(stats.errors) > 50:
         print(f"    ... and {len(stats.errors) - 50} more")
+
+
+def report_windows(stats: Stats, since: float, seconds: float, window: float = 10.0) -> None:
+    """Requests per second and search p50/p95 in each window of the run: whether slow requests come in bursts."""
+    print(f"\n  {'window':>9} {'req/s':>7} {'search p50':>11} {'search p95':>11}")
+    for i in range(math.ceil(seconds / window)):
+        lo, hi = since + i * window, since + (i + 1) * window
+        every = [(kind, ms) for at, kind, ms in stats.started if lo <= at < hi]
+        times = [ms for kind, ms in every if kind == "search"]
+        p50, p95 = (f"{percentile(times, p):11.0f}" if times else f"{'-':>11}" for p in (50, 95))
+        print(f"  {i * window:4.0f}-{(i + 1) * window:3.0f}s {len(every) / window:7.1f} {p50} {p95}")
 
 
 def wait_for_uploads(database_url: str, first_new_id: int, expected: int, timeout_s: float) -> list[tuple]:
@@ -433,6 +465,7 @@ def main() -> None:
         print(f"\n{args.users} reps signed in; load for {args.duration:.0f} s (think time ~{args.think} s), "
               f"{args.uploads} uploads at once ...")
         load_before = os.getloadavg()
+        site_cpu = [cpu_seconds(p.pid) for p in processes]
         client_cpu = time.process_time()
         started = time.monotonic()
         stop_at = started + args.duration
@@ -447,13 +480,19 @@ def main() -> None:
             t.join()
         elapsed = time.monotonic() - started
         client_cpu = time.process_time() - client_cpu
+        web_cpu, worker_cpu = (cpu_seconds(p.pid) - before for p, before in zip(processes, site_cpu, strict=True))
         load_after = os.getloadavg()
         report(stats, elapsed, f"{args.users} reps for {elapsed:.0f} s, with {args.uploads} uploads")
+        report_windows(stats, started, elapsed)
         p95_alone, p95_load = percentile(alone.times["search"], 95), percentile(stats.times["search"], 95)
         print(f"\nsearch p95 under load / alone: {p95_load:.1f} / {p95_alone:.1f} ms = {p95_load / p95_alone:.2f}x"
               f"   (target: p95 under load <= 200 ms: {'met' if p95_load <= 200 else 'NOT met'})")
         print(f"load average at start of load {load_before[0]:.2f}, at end {' '.join(f'{x:.2f}' for x in load_after)}"
-              f" (1/5/15 min; the machine is shared); this load generator itself used {client_cpu:.0f} CPU-seconds")
+              f" (1/5/15 min; the machine is shared)")
+        served = sum(len(t) for t in stats.times.values())
+        print(f"CPU used during the load: web {web_cpu:.0f} s ({web_cpu / elapsed:.2f} cores, "
+              f"{web_cpu / served * 1000:.1f} ms per request), `flask worker` {worker_cpu:.0f} s, "
+              f"this load generator {client_cpu:.0f} s, on {os.cpu_count()} cores")
         for c in clients + leads:
             c.close()
 
