@@ -238,18 +238,18 @@ def start_site(work: Path, env: dict[str, str], web_workers: int, threads: int) 
     sys.exit("gunicorn did not answer within 120 s")
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its children that are still running."""
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by a process and each of its children still running, by pid."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    used = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # ended meanwhile
         if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
+            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return used
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -295,12 +295,13 @@ class Stats:
         return response
 
 
-def sign_in(base: str, email: str, stats: Stats) -> httpx.Client:
+def sign_in(base: str, email: str, stats: Stats, keepalive_s: float = CLIENT_KEEPALIVE_S) -> httpx.Client:
     """A client holding a real session cookie, signed in through the login form with its CSRF token."""
     # Idle connections are dropped before gunicorn's `keepalive` (5 s) closes them, as a browser or proxy set up
     # for this server would: reusing a connection the server is closing at that moment ends in a reset.
     client = httpx.Client(base_url=base, timeout=120, follow_redirects=False,
-                          limits=httpx.Limits(keepalive_expiry=CLIENT_KEEPALIVE_S))
+                          limits=httpx.Limits(keepalive_expiry=keepalive_s or None,
+                                              max_keepalive_connections=None if keepalive_s else 0))
     page = stats.request(client, "login", "GET", "/auth/login", (200,))
     token = CSRF.search(page.text).group(1) if page is not None else ""
     stats.request(client, "login", "POST", "/auth/login", (302,),
@@ -419,6 +420,9 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=10, help="simultaneous uploads by an enablement lead")
     parser.add_argument("--think", type=float, default=1.0,
                         help="mean pause of a rep between requests, seconds (0: back-to-back, a saturation test)")
+    parser.add_argument("--keepalive", type=float, default=CLIENT_KEEPALIVE_S,
+                        help="seconds a simulated user keeps an idle connection open (0: a new connection per request, "
+                             "as a reverse proxy connects to gunicorn by default)")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker process")
     parser.add_argument("--baseline", type=int, default=100, help="search requests of one user alone")
@@ -459,8 +463,8 @@ def main() -> None:
         report(alone, sum(alone.times["search"]) / 1000, "one user alone, search pages back to back (baseline)")
 
         stats = Stats()
-        clients = [sign_in(base, REP_EMAIL, stats) for _ in range(args.users)]
-        leads = [sign_in(base, LEAD_EMAIL, stats) for _ in range(args.uploads)]
+        clients = [sign_in(base, REP_EMAIL, stats, args.keepalive) for _ in range(args.users)]
+        leads = [sign_in(base, LEAD_EMAIL, stats, args.keepalive) for _ in range(args.uploads)]
         stats.times.pop("login", None)
         print(f"\n{args.users} reps signed in; load for {args.duration:.0f} s (think time ~{args.think} s), "
               f"{args.uploads} uploads at once ...")
@@ -480,7 +484,9 @@ def main() -> None:
             t.join()
         elapsed = time.monotonic() - started
         client_cpu = time.process_time() - client_cpu
-        web_cpu, worker_cpu = (cpu_seconds(p.pid) - before for p, before in zip(processes, site_cpu, strict=True))
+        web_by_pid, worker_by_pid = ({pid: t - before.get(pid, 0.0) for pid, t in cpu_seconds(p.pid).items()}
+                                     for p, before in zip(processes, site_cpu, strict=True))
+        web_cpu, worker_cpu = sum(web_by_pid.values()), sum(worker_by_pid.values())
         load_after = os.getloadavg()
         report(stats, elapsed, f"{args.users} reps for {elapsed:.0f} s, with {args.uploads} uploads")
         report_windows(stats, started, elapsed)
@@ -493,6 +499,8 @@ def main() -> None:
         print(f"CPU used during the load: web {web_cpu:.0f} s ({web_cpu / elapsed:.2f} cores, "
               f"{web_cpu / served * 1000:.1f} ms per request), `flask worker` {worker_cpu:.0f} s, "
               f"this load generator {client_cpu:.0f} s, on {os.cpu_count()} cores")
+        print("  web CPU by process (each holds the connections it accepted): "
+              + ", ".join(f"{t:.0f} s" for t in sorted(web_by_pid.values(), reverse=True)))
         for c in clients + leads:
             c.close()
 

@@ -93,6 +93,10 @@ class SearchIndex(Protocol):
         """Remove every bite of one call."""
         ...
 
+    def replace_call(self, call_id: int, docs: Iterable[BiteDoc]) -> None:
+        """Replace every bite of one call with these, in one write: readers see the old bites or the new ones."""
+        ...
+
     def search(self, q: SearchQuery) -> SearchResult:
         """Run a query; never raises for anything a user typed (see ``SearchResult.error``)."""
         ...

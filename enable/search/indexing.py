@@ -179,11 +179,9 @@ def remove_bites(ids: Iterable[int]) -> None:
 def index_call(call_id: int) -> int:
     """Replace every bite of one call in the index (its old bites, if any, are removed first); archived and
     retired bites stay out."""
-    index = get_index()
-    index.delete_call(call_id)
     ids = list(db.session.scalars(select(Bite.id).where(Bite.call_id == call_id, _searchable())))
     docs = list(_docs(ids))
-    index.add(docs)
+    get_index().replace_call(call_id, docs)
     return len(docs)
 
 

@@ -359,6 +359,14 @@ class PostgresIndex:
         with self._begin() as conn:
             conn.execute(delete(bites_table).where(bites_table.c.call_id == call_id))
 
+    def replace_call(self, call_id: int, docs: Iterable[BiteDoc]) -> None:
+        """Replace every bite of one call with these, in one transaction."""
+        batch = list({d.id: d for d in docs}.values())
+        with self._begin() as conn:
+            conn.execute(delete(bites_table).where(bites_table.c.call_id == call_id))
+            if batch:
+                self._write(conn, batch)
+
     def clear(self) -> None:
         """Remove every bite."""
         with self._begin() as conn:

@@ -6,6 +6,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -13,12 +14,12 @@ from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from enable.auth.models import User
 from enable.bites.models import Bite, BiteTag
 from enable.calls.models import Call
-from enable.deals.models import OUTCOME_LABELS, DealOutcome
+from enable.deals.models import OUTCOME_LABELS, Deal, DealOutcome
 from enable.errors import UserError
 from enable.extensions import db
 from enable.search.index import IndexCorrupt, SearchQuery, SearchResult
@@ -66,11 +67,45 @@ class Facet:
     options: list[FacetOption]
 
 
+@dataclass(frozen=True, slots=True)
+class DealSummary:
+    name: str
+    outcome: DealOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class RepSummary:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallSummary:
+    title: str
+    call_date: date | None
+    effective_language: str | None
+    rep: RepSummary | None
+    deal: DealSummary | None
+
+
+@dataclass(frozen=True, slots=True)
+class BiteSummary:
+    """What a search result shows of a bite and its call, with the attribute names of the models (the results
+    template reads either), read in one query of plain rows: ORM objects for twenty bites, calls, reps and deals cost
+    more than the rest of the database work of a results page."""
+
+    id: int
+    title: str
+    is_best: bool
+    start_s: float
+    end_s: float
+    call: CallSummary
+
+
 @dataclass(frozen=True)
 class ResultRow:
     """One hit joined to its bite; snippet is HTML the index escaped, with matched words in <mark>."""
 
-    bite: Bite
+    bite: Bite | BiteSummary
     snippet: str
     tags: list[Tag]
 
@@ -116,13 +151,16 @@ def run_index_query(q: SearchQuery) -> SearchResult:
         ) from exc
 
 
-def search_bites(q: SearchQuery, user: User | None, locale: str, *, record: bool = True) -> SearchPage:
+def search_bites(q: SearchQuery, user: User | None, locale: str, *, record: bool = True,
+                 summaries: bool = False) -> SearchPage:
     """Run a search for `user`: hits joined to bites, labelled facets with counts, spelling and drop hints.
 
-    The first page of every search with text or filters is logged (SearchLog) with its result count.
+    Rows carry Bite models (call, rep and deal loaded), or with `summaries` just what a results page shows of them
+    (``BiteSummary``). The first page of every search with text or filters is logged (SearchLog) with its result
+    count.
     """
     result = run_index_query(q)
-    rows = _rows(result)
+    rows = _rows(result, summaries)
     # Counts for a selected facet come from the same search without that facet's own filter, so a
     # rep ticking "price" still sees how many bites "timing" would add.
     without: dict[str, SearchResult] = {
@@ -203,9 +241,34 @@ def _visible_tags_of(bite_ids: Sequence[int]) -> dict[int, list[Tag]]:
     return found
 
 
-def _rows(result: SearchResult) -> list[ResultRow]:
+def bite_summaries(ids: Sequence[int]) -> list[BiteSummary]:
+    """Summaries of the bites with these ids (in no particular order; unknown ids dropped), in one query."""
+    if not ids:
+        return []
+    rep = aliased(User)
+    rows = db.session.execute(
+        select(Bite.id, Bite.title, Bite.is_best, Bite.start_s, Bite.end_s, Call.title, Call.call_date,
+               Call.detected_language, Call.language, rep.name, Deal.name, Deal.outcome)
+        .join(Call, Bite.call_id == Call.id)
+        .outerjoin(rep, Call.rep_id == rep.id)
+        .outerjoin(Deal, Call.deal_id == Deal.id)
+        .where(Bite.id.in_(ids))
+    )
+    return [
+        BiteSummary(bite_id, title, is_best, start_s, end_s,
+                    CallSummary(call_title, call_date, detected or asked,
+                                RepSummary(rep_name) if rep_name is not None else None,
+                                DealSummary(deal_name, outcome) if deal_name is not None else None))
+        for (bite_id, title, is_best, start_s, end_s, call_title, call_date, detected, asked, rep_name, deal_name,
+             outcome) in rows
+    ]
+
+
+def _rows(result: SearchResult, summaries: bool = False) -> list[ResultRow]:
     """The hits joined to their bites (two queries: bites with call, rep and deal; their tags' ids)."""
-    bites = {b.id: b for b in bites_by_id([h.id for h in result.hits], with_tags=False)}
+    ids = [h.id for h in result.hits]
+    found = bite_summaries(ids) if summaries else bites_by_id(ids, with_tags=False)
+    bites: dict[int, Bite | BiteSummary] = {b.id: b for b in found}
     missing = [h.id for h in result.hits if h.id not in bites]
     if missing:
         log.warning("search index holds %d deleted bites (%s...); run `flask search rebuild`", len(missing),

@@ -73,7 +73,7 @@ def index():
     parsed = parse_search_args(request.args)
     q, link = parsed.query, _linker(parsed.query)
     try:
-        page = services.search_bites(q, current_user, _locale())
+        page = services.search_bites(q, current_user, _locale(), summaries=True)
     except services.SearchUnavailable as e:
         return render_template("search/index.html", q=q, page=None, problems=[e.message], link=link), e.status_code
     drops = [(d, link(from_=None, to=None) if d.field is None else link(**{d.field: None})) for d in page.drops]

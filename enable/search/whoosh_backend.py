@@ -30,6 +30,7 @@ from whoosh import fields, index, query
 from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, StripFilter, Token
 from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import (
     FIRST,
     BasicFragmentScorer,
@@ -255,6 +256,7 @@ class WhooshIndex:
         # and the snapshot's caches are plain dicts.
         self._lock = threading.RLock()
         self._ix: index.Index | None = None
+        self._write_ix: index.Index | None = None
         self._snapshot: Snapshot | None = None
         self._segments = SegmentPostings()
         self._parser: QueryParser | None = None
@@ -297,10 +299,10 @@ class WhooshIndex:
                     searcher, opened = self._searcher(ix, snap)
                 except Exception as exc:  # Damaged segment files fail in many ways.
                     raise _corrupt(self.path, exc) from exc
-                fresh = Snapshot(searcher, self._segments)
+                fresh = Snapshot(searcher, self._segments, previous=snap)
                 try:
-                    # Facet counts, dates and best examples serve every search: compute them now,
-                    # from postings cached per segment, so only a new segment is read after a commit.
+                    # Facet counts, dates and best examples serve every search: compute them now, from the previous
+                    # snapshot's bitsets and postings cached per segment, so only a new segment is read after a commit.
                     fresh.warm(FILTER_FIELDS)
                 except Exception as exc:
                     for reader in opened:
@@ -369,12 +371,24 @@ class WhooshIndex:
 
     # Writing --------------------------------------------------------------------------
 
+    def _writing_index(self) -> index.Index:
+        """The index as writers open it: segment files read where needed, not copied into memory.
+
+        A writer looks up the documents it deletes or replaces in every segment. Through memory maps, Whoosh copies
+        each part of a compound segment it opens into memory (over a second of CPU for the terms of 100,000 bites),
+        which pays off for a searcher kept open, not for a writer that reads a few terms and closes.
+        """
+        self._index()  # created here if new; damage and schema checked
+        if self._write_ix is None:
+            self._write_ix = FileStorage(str(self.path), supports_mmap=False).open_index()
+        return self._write_ix
+
     def _writer(self, bulk: bool = False) -> IndexWriter:
         options = {"timeout": self.lock_timeout_s, "delay": 0.1, "codec": W3Codec(**CODEC_OPTIONS)}
         try:
             if bulk:
-                return BulkWriter(self._index(), is_indexed_pair, **options)
-            return self._index().writer(limitmb=WRITER_MEMORY_MB, **options)
+                return BulkWriter(self._writing_index(), is_indexed_pair, **options)
+            return self._writing_index().writer(limitmb=WRITER_MEMORY_MB, **options)
         except LockError as exc:
             raise IndexBusy(
                 f"The search index is being written by another process (waited {self.lock_timeout_s:.0f}s); "
@@ -413,6 +427,14 @@ class WhooshIndex:
         with self._writing() as writer:
             writer.delete_by_term("call_id", str(call_id))
 
+    def replace_call(self, call_id: int, docs: Iterable[BiteDoc]) -> None:
+        """Replace every bite of one call with these, in one commit (so web processes reopen the index once)."""
+        prepared = [_document(d) for d in docs]
+        with self._writing() as writer:
+            writer.delete_by_term("call_id", str(call_id))
+            for fields_ in prepared:
+                writer.update_document(**fields_)
+
     def clear(self) -> None:
         """Remove every bite."""
         with self._writing(mergetype=CLEAR):
@@ -426,6 +448,7 @@ class WhooshIndex:
             # Unreadable, so no other process can be writing to it meaningfully: start afresh.
             log.warning("search index at %s is unreadable; recreating it", self.path)
             self._ix = index.create_in(str(self.path), make_schema())
+            self._write_ix = None
             self._parser = make_parser(self._ix.schema)
         with self._writing(bulk=True) as writer:
             for doc in docs:

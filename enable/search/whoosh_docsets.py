@@ -322,7 +322,8 @@ class Snapshot:
     CACHE_ENTRIES = 4096
     POSTINGS_ENTRIES = 256
 
-    def __init__(self, searcher: Searcher, segments: SegmentPostings | None = None) -> None:
+    def __init__(self, searcher: Searcher, segments: SegmentPostings | None = None,
+                 previous: Snapshot | None = None) -> None:
         self.searcher = searcher
         self.segments = segments if segments is not None else SegmentPostings()
         self.reader = searcher.reader()
@@ -343,6 +344,33 @@ class Snapshot:
         self._facets: dict[str, list[tuple[str, int]]] = {}
         self._dates: np.ndarray | None = None
         self._date_order: np.ndarray | None = None
+        self._carried = self._carry_from(previous) if previous is not None else None
+
+    def _carry_from(self, previous: Snapshot) -> tuple[dict[object, int], list[tuple[Searcher, int]]] | None:
+        """The previous snapshot's bitsets and this one's new segments, when this one only added segments.
+
+        A commit of a call's bites adds a small segment after the unchanged ones (the same readers, with the same
+        deleted documents, at the same document numbers), so a term's bitset here is the previous one plus what the
+        new segments hold: far cheaper than building it again from every segment's postings, which made each
+        web process spend a fifth of a second at 100,000 bites after every commit.
+        """
+        old = [leaf.reader() for leaf, _ in previous.leaves]
+        new = [leaf.reader() for leaf, _ in self.leaves]
+        if len(new) < len(old) or any(a is not b for a, b in zip(old, new, strict=False)):
+            return None  # segments merged away, or deletions changed in one: start afresh
+        return previous._cache, self.leaves[len(old):]
+
+    def _term_bits(self, fieldname: str, btext: bytes) -> int:
+        """Bitset of the documents (live or not) holding one term."""
+        if self._carried is not None:
+            bits = self._carried[0].get((fieldname, btext))
+            if bits is not None:
+                for leaf, offset in self._carried[1]:
+                    found = self.segments.get(leaf, fieldname, btext)
+                    if found is not None:
+                        bits |= bits_of(found[0].astype(np.int64) + offset, self.size)
+                return bits
+        return bits_of(self.postings(fieldname, btext)[0], self.size)
 
     def _cached(self, key: object, compute: Callable[[], int]) -> int:
         bits = self._cache.get(key)
@@ -383,7 +411,7 @@ class Snapshot:
         if fieldname not in self.schema:
             return 0
         btext = self._btext(fieldname, text)
-        return self._cached((fieldname, btext), lambda: bits_of(self.postings(fieldname, btext)[0], self.size))
+        return self._cached((fieldname, btext), lambda: self._term_bits(fieldname, btext))
 
     def matching(self, q: query.Query | None) -> int:
         """Bitset of the live documents matching a Whoosh query (None matches all)."""

@@ -231,6 +231,19 @@ def test_add_replaces_by_id_delete_delete_call_clear_and_count(index: SearchInde
     assert index.count() == 0 and search(index).total == 0
 
 
+def test_replace_call_swaps_the_bites_of_one_call_and_leaves_the_others(index: SearchIndex) -> None:
+    calls_of = {d.id: d.call_id for d in DOCS}
+    other_calls = sorted(i for i, call in calls_of.items() if call != 2)
+    index.replace_call(2, [bite(20, "The renewal price was agreed.", call_id=2),
+                           bite(21, "Procurement signs on Friday.", call_id=2)])
+    assert index.count() == len(other_calls) + 2
+    assert search(index, "цена").total == 0 and search(index, "gong").total == 0  # call 2's old bites
+    assert ids(search(index, "procurement")) == [21]
+    assert sorted(ids(search(index, per_page=50))) == sorted(other_calls + [20, 21])
+    index.replace_call(2, [])  # every bite of the call archived
+    assert sorted(ids(search(index, per_page=50))) == other_calls
+
+
 def test_rebuild_replaces_everything_and_gives_the_same_results(index: SearchIndex) -> None:
     queries = [SearchQuery(text=t) for t in ("too expensive", "цены", "gong", "the")]
     before = [index.search(q) for q in queries]

@@ -70,3 +70,26 @@ def test_merged_segments_hold_each_bite_once(writer, web):
     assert web.count() == 25
     assert len(_leaf_readers(web)) == 1
     assert web.search(SearchQuery(text="zebrafish", per_page=100)).total == 20
+
+
+def test_a_calls_new_bites_arrive_in_one_commit_and_cached_words_count_them(writer, web):
+    """replace_call writes once (a web process reopens once per processed call); words, filters and facets a web
+    process had already counted carry over to the new snapshot with the new segment's bites added."""
+    assert web.search(SearchQuery(filters={"stage": ["negotiation"]})).total >= 1
+    before = dict(web.search(SearchQuery()).facets["stage"])
+    generation = writer._index().latest_generation()
+
+    writer.replace_call(9, [bite(30, "Too expensive, said the buyer again.", call_id=9, stage="negotiation"),
+                            bite(31, "Expensive but worth it.", call_id=9, stage="negotiation")])
+
+    assert writer._index().latest_generation() == generation + 1
+    assert sorted(ids(web.search(SearchQuery(text="expensive")))) == [1, 2, 30, 31]
+    assert dict(web.search(SearchQuery()).facets["stage"])["negotiation"] == before["negotiation"] + 2
+    negotiation = web.search(SearchQuery(text="expensive", filters={"stage": ["negotiation"]}))
+    assert {30, 31} <= set(ids(negotiation))
+
+    writer.replace_call(9, [bite(32, "Now only timing is discussed.", call_id=9, stage="closing")])
+
+    assert sorted(ids(web.search(SearchQuery(text="expensive")))) == [1, 2]
+    assert dict(web.search(SearchQuery()).facets["stage"])["negotiation"] == before["negotiation"]
+    assert ids(web.search(SearchQuery(text="timing"))) == [32]
