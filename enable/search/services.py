@@ -7,13 +7,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from enable.auth.models import User
@@ -241,19 +242,25 @@ def _visible_tags_of(bite_ids: Sequence[int]) -> dict[int, list[Tag]]:
     return found
 
 
-def bite_summaries(ids: Sequence[int]) -> list[BiteSummary]:
-    """Summaries of the bites with these ids (in no particular order; unknown ids dropped), in one query."""
-    if not ids:
-        return []
+@cache
+def _summary_query() -> Select:
+    """The query of bite_summaries, built once: building it (with its aliased rep) cost more than running it."""
     rep = aliased(User)
-    rows = db.session.execute(
+    return (
         select(Bite.id, Bite.title, Bite.is_best, Bite.start_s, Bite.end_s, Call.title, Call.call_date,
                Call.detected_language, Call.language, rep.name, Deal.name, Deal.outcome)
         .join(Call, Bite.call_id == Call.id)
         .outerjoin(rep, Call.rep_id == rep.id)
         .outerjoin(Deal, Call.deal_id == Deal.id)
-        .where(Bite.id.in_(ids))
+        .where(Bite.id.in_(bindparam("ids", expanding=True)))
     )
+
+
+def bite_summaries(ids: Sequence[int]) -> list[BiteSummary]:
+    """Summaries of the bites with these ids (in no particular order; unknown ids dropped), in one query."""
+    if not ids:
+        return []
+    rows = db.session.execute(_summary_query(), {"ids": list(ids)})
     return [
         BiteSummary(bite_id, title, is_best, start_s, end_s,
                     CallSummary(call_title, call_date, detected or asked,
