@@ -363,7 +363,7 @@ class Snapshot:
     def _term_bits(self, fieldname: str, btext: bytes) -> int:
         """Bitset of the documents (live or not) holding one term."""
         if self._carried is not None:
-            bits = self._carried[0].get((fieldname, btext))
+            bits = self._carried[0].pop((fieldname, btext), None)  # the previous snapshot is retired: free as taken
             if bits is not None:
                 for leaf, offset in self._carried[1]:
                     found = self.segments.get(leaf, fieldname, btext)

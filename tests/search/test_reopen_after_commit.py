@@ -84,6 +84,7 @@ def test_a_calls_new_bites_arrive_in_one_commit_and_cached_words_count_them(writ
 
     assert writer._index().latest_generation() == generation + 1
     assert sorted(ids(web.search(SearchQuery(text="expensive")))) == [1, 2, 30, 31]
+    assert web._current()._carried is not None  # counted from the previous snapshot's bitsets
     assert dict(web.search(SearchQuery()).facets["stage"])["negotiation"] == before["negotiation"] + 2
     negotiation = web.search(SearchQuery(text="expensive", filters={"stage": ["negotiation"]}))
     assert {30, 31} <= set(ids(negotiation))
@@ -91,5 +92,6 @@ def test_a_calls_new_bites_arrive_in_one_commit_and_cached_words_count_them(writ
     writer.replace_call(9, [bite(32, "Now only timing is discussed.", call_id=9, stage="closing")])
 
     assert sorted(ids(web.search(SearchQuery(text="expensive")))) == [1, 2]
+    assert web._current()._carried is None  # deletions in a kept segment: every bitset counted afresh
     assert dict(web.search(SearchQuery()).facets["stage"])["negotiation"] == before["negotiation"]
     assert ids(web.search(SearchQuery(text="timing"))) == [32]
