@@ -365,12 +365,24 @@ class Snapshot:
         if self._carried is not None:
             bits = self._carried[0].pop((fieldname, btext), None)  # the previous snapshot is retired: free as taken
             if bits is not None:
-                for leaf, offset in self._carried[1]:
-                    found = self.segments.get(leaf, fieldname, btext)
-                    if found is not None:
-                        bits |= bits_of(found[0].astype(np.int64) + offset, self.size)
-                return bits
+                added = self._leaf_postings(self._carried[1], fieldname, btext)[0]
+                return bits | bits_of(added, self.size) if len(added) else bits
         return bits_of(self.postings(fieldname, btext)[0], self.size)
+
+    def _leaf_postings(self, leaves: Iterable[tuple[Searcher, int]], fieldname: str,
+                       btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, weights) of one term in these segments, numbered as in this snapshot."""
+        id_parts, weight_parts = [], []
+        for leaf, offset in leaves:
+            segment = self.segments.get(leaf, fieldname, btext)
+            if segment is not None:
+                id_parts.append(segment[0].astype(np.int64) + offset)
+                weight_parts.append(segment[1])
+        if len(id_parts) == 1:
+            return id_parts[0], weight_parts[0]
+        if id_parts:
+            return np.concatenate(id_parts), np.concatenate(weight_parts)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
 
     def _cached(self, key: object, compute: Callable[[], int]) -> int:
         bits = self._cache.get(key)
@@ -389,18 +401,7 @@ class Snapshot:
         key = (fieldname, btext)
         found = self._postings.get(key)
         if found is None:
-            id_parts, weight_parts = [], []
-            for leaf, offset in self.leaves:
-                segment = self.segments.get(leaf, fieldname, btext)
-                if segment is not None:
-                    id_parts.append(segment[0].astype(np.int64) + offset)
-                    weight_parts.append(segment[1])
-            if len(id_parts) == 1:
-                found = (id_parts[0], weight_parts[0])
-            elif id_parts:
-                found = (np.concatenate(id_parts), np.concatenate(weight_parts))
-            else:
-                found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+            found = self._leaf_postings(self.leaves, fieldname, btext)
             if len(self._postings) >= self.POSTINGS_ENTRIES:
                 self._postings.clear()
             self._postings[key] = found
