@@ -4,7 +4,7 @@ Every value can be changed without editing this file, through the environment of
 
     GUNICORN_BIND       where to listen (default 127.0.0.1:8000: put a reverse proxy with HTTPS in front)
     WEB_CONCURRENCY     worker processes (default: 2 per CPU core + 1, at most 8)
-    GUNICORN_THREADS    request threads per worker process (default 4)
+    GUNICORN_THREADS    request threads per worker process (default 2)
     GUNICORN_TIMEOUT    seconds a worker may stay silent before it is restarted (default 120)
     GUNICORN_PRELOAD    1 to build the app once before forking (faster start, less memory; default 0)
     GUNICORN_LOG_LEVEL  debug, info (default), warning, error
@@ -29,8 +29,11 @@ def _int(name: str, default: int) -> int:
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
 # Threads: a rep streaming a recording or a manager uploading a 500 MB file holds a thread, not a whole process.
+# Two, not more: page requests are CPU work under one interpreter lock per process, so more threads only make them
+# take turns inside a process while other processes may be idle (bench/load.py at 100,000 bites on 2 cores, 5
+# processes: 4 threads each used 31 ms of CPU per request and gave a search p95 of 376 ms; 2 threads 27 ms and 251 ms).
 worker_class = "gthread"
-threads = _int("GUNICORN_THREADS", 4)
+threads = _int("GUNICORN_THREADS", 2)
 # The gthread worker's heartbeat runs beside its request threads, so a long upload does not trip the timeout;
 # it only restarts a worker that is truly stuck.
 timeout = _int("GUNICORN_TIMEOUT", 120)
@@ -73,8 +76,11 @@ def post_fork(server, worker) -> None:  # noqa: ARG001 (gunicorn's hook signatur
 
 
 def post_worker_init(worker) -> None:
-    """Each web worker process opens and warms its search index in the background as it starts, so that the
+    """Each web worker process, once its app is built, takes the app's objects out of the garbage collector's view
+    (enable.serve.freeze_startup_objects), then opens and warms its search index in the background, so that the
     first searches it serves do not pay for it (seconds of CPU at 100,000 bites)."""
     from enable.search.indexing import warm_in_background
+    from enable.serve import freeze_startup_objects
 
+    freeze_startup_objects()
     warm_in_background(worker.wsgi)

@@ -1,13 +1,15 @@
 """Load benchmark: the site under gunicorn on loopback, 50 simulated reps and 10 simultaneous uploads.
 
 Builds (once, cached under bench/.cache/ keyed by backend and size) a site with N bites made by bench/search.py's
-corpus generator, then on a fresh copy of it: starts gunicorn (gunicorn.conf.py) and one `flask worker`, signs in
-simulated users with a real session cookie and CSRF token, measures one user alone searching (the baseline), then
-drives USERS reps for DURATION seconds (search pages with mixed queries and facet filters, bite pages, media range
-requests; the reps arrive over one think time) while an enablement lead uploads UPLOADS short real recordings at
-once; prints requests per second and p50/p95/p99 latency per kind of request, search latency per 10-second window,
-every error, the CPU the web processes, the `flask worker` and the load generator used (cores, ms per request), and
-waits until every upload is processed.
+corpus generator and a transcript per call, then on a fresh copy of it: starts gunicorn (gunicorn.conf.py, with its
+defaults unless --web-workers or --threads say otherwise) and one `flask worker`; lets every web process serve each
+kind of page (as on a site that has been running); signs in simulated users with a real session cookie and CSRF
+token; measures one user alone searching (the baseline); then drives USERS reps for DURATION seconds (search pages
+with mixed queries and facet filters, bite pages with their transcript, media range requests; the reps arrive over
+one think time) while enablement leads, their upload form open, upload UPLOADS short real recordings at once. Prints
+requests per second and p50/p95/p99 latency per kind of request, search latency per 10-second window, the time
+gunicorn's request threads took per kind, every error, the CPU the web processes, the `flask worker` and the load
+generator used (cores, ms per request), and waits until every upload is processed.
 
     nice .venv/bin/python bench/load.py --bites 10000
     nice .venv/bin/python bench/load.py --bites 100000 --backend postgres
@@ -16,10 +18,12 @@ waits until every upload is processed.
 from __future__ import annotations
 
 import argparse
+import csv
 import math
 import os
 import random
 import re
+import runpy
 import shutil
 import signal
 import socket
@@ -45,6 +49,8 @@ AUDIO = REPO / "tests" / "data" / "audio"
 MEDIA_SOURCE = AUDIO / "sales_dialogue.ogg"  # every synthetic call plays this real recording
 UPLOAD_SOURCE = AUDIO / "short_en.ogg"  # what the enablement lead uploads (made unique per upload)
 BITES_PER_CALL = 15  # as Corpus.doc numbers them
+WORDS_PER_BITE = 300  # as build_site numbers the words of a bite (first_word = seq * 300)
+WORDS_PER_SEGMENT = 20
 PASSWORD = "load-bench-password-1"
 REP_EMAIL, LEAD_EMAIL = "rep@load.bench", "lead@load.bench"
 SECRET_KEY = "load-bench-secret-key-not-for-production"
@@ -52,6 +58,9 @@ PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 REDIS_QUEUE = "redis://127.0.0.1:6379/13"
 CLIENT_KEEPALIVE_S = 2.0  # below gunicorn.conf.py's keepalive = 5
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+LOAD_AGENT = "enable-load-bench"  # the User-Agent of the simulated users during the load, found in the access log
+# An access log line of gunicorn.conf.py: '... "GET /search/?q=x HTTP/1.1" 200 1234 45ms "-" "agent"'.
+ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" \d+ \S+ (?P<ms>\d+)ms "[^"]*" "(?P<agent>[^"]*)"')
 
 
 # Building the site once -----------------------------------------------------------------------------------------
@@ -163,32 +172,86 @@ def build_site(folder: Path, database_url: str, search: str, n: int) -> None:
         db.engine.dispose()
 
 
-def prepare(args: argparse.Namespace) -> tuple[Path, str, list[str]]:
-    """A fresh working copy of the cached site; returns (folder, DATABASE_URL, things to clean up)."""
-    key = f"{args.backend}-{args.search}-{args.bites}"
-    cached = CACHE / key
-    pg_cached = f"enable_load_{args.search}_{args.bites}"
-    if args.backend == "postgres" and not _pg_admin("SELECT 1 FROM pg_database WHERE datname = %s", pg_cached):
+def write_transcripts(folder: Path, n: int) -> None:
+    """A transcript per call made of its bites' words, at the times build_site gives the bites, so that bite pages
+    read and show their words as on a real site."""
+    from enable.transcription.store import TranscriptStore
+    from enable.transcription.types import Segment, Transcript, Word
+
+    corpus = Corpus()
+    store = TranscriptStore(folder / "transcripts")
+    calls: dict[int, list] = {}
+    for i in range(n):
+        d = corpus.doc(i)
+        calls.setdefault(d.call_id, []).append(d)
+    for call_id, docs in calls.items():
+        segments = []
+        for d in docs:
+            seq = (d.id - 1) % BITES_PER_CALL
+            words = (d.text.split() * 2)[:WORDS_PER_BITE]
+            step = 110.0 / WORDS_PER_BITE
+            for s in range(0, WORDS_PER_BITE, WORDS_PER_SEGMENT):
+                speaker = "rep" if (s // WORDS_PER_SEGMENT) % 2 == 0 else "customer"
+                ws = [Word(seq * 120.0 + k * step, seq * 120.0 + (k + 0.8) * step, " " + words[k], 0.9, speaker)
+                      for k in range(s, s + WORDS_PER_SEGMENT)]
+                segments.append(Segment(ws[0].start, ws[-1].end, "".join(w.text for w in ws), speaker, ws))
+        store.write(call_id, Transcript(language=docs[0].language, duration_s=3600.0, model="bench",
+                                        channels=2, speakers=["rep", "customer"], segments=segments))
+
+
+def with_transcripts(cached: Path, n: int) -> None:
+    """Give a cached site its transcripts, once (sites cached before they were part of it have none)."""
+    if not (cached / "transcripts" / "written").exists():
+        print(f"writing the transcripts of {n} bites in {cached} (once)", flush=True)
+        started = time.perf_counter()
+        shutil.rmtree(cached / "transcripts", ignore_errors=True)
+        write_transcripts(cached, n)
+        (cached / "transcripts" / "written").write_text("ok")
+        print(f"  transcripts written in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def link_transcripts(cached: Path, work: Path) -> None:
+    """The cached transcripts in a working copy as hard links: instant, and safe because the store replaces a file
+    (a new one renamed over it) rather than writing into it."""
+    shutil.copytree(cached / "transcripts", work / "transcripts", copy_function=os.link)
+
+
+def _pg_cached(search: str, n: int) -> str:
+    return f"enable_load_{search}_{n}"
+
+
+def cached_site(backend: str, search: str, n: int) -> Path:
+    """The site of n bites cached under bench/.cache (built once, with its transcripts); bench/pages.py uses it too."""
+    cached = CACHE / f"{backend}-{search}-{n}"
+    pg_cached = _pg_cached(search, n)
+    if backend == "postgres" and not _pg_admin("SELECT 1 FROM pg_database WHERE datname = %s", pg_cached):
         (cached / "built").unlink(missing_ok=True)  # the cached database was dropped: build again
     if not (cached / "built").exists():
-        print(f"building the site of {args.bites} bites in {cached} (once; later runs reuse it)")
+        print(f"building the site of {n} bites in {cached} (once; later runs reuse it)", flush=True)
         shutil.rmtree(cached, ignore_errors=True)
         cached.mkdir(parents=True)
         url = f"sqlite:///{cached / 'data' / 'enable.db'}"
-        if args.backend == "postgres":
+        if backend == "postgres":
             _pg_admin(f"DROP DATABASE IF EXISTS {pg_cached}")
             _pg_admin(f"CREATE DATABASE {pg_cached}")
             url = f"{PG_SERVER}/{pg_cached}"
-        build_site(cached, url, args.search, args.bites)
+        build_site(cached, url, search, n)
         (cached / "built").write_text(url)
+    with_transcripts(cached, n)
+    return cached
+
+
+def prepare(args: argparse.Namespace) -> tuple[Path, str, list[str]]:
+    """A fresh working copy of the cached site; returns (folder, DATABASE_URL, things to clean up)."""
+    cached = cached_site(args.backend, args.search, args.bites)
     work = Path(tempfile.mkdtemp(prefix="enable-load-"))
     started = time.perf_counter()
     shutil.copytree(cached / "data", work / "data")
-    (work / "transcripts").mkdir()
+    link_transcripts(cached, work)
     cleanup = [str(work)]
     if args.backend == "postgres":
         run_db = f"enable_load_run_{os.getpid()}"
-        _pg_admin(f"CREATE DATABASE {run_db} TEMPLATE {pg_cached}")
+        _pg_admin(f"CREATE DATABASE {run_db} TEMPLATE {_pg_cached(args.search, args.bites)}")
         cleanup.append(run_db)
         url = f"{PG_SERVER}/{run_db}"
     else:
@@ -209,11 +272,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_site(work: Path, env: dict[str, str], web_workers: int, threads: int) -> tuple[str, list[subprocess.Popen]]:
+def _gunicorn_env(web_workers: int | None, threads: int | None) -> dict[str, str]:
+    """The settings gunicorn.conf.py reads for these counts (None: its own default)."""
+    return {name: str(value) for name, value in (("WEB_CONCURRENCY", web_workers), ("GUNICORN_THREADS", threads))
+            if value is not None}
+
+
+def gunicorn_settings(web_workers: int | None, threads: int | None) -> tuple[int, int]:
+    """(worker processes, threads per process) that gunicorn.conf.py gives with these counts."""
+    saved = dict(os.environ)
+    os.environ.update(_gunicorn_env(web_workers, threads))
+    try:
+        settings = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return settings["workers"], settings["threads"]
+
+
+def start_site(work: Path, env: dict[str, str], web_workers: int | None,
+               threads: int | None) -> tuple[str, list[subprocess.Popen]]:
     """gunicorn on a free loopback port and one `flask worker`; returns the base URL and the processes."""
     port = _free_port()
-    web_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(web_workers),
-               "GUNICORN_THREADS": str(threads)}
+    web_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", **_gunicorn_env(web_workers, threads)}
     bin_dir = Path(sys.executable).parent
     if "QUEUE_URL" in env:
         import redis
@@ -301,11 +382,12 @@ class Stats:
         return response
 
 
-def sign_in(base: str, email: str, stats: Stats, keepalive_s: float = CLIENT_KEEPALIVE_S) -> httpx.Client:
+def sign_in(base: str, email: str, stats: Stats, keepalive_s: float = CLIENT_KEEPALIVE_S,
+            agent: str = "enable-bench-setup") -> httpx.Client:
     """A client holding a real session cookie, signed in through the login form with its CSRF token."""
     # Idle connections are dropped before gunicorn's `keepalive` (5 s) closes them, as a browser or proxy set up
     # for this server would: reusing a connection the server is closing at that moment ends in a reset.
-    client = httpx.Client(base_url=base, timeout=120, follow_redirects=False,
+    client = httpx.Client(base_url=base, timeout=120, follow_redirects=False, headers={"User-Agent": agent},
                           limits=httpx.Limits(keepalive_expiry=keepalive_s or None,
                                               max_keepalive_connections=None if keepalive_s else 0))
     page = stats.request(client, "login", "GET", "/auth/login", (200,))
@@ -321,26 +403,54 @@ def search_urls(n: int) -> list[str]:
     return [f"/search/?{urlencode(list(search_args(q).items(multi=True)))}" for q in make_queries(Corpus(), n)]
 
 
+def visit(client: httpx.Client, stats: Stats, rnd: random.Random, kind: str, urls: list[str], n_bites: int) -> None:
+    """One request of a rep: a search page, a bite page, or a range of a call's recording (as a player asks)."""
+    if kind == "search":
+        stats.request(client, "search", "GET", rnd.choice(urls), (200,))
+    elif kind == "bite":
+        stats.request(client, "bite", "GET", f"/bites/{rnd.randint(1, n_bites)}", (200,))
+    else:
+        start = rnd.randrange(0, max(1, MEDIA_SOURCE.stat().st_size - 65536))
+        stats.request(client, "media", "GET", f"/calls/{rnd.randint(1, max(1, n_bites // BITES_PER_CALL))}/media",
+                      (206,), headers={"Range": f"bytes={start}-{start + 65535}"})
+
+
 def browse(client: httpx.Client, stats: Stats, urls: list[str], n_bites: int, stop_at: float, think: float,
            seed: int) -> None:
     """One rep until stop_at: half search pages, then bite pages and media range requests, with think time."""
     rnd = random.Random(seed)
-    media_size = MEDIA_SOURCE.stat().st_size
-    calls = max(1, n_bites // BITES_PER_CALL)
     # Reps arrive over one think time, as people do, not all in the same millisecond (the uploads do start together).
     time.sleep(rnd.uniform(0, think))
     while time.monotonic() < stop_at:
         roll = rnd.random()
-        if roll < 0.5:
-            stats.request(client, "search", "GET", rnd.choice(urls), (200,))
-        elif roll < 0.8:
-            stats.request(client, "bite", "GET", f"/bites/{rnd.randint(1, n_bites)}", (200,))
-        else:
-            start = rnd.randrange(0, max(1, media_size - 65536))
-            stats.request(client, "media", "GET", f"/calls/{rnd.randint(1, calls)}/media", (206,),
-                          headers={"Range": f"bytes={start}-{start + 65535}"})
+        visit(client, stats, rnd, "search" if roll < 0.5 else "bite" if roll < 0.8 else "media", urls, n_bites)
         if think:
             time.sleep(rnd.uniform(0.5 * think, 1.5 * think))
+
+
+def warm_up(base: str, urls: list[str], n_bites: int, web_processes: int, rounds: int = 6) -> None:
+    """Let every web process serve each kind of page before anything is measured (templates compiled, caches
+    filled), as on a site that has been running: as many users at once as there are processes, each on a new
+    connection per request, so that the requests spread over the processes (a kept-alive connection stays with the
+    process that accepted it)."""
+    stats = Stats()
+    clients = [sign_in(base, REP_EMAIL, stats, keepalive_s=0) for _ in range(web_processes)]
+
+    def run(client: httpx.Client, seed: int) -> None:
+        rnd = random.Random(1000 + seed)
+        for _ in range(rounds):
+            for kind in ("search", "bite", "media"):
+                visit(client, stats, rnd, kind, urls, n_bites)
+
+    threads = [threading.Thread(target=run, args=(c, i)) for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for c in clients:
+        c.close()
+    if stats.errors:
+        sys.exit("warming up failed:\n" + "\n".join(stats.errors[:10]))
 
 
 def upload_files(work: Path, count: int) -> list[Path]:
@@ -356,10 +466,14 @@ def upload_files(work: Path, count: int) -> list[Path]:
     return files
 
 
-def upload(client: httpx.Client, stats: Stats, path: Path, barrier: threading.Barrier) -> None:
-    """Open the upload form (for its CSRF token), wait for the others, then upload one recording."""
+def upload_form_token(client: httpx.Client, stats: Stats) -> str:
+    """Open the upload form, as an enablement lead does before choosing files; returns its CSRF token."""
     page = stats.request(client, "upload form", "GET", "/calls/upload", (200,))
-    token = CSRF.search(page.text).group(1) if page is not None else ""
+    return CSRF.search(page.text).group(1) if page is not None else ""
+
+
+def upload(client: httpx.Client, token: str, stats: Stats, path: Path, barrier: threading.Barrier) -> None:
+    """Wait for the other leads, then upload one recording through the form."""
     barrier.wait()
     with path.open("rb") as fh:
         response = stats.request(client, "upload", "POST", "/calls/upload", (302,),
@@ -385,6 +499,45 @@ def report(stats: Stats, seconds: float, title: str) -> None:
         print(f"    {error}")
     if len(stats.errors) > 50:
         print(f"    ... and {len(stats.errors) - 50} more")
+
+
+def request_kind(method: str, path: str) -> str:
+    """The kind of request (as the simulated users name theirs) of an access log line."""
+    if path.startswith("/search/"):
+        return "search"
+    if path.startswith("/auth/login"):
+        return "login"
+    if path.startswith("/bites/"):
+        return "bite"
+    if path.startswith("/calls/upload"):
+        return "upload" if method == "POST" else "upload form"
+    if path.startswith("/calls/") and path.endswith("/media"):
+        return "media"
+    return "other"
+
+
+def report_server_times(access_log: Path, agent: str) -> None:
+    """Latency per kind of request as gunicorn measured it (from a thread taking the request to its response): the
+    rest of what the users measured was spent waiting for a process, a thread or the GIL, or in the load generator."""
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for line in access_log.read_text(errors="replace").splitlines():
+        m = ACCESS_LINE.search(line)
+        if m and m["agent"] == agent:
+            by_kind[request_kind(m["method"], m["path"])].append(float(m["ms"]))
+    print("\n  time inside gunicorn's request threads (its access log, whole ms)")
+    print(f"  {'kind':12} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for kind, times in sorted(by_kind.items()):
+        print(f"  {kind:12} {len(times):8d} {percentile(times, 50):8.0f} {percentile(times, 95):8.0f} "
+              f"{percentile(times, 99):8.0f}")
+
+
+def write_timeline(path: Path, stats: Stats, since: float) -> None:
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["start_s", "kind", "ms"])
+        for at, kind, ms in sorted(stats.started):
+            writer.writerow([f"{at - since:.3f}", kind, f"{ms:.1f}"])
+    print(f"  every request of the load: {path}")
 
 
 def report_windows(stats: Stats, since: float, seconds: float, window: float = 10.0) -> None:
@@ -429,13 +582,18 @@ def main() -> None:
     parser.add_argument("--keepalive", type=float, default=CLIENT_KEEPALIVE_S,
                         help="seconds a simulated user keeps an idle connection open (0: a new connection per request, "
                              "as a reverse proxy connects to gunicorn by default)")
-    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker process")
+    parser.add_argument("--web-workers", type=int, help="gunicorn worker processes (default: gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, help="gunicorn threads per worker process (default: gunicorn.conf.py's)")
+    parser.add_argument("--queries", type=int, default=300,
+                        help="distinct search pages the reps choose from (bench/search.py's mix; a web process answers "
+                             "a search it has answered since the index last changed from its result cache)")
     parser.add_argument("--baseline", type=int, default=100, help="search requests of one user alone")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
                         help="sqlite (+ SQLite job queue) or postgres (+ Redis queue on db 13)")
     parser.add_argument("--search", default="whoosh", help="SEARCH_BACKEND (whoosh or postgres)")
     parser.add_argument("--keep", action="store_true", help="keep the working copy and its logs")
+    parser.add_argument("--timeline", type=Path, help="write every request of the load to this CSV file "
+                        "(seconds from the start, kind, milliseconds), to chart it")
     args = parser.parse_args()
     # Stopped with SIGTERM (or SIGINT from a background shell, which ignores it): stop the site and clean up.
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -453,15 +611,14 @@ def main() -> None:
             first_new_id = conn.execute(text("SELECT max(id) FROM call")).scalar() + 1
         engine.dispose()
         files = upload_files(work, args.uploads)
-        urls = search_urls(300)
+        urls = search_urls(args.queries)
         base, processes = start_site(work, env, args.web_workers, args.threads)
-        print(f"site at {base}: gunicorn {args.web_workers} workers x {args.threads} threads, one `flask worker`; "
+        workers, threads_each = gunicorn_settings(args.web_workers, args.threads)
+        print(f"site at {base}: gunicorn {workers} workers x {threads_each} threads, one `flask worker`; "
               f"{args.bites} bites, {args.backend} database, {args.search} search")
 
-        warm = Stats()
-        client = sign_in(base, REP_EMAIL, warm)
-        for url in urls[: 4 * args.web_workers]:  # every worker process opens the index
-            warm.request(client, "search", "GET", url, (200,))
+        warm_up(base, urls, args.bites, workers)
+        client = sign_in(base, REP_EMAIL, Stats())
         alone = Stats()
         for url in urls[: args.baseline]:
             alone.request(client, "search", "GET", url, (200,))
@@ -469,9 +626,10 @@ def main() -> None:
         report(alone, sum(alone.times["search"]) / 1000, "one user alone, search pages back to back (baseline)")
 
         stats = Stats()
-        clients = [sign_in(base, REP_EMAIL, stats, args.keepalive) for _ in range(args.users)]
-        leads = [sign_in(base, LEAD_EMAIL, stats, args.keepalive) for _ in range(args.uploads)]
-        stats.started.clear()  # the sign-ins
+        clients = [sign_in(base, REP_EMAIL, stats, args.keepalive, LOAD_AGENT) for _ in range(args.users)]
+        leads = [sign_in(base, LEAD_EMAIL, stats, args.keepalive, LOAD_AGENT) for _ in range(args.uploads)]
+        tokens = [upload_form_token(lead, stats) for lead in leads]
+        stats.started.clear()  # the sign-ins and upload forms
         print(f"\n{args.users} reps signed in; load for {args.duration:.0f} s (think time ~{args.think} s), "
               f"{args.uploads} uploads at once ...")
         load_before = os.getloadavg()
@@ -482,8 +640,8 @@ def main() -> None:
         barrier = threading.Barrier(args.uploads) if args.uploads else None
         threads = [threading.Thread(target=browse, args=(c, stats, urls, args.bites, stop_at, args.think, i))
                    for i, c in enumerate(clients)]
-        threads += [threading.Thread(target=upload, args=(c, stats, f, barrier))
-                    for c, f in zip(leads, files, strict=True)]
+        threads += [threading.Thread(target=upload, args=(c, token, stats, f, barrier))
+                    for c, token, f in zip(leads, tokens, files, strict=True)]
         for t in threads:
             t.start()
         for t in threads:
@@ -496,6 +654,9 @@ def main() -> None:
         load_after = os.getloadavg()
         report(stats, elapsed, f"{args.users} reps for {elapsed:.0f} s, with {args.uploads} uploads")
         report_windows(stats, started, elapsed)
+        report_server_times(work / "access.log", LOAD_AGENT)
+        if args.timeline:
+            write_timeline(args.timeline, stats, started)
         p95_alone, p95_load = percentile(alone.times["search"], 95), percentile(stats.times["search"], 95)
         print(f"\nsearch p95 under load / alone: {p95_load:.1f} / {p95_alone:.1f} ms = {p95_load / p95_alone:.2f}x"
               f"   (target: p95 under load <= 200 ms: {'met' if p95_load <= 200 else 'NOT met'})")

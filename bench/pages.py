@@ -1,10 +1,10 @@
 """Page benchmark: CPU, wall time and SQL queries of the search page and the bite page, in-process.
 
-Builds (once, cached under bench/.cache/pages-N/) a site of N bites with bench/load.py's builder (real SQLite
-database, real Whoosh index, bench/search.py's corpus), plus a transcript per call so bite pages show their words;
-then on a fresh copy signs in a rep through the login form and times with the Flask test client a fixed mix of
-search pages (the same mixed queries and facet filters as bench/load.py) and bite pages. Prints per kind p50/p95 of
-wall and CPU milliseconds (time.process_time) and SQL queries per page.
+Uses the site of N bites that bench/load.py builds and caches (real SQLite database, real Whoosh index,
+bench/search.py's corpus, a transcript per call so bite pages show their words). On a fresh copy of it, signs in a
+rep through the login form and times with the Flask test client a fixed mix of search pages (the same mixed queries
+and facet filters as bench/load.py) and bite pages. Prints per kind p50/p95 of wall and CPU milliseconds
+(time.process_time) and SQL queries per page.
 
 With --baseline DIR (another source tree, e.g. the files before a change) it measures that tree too, in the
 same run, alternating the two, and prints the ratio against it.
@@ -31,49 +31,20 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCE = Path(os.environ.get("PAGES_BENCH_SOURCE") or REPO)  # the tree whose `enable` is measured
 sys.path.insert(0, str(SOURCE))
 if SOURCE != REPO:
-    sys.path.insert(1, str(REPO))  # bench.* from this tree, enable from the baseline
-    import enable  # noqa: F401  (now, from SOURCE: bench.load puts this tree first on sys.path)
+    import enable  # noqa: F401  (from SOURCE, now: its submodules then come from there too)
+
+    sys.path.insert(0, str(REPO))  # bench.* from this tree (the baseline's may predate what it needs)
 
 from bench.load import (  # noqa: E402
-    BITES_PER_CALL,
-    CACHE,
     CSRF,
     PASSWORD,
     REP_EMAIL,
     SECRET_KEY,
-    build_site,
+    cached_site,
+    link_transcripts,
     search_urls,
 )
-from bench.search import Corpus, percentile  # noqa: E402
-
-WORDS_PER_BITE = 300  # as build_site numbers the words of a bite (first_word = seq * 300)
-WORDS_PER_SEGMENT = 20
-
-
-def write_transcripts(folder: Path, n: int) -> None:
-    """A transcript per call made of its bites' words, at the times build_site gives the bites."""
-    from enable.transcription.store import TranscriptStore
-    from enable.transcription.types import Segment, Transcript, Word
-
-    corpus = Corpus()
-    store = TranscriptStore(folder / "transcripts")
-    calls: dict[int, list] = {}
-    for i in range(n):
-        d = corpus.doc(i)
-        calls.setdefault(d.call_id, []).append(d)
-    for call_id, docs in calls.items():
-        segments = []
-        for d in docs:
-            seq = (d.id - 1) % BITES_PER_CALL
-            words = (d.text.split() * 2)[:WORDS_PER_BITE]
-            step = 110.0 / WORDS_PER_BITE
-            for s in range(0, WORDS_PER_BITE, WORDS_PER_SEGMENT):
-                speaker = "rep" if (s // WORDS_PER_SEGMENT) % 2 == 0 else "customer"
-                ws = [Word(seq * 120.0 + k * step, seq * 120.0 + (k + 0.8) * step, " " + words[k], 0.9, speaker)
-                      for k in range(s, s + WORDS_PER_SEGMENT)]
-                segments.append(Segment(ws[0].start, ws[-1].end, "".join(w.text for w in ws), speaker, ws))
-        store.write(call_id, Transcript(language=docs[0].language, duration_s=3600.0, model="bench",
-                                        channels=2, speakers=["rep", "customer"], segments=segments))
+from bench.search import percentile  # noqa: E402
 
 
 def config(folder: Path) -> dict:
@@ -83,18 +54,8 @@ def config(folder: Path) -> dict:
 
 
 def prepare(n: int) -> Path:
-    """The cached site of n bites (built once)."""
-    cached = CACHE / f"pages-{n}"
-    if not (cached / "built").exists():
-        print(f"building the site of {n} bites in {cached} (once; later runs reuse it)", flush=True)
-        shutil.rmtree(cached, ignore_errors=True)
-        cached.mkdir(parents=True)
-        build_site(cached, config(cached)["DATABASE_URL"], "whoosh", n)
-        started = time.perf_counter()
-        write_transcripts(cached, n)
-        print(f"  transcripts written in {time.perf_counter() - started:.0f} s", flush=True)
-        (cached / "built").write_text("ok")
-    return cached
+    """The cached site of n bites, shared with bench/load.py (built once)."""
+    return cached_site("sqlite", "whoosh", n)
 
 
 # Measuring one source tree (run in a child process) --------------------------------------------------------------
@@ -113,7 +74,7 @@ def measure(cached: Path, n_bites: int, searches: int, bites: int, profile: str 
     work = Path(tempfile.mkdtemp(prefix="enable-pages-"))
     try:
         shutil.copytree(cached / "data", work / "data")
-        shutil.copytree(cached / "transcripts", work / "transcripts")
+        link_transcripts(cached, work)
         app = create_app(config(work))
         with app.app_context():
             upgrade(directory=str(SOURCE / "migrations"))  # migrations added since the cache was built

@@ -99,7 +99,7 @@ def bite_words(bite: Bite, transcript: Transcript) -> list[Word]:
     return [w for w in words if bite.start_s - INDEX_TOLERANCE_S <= w.start < bite.end_s]
 
 
-class _StoredWord(msgspec.Struct):
+class _StoredWord(msgspec.Struct, gc=False):
     start: float
     end: float
     text: str
@@ -107,41 +107,62 @@ class _StoredWord(msgspec.Struct):
     speaker: str | None = None
 
 
-class _StoredSegment(msgspec.Struct):
-    words: list[_StoredWord] = []
+class _SegmentHead(msgspec.Struct, gc=False):
+    """A stored segment's times, with its words left as undecoded JSON until they are needed."""
+
+    start: float = 0.0
+    end: float = 0.0
+    words: msgspec.Raw = msgspec.Raw(b"[]")
 
 
-class _StoredWords(msgspec.Struct):
+class _StoredSegments(msgspec.Struct):
     """The part of a stored transcript (enable/transcription/store.py) the bite page reads; the rest is skipped."""
 
     schema: int = SCHEMA_VERSION
-    segments: list[_StoredSegment] = []
+    segments: list[_SegmentHead] = []
 
 
-_WORDS = msgspec.json.Decoder(_StoredWords)
+_SEGMENTS = msgspec.json.Decoder(_StoredSegments)
+_WORDS = msgspec.json.Decoder(list[_StoredWord])
 _WORD_ORDER = attrgetter("start", "end")
+# Every stored word has this key once; inside a JSON string its quotes would be escaped, so counting it counts words.
+_WORD_KEY = b'"start"'
+# Words are decoded only from segments within this many seconds of the bite; of segments ending earlier, only
+# counted (the bite's stored word indexes count every word of the call before it).
+NEAR_S = 5.0
 
 
 def read_bite_words(bite: Bite) -> list[Word] | None:
     """The words of the bite from its call's stored transcript (as `bite_words`), or None when it has none.
 
-    An hour's call holds thousands of words and its JSON half a megabyte: reading only the words' fields with
-    msgspec costs a third of json.loads plus Transcript.from_dict, and only the bite's words become Word objects.
+    An hour's call holds thousands of words and its JSON half a megabyte, of which a bite shows some 300 words: the
+    segments are read with their words undecoded, the words of those near the bite decoded, and those of earlier
+    segments only counted, for the bite's word indexes. All words of a segment lie within its times, so the words
+    of a segment ending before the bite come before the bite's in time order. Stored indexes that do not match the
+    bite's times are passed over for the times, as in `bite_words`.
     """
     path = transcript_store().json_path(bite.call_id)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
-    stored = _WORDS.decode(data)
+    stored = _SEGMENTS.decode(data)
     if stored.schema > SCHEMA_VERSION:  # the message a full read gives
         Transcript.from_dict({"schema": stored.schema})
-    words = [w for segment in stored.segments for w in segment.words]
-    words.sort(key=_WORD_ORDER)  # time order, both channels interleaved, as Transcript.words()
-    chosen = words[bite.first_word : bite.last_word + 1]
+    earliest, latest = bite.start_s - NEAR_S, bite.end_s + NEAR_S
+    before = 0  # words of the segments that end before `earliest`
+    near: list[_StoredWord] = []
+    for segment in stored.segments:
+        if segment.end < earliest:
+            before += bytes(segment.words).count(_WORD_KEY)
+        elif segment.start <= latest:
+            near.extend(_WORDS.decode(segment.words))
+    near.sort(key=_WORD_ORDER)  # time order, both channels interleaved, as Transcript.words()
+    first = bite.first_word - before
+    chosen = near[first : bite.last_word - before + 1] if first >= 0 else []
     if not (chosen and abs(chosen[0].start - bite.start_s) <= INDEX_TOLERANCE_S
             and abs(chosen[-1].end - bite.end_s) <= INDEX_TOLERANCE_S):
-        chosen = [w for w in words if bite.start_s - INDEX_TOLERANCE_S <= w.start < bite.end_s]
+        chosen = [w for w in near if bite.start_s - INDEX_TOLERANCE_S <= w.start < bite.end_s]
     return [Word(w.start, w.end, w.text, w.probability, w.speaker) for w in chosen]
 
 

@@ -20,7 +20,7 @@ import html
 import logging
 import re
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -89,6 +89,9 @@ WRITER_MEMORY_MB = 128
 # whoosh-reloaded 2.7.5: W3TermInfo has no set_inline.)
 CODEC_OPTIONS = {"blocklimit": 128, "compression": 0, "inlinelimit": 1}
 FEW_RESULTS = 3
+# Results kept per web process for the searches asked again before the index changes (popular words, the library's
+# stage and objection shelves, paging back): as Solr's query result cache, emptied when a new snapshot opens.
+RESULT_CACHE = 512
 
 
 class IndexBusy(Exception):
@@ -260,6 +263,8 @@ class WhooshIndex:
         self._snapshot: Snapshot | None = None
         self._segments = SegmentPostings()
         self._parser: QueryParser | None = None
+        self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
+        self._results_of: Snapshot | None = None  # the snapshot the cached results were computed on
 
     # Opening --------------------------------------------------------------------------
 
@@ -482,40 +487,59 @@ class WhooshIndex:
             raise _corrupt(self.path, exc) from exc
 
     def search(self, q: SearchQuery) -> SearchResult:
-        """Run a query; never raises for anything a user typed (see ``SearchResult.error``)."""
+        """Run a query; never raises for anything a user typed (see ``SearchResult.error``).
+
+        The same query asked again on the same snapshot gets the result computed the first time (callers must not
+        change it).
+        """
         with self._lock:
             snap = self._current()
-            assert self._parser is not None
-            parsed = parse_text(q.text, self._parser)
-            error = parsed.error
-            try:
-                text_bits = snap.matching(parsed.query)
-            except Exception as exc:  # A query the parser accepted but Whoosh cannot run.
-                log.info("query could not run (%s); searching plain words", type(exc).__name__)
-                parsed = parse_text(" ".join(parsed.words), self._parser)
-                text_bits = snap.matching(parsed.query)
-                error = "The search could not be run as written, so the words were searched for one by one."
-            filtered = text_bits & self._filter_bits(snap, q)
-            total = filtered.bit_count()
-            per_page = max(1, min(q.per_page, MAX_PER_PAGE))
-            offset = (max(q.page, 1) - 1) * per_page
-            words = _positive_terms(parsed.query)
-            ranked = [] if q.counts_only else self._page(snap, parsed, words, filtered, q.sort, offset, per_page)
-            hits = [
-                SearchHit(id=int(stored["id"]), score=score, snippet=make_snippet(stored.get("text", ""), words))
-                for docnum, score in ranked
-                for stored in (snap.searcher.stored_fields(docnum),)
-            ]
-            facets = {
-                name: sorted(
-                    ((value, count) for value, bits in snap.facet(name) if (count := (filtered & bits).bit_count())),
-                    key=lambda vc: (-vc[1], vc[0]),
-                )
-                for name in FILTER_FIELDS
-            }
-            few = total < FEW_RESULTS and parsed.words and not q.counts_only
-            suggestion = _suggest(snap, parsed.words, q.text) if few else None
-            return SearchResult(hits=hits, total=total, facets=facets, suggestion=suggestion, error=error)
+            if self._results_of is not snap:
+                self._results.clear()
+                self._results_of = snap
+            key = _query_key(q)
+            result = self._results.get(key)
+            if result is None:
+                result = self._results[key] = self._search(snap, q)
+                if len(self._results) > RESULT_CACHE:
+                    self._results.popitem(last=False)
+            else:
+                self._results.move_to_end(key)
+            return result
+
+    def _search(self, snap: Snapshot, q: SearchQuery) -> SearchResult:
+        """Run a query on a snapshot (the caller holds the lock)."""
+        assert self._parser is not None
+        parsed = parse_text(q.text, self._parser)
+        error = parsed.error
+        try:
+            text_bits = snap.matching(parsed.query)
+        except Exception as exc:  # A query the parser accepted but Whoosh cannot run.
+            log.info("query could not run (%s); searching plain words", type(exc).__name__)
+            parsed = parse_text(" ".join(parsed.words), self._parser)
+            text_bits = snap.matching(parsed.query)
+            error = "The search could not be run as written, so the words were searched for one by one."
+        filtered = text_bits & self._filter_bits(snap, q)
+        total = filtered.bit_count()
+        per_page = max(1, min(q.per_page, MAX_PER_PAGE))
+        offset = (max(q.page, 1) - 1) * per_page
+        words = _positive_terms(parsed.query)
+        ranked = [] if q.counts_only else self._page(snap, parsed, words, filtered, q.sort, offset, per_page)
+        hits = [
+            SearchHit(id=int(stored["id"]), score=score, snippet=make_snippet(stored.get("text", ""), words))
+            for docnum, score in ranked
+            for stored in (snap.searcher.stored_fields(docnum),)
+        ]
+        facets = {
+            name: sorted(
+                ((value, count) for value, bits in snap.facet(name) if (count := (filtered & bits).bit_count())),
+                key=lambda vc: (-vc[1], vc[0]),
+            )
+            for name in FILTER_FIELDS
+        }
+        few = total < FEW_RESULTS and parsed.words and not q.counts_only
+        suggestion = _suggest(snap, parsed.words, q.text) if few else None
+        return SearchResult(hits=hits, total=total, facets=facets, suggestion=suggestion, error=error)
 
     def _filter_bits(self, snap: Snapshot, q: SearchQuery) -> int:
         bits = snap.date_range(q.date_from, q.date_to)
@@ -553,6 +577,12 @@ class WhooshIndex:
             if len(page) >= limit:
                 break
         return page
+
+
+def _query_key(q: SearchQuery) -> tuple:
+    """Everything about a query that its result depends on, hashable: the key of the result cache."""
+    filters = tuple(sorted((name, tuple(values)) for name, values in q.filters.items() if values))
+    return q.text, filters, q.date_from, q.date_to, q.sort, q.page, q.per_page, q.counts_only
 
 
 def _same_deletions(a: Segment, b: Segment) -> bool:

@@ -48,6 +48,36 @@ def test_the_bite_words_are_those_a_full_transcript_read_gives(app, stereo):
         assert [w.text for w in read_bite_words(exact)] == [w.text for w in words[10:17]]
 
 
+def _long_call(stereo: bool) -> Transcript:
+    """Ten minutes of lines of 12 words (under half a second apart); in stereo the customer's channel overlaps the
+    rep's, so that their words interleave in time order."""
+    lines = []
+    for i in range(100):
+        lines.append(("rep", " ".join(f"r{i}w{k}" for k in range(12)), i * 6.0, i * 6.0 + 5.5))
+        if stereo:
+            lines.append(("customer", " ".join(f"c{i}w{k}" for k in range(8)), i * 6.0 + 3.0, i * 6.0 + 8.0))
+    return transcript_from_lines(lines)
+
+
+@pytest.mark.parametrize("stereo", [False, True])
+def test_a_bite_of_a_long_call_has_the_words_a_full_transcript_read_gives(app, stereo):
+    with app.app_context():
+        transcript = _long_call(stereo)
+        call = make_call()
+        write_transcript(call, transcript)
+        words = list(transcript.words())
+        spans = [(0, 40), (605, 705), (len(words) - 55, len(words) - 1)]  # the start, the middle, the end
+        bites = [make_bite(call, f"exact {seq}", seq=seq, start_s=words[first].start, end_s=words[last].end,
+                           first_word=first, last_word=last) for seq, (first, last) in enumerate(spans)]
+        bites.append(make_bite(call, "stale", seq=3, start_s=words[800].start, end_s=words[850].end,
+                               first_word=100, last_word=150))
+        db.session.commit()
+        full = read_transcript(call.id)
+        for bite in bites:
+            assert read_bite_words(bite) == bite_words(bite, full)
+        assert [w.text for w in read_bite_words(bites[1])] == [w.text for w in words[605:706]]
+
+
 def test_a_call_without_transcript_has_no_words(app):
     with app.app_context():
         call = make_call()
