@@ -28,10 +28,12 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
-# Threads: a rep streaming a recording or a manager uploading a 500 MB file holds a thread, not a whole process.
-# Two, not more: page requests are CPU work under one interpreter lock per process, so more threads only make them
-# take turns inside a process while other processes may be idle (bench/load.py at 100,000 bites on 2 cores, 5
-# processes: 4 threads each used 31 ms of CPU per request and gave a search p95 of 376 ms; 2 threads 27 ms and 251 ms).
+# Threads: a request that sends or receives a large file (a recording played without a range, an upload) holds a
+# thread, not a whole process. Two, not more: page requests are CPU work under one interpreter lock per process, so
+# more threads only make them take turns inside a process while other processes may be idle (bench/load.py at 100,000
+# bites on 2 cores, 5 processes: 4 threads each used 31 ms of CPU per request and gave a search p95 of 376 ms;
+# 2 threads 27 ms and 251 ms). Behind a proxy that buffers requests and responses (nginx does by default) a transfer
+# holds a thread only for a moment; serving slow clients without one, raise GUNICORN_THREADS.
 worker_class = "gthread"
 threads = _int("GUNICORN_THREADS", 2)
 # The gthread worker's heartbeat runs beside its request threads, so a long upload does not trip the timeout;
@@ -73,6 +75,15 @@ def post_fork(server, worker) -> None:  # noqa: ARG001 (gunicorn's hook signatur
     with app.app_context():
         db.engine.dispose(close=False)  # drop the parent's pooled connections without closing them under it
     app.extensions.pop("search", None)  # the search index is opened again on first use in this process
+
+
+def pre_fork(server, worker) -> None:  # noqa: ARG001 (gunicorn's hook signature)
+    """With a preloaded app, take its objects out of the garbage collector's view in the master, before forking:
+    a collection in each worker would otherwise write to every inherited object and copy its memory page."""
+    if preload_app:
+        from enable.serve import freeze_startup_objects
+
+        freeze_startup_objects()
 
 
 def post_worker_init(worker) -> None:

@@ -210,10 +210,17 @@ def with_transcripts(cached: Path, n: int) -> None:
         print(f"  transcripts written in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system (a tmpfs /tmp)
+        shutil.copy2(source, target)
+
+
 def link_transcripts(cached: Path, work: Path) -> None:
-    """The cached transcripts in a working copy as hard links: instant, and safe because the store replaces a file
-    (a new one renamed over it) rather than writing into it."""
-    shutil.copytree(cached / "transcripts", work / "transcripts", copy_function=os.link)
+    """The cached transcripts in a working copy as hard links where they can be: instant, and safe because the store
+    replaces a file (a new one renamed over it) rather than writing into it."""
+    shutil.copytree(cached / "transcripts", work / "transcripts", copy_function=_link_or_copy)
 
 
 def _pg_cached(search: str, n: int) -> str:
@@ -382,12 +389,11 @@ class Stats:
         return response
 
 
-def sign_in(base: str, email: str, stats: Stats, keepalive_s: float = CLIENT_KEEPALIVE_S,
-            agent: str = "enable-bench-setup") -> httpx.Client:
+def sign_in(base: str, email: str, stats: Stats, keepalive_s: float = CLIENT_KEEPALIVE_S) -> httpx.Client:
     """A client holding a real session cookie, signed in through the login form with its CSRF token."""
     # Idle connections are dropped before gunicorn's `keepalive` (5 s) closes them, as a browser or proxy set up
     # for this server would: reusing a connection the server is closing at that moment ends in a reset.
-    client = httpx.Client(base_url=base, timeout=120, follow_redirects=False, headers={"User-Agent": agent},
+    client = httpx.Client(base_url=base, timeout=120, follow_redirects=False, headers={"User-Agent": "enable-bench"},
                           limits=httpx.Limits(keepalive_expiry=keepalive_s or None,
                                               max_keepalive_connections=None if keepalive_s else 0))
     page = stats.request(client, "login", "GET", "/auth/login", (200,))
@@ -517,8 +523,9 @@ def request_kind(method: str, path: str) -> str:
 
 
 def report_server_times(access_log: Path, agent: str) -> None:
-    """Latency per kind of request as gunicorn measured it (from a thread taking the request to its response): the
-    rest of what the users measured was spent waiting for a process, a thread or the GIL, or in the load generator."""
+    """Latency per kind of request as gunicorn measured it (from a thread taking the request to its response, the
+    interpreter lock included): the rest of what the users measured was spent queued for a process or a thread, or
+    in the load generator."""
     by_kind: dict[str, list[float]] = defaultdict(list)
     for line in access_log.read_text(errors="replace").splitlines():
         m = ACCESS_LINE.search(line)
@@ -626,10 +633,12 @@ def main() -> None:
         report(alone, sum(alone.times["search"]) / 1000, "one user alone, search pages back to back (baseline)")
 
         stats = Stats()
-        clients = [sign_in(base, REP_EMAIL, stats, args.keepalive, LOAD_AGENT) for _ in range(args.users)]
-        leads = [sign_in(base, LEAD_EMAIL, stats, args.keepalive, LOAD_AGENT) for _ in range(args.uploads)]
+        clients = [sign_in(base, REP_EMAIL, stats, args.keepalive) for _ in range(args.users)]
+        leads = [sign_in(base, LEAD_EMAIL, stats, args.keepalive) for _ in range(args.uploads)]
         tokens = [upload_form_token(lead, stats) for lead in leads]
         stats.started.clear()  # the sign-ins and upload forms
+        for client in clients + leads:
+            client.headers["User-Agent"] = LOAD_AGENT  # what they ask from now on is the load
         print(f"\n{args.users} reps signed in; load for {args.duration:.0f} s (think time ~{args.think} s), "
               f"{args.uploads} uploads at once ...")
         load_before = os.getloadavg()

@@ -44,6 +44,7 @@ def serve_command(host: str, port: int, threads: int, jobs: bool) -> None:
     from enable.search import indexing
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    freeze_startup_objects()  # before any job starts: what a job leaves in reference cycles must stay collectable
     if jobs:
         queue.run_consumer_start_hooks(app)
         # Transcription yields the CPU to the page requests: its threads (the consumer's, the speech model's)
@@ -51,7 +52,6 @@ def serve_command(host: str, port: int, threads: int, jobs: bool) -> None:
         nice = int(app.config["WORKER_NICE"])
         pipeline.lower_process_priority(nice, keep_calling_thread=True)  # pools libraries started at import
         queue.start_embedded_consumer(workers=1, prepare=lambda: pipeline.lower_consumer_priority(nice))
-    freeze_startup_objects()
     indexing.warm_in_background(app)
     click.echo(f"Enable is running on http://{host}:{port}/ (Ctrl+C to stop)")
     serve(app, host=host, port=port, threads=threads, max_request_body_size=app.config["MAX_CONTENT_LENGTH"],

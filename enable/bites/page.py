@@ -125,8 +125,9 @@ class _StoredSegments(msgspec.Struct):
 _SEGMENTS = msgspec.json.Decoder(_StoredSegments)
 _WORDS = msgspec.json.Decoder(list[_StoredWord])
 _WORD_ORDER = attrgetter("start", "end")
-# Every stored word has this key once; inside a JSON string its quotes would be escaped, so counting it counts words.
-_WORD_KEY = b'"start"'
+# Every stored word has this key once. Only a key is followed by a colon, and a quote inside a string is escaped, so
+# counting it counts words (a word "start" is the string "start", never followed by a colon).
+_WORD_KEY = b'"start":'
 # Words are decoded only from segments within this many seconds of the bite; of segments ending earlier, only
 # counted (the bite's stored word indexes count every word of the call before it).
 NEAR_S = 5.0

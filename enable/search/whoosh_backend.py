@@ -263,8 +263,7 @@ class WhooshIndex:
         self._snapshot: Snapshot | None = None
         self._segments = SegmentPostings()
         self._parser: QueryParser | None = None
-        self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
-        self._results_of: Snapshot | None = None  # the snapshot the cached results were computed on
+        self._results: OrderedDict[tuple, SearchResult] = OrderedDict()  # of the current snapshot
 
     # Opening --------------------------------------------------------------------------
 
@@ -316,6 +315,7 @@ class WhooshIndex:
                 if snap is not None:
                     _close_unused(snap.searcher, searcher)
                 snap = self._snapshot = fresh
+                self._results.clear()
             return snap
 
     @staticmethod
@@ -373,6 +373,7 @@ class WhooshIndex:
             if self._snapshot is not None:
                 self._snapshot.searcher.close()
                 self._snapshot = None
+            self._results.clear()
 
     # Writing --------------------------------------------------------------------------
 
@@ -494,9 +495,6 @@ class WhooshIndex:
         """
         with self._lock:
             snap = self._current()
-            if self._results_of is not snap:
-                self._results.clear()
-                self._results_of = snap
             key = _query_key(q)
             result = self._results.get(key)
             if result is None:
@@ -581,7 +579,7 @@ class WhooshIndex:
 
 def _query_key(q: SearchQuery) -> tuple:
     """Everything about a query that its result depends on, hashable: the key of the result cache."""
-    filters = tuple(sorted((name, tuple(values)) for name, values in q.filters.items() if values))
+    filters = tuple(sorted((name, tuple(values)) for name, values in q.filters.items()))  # [] matches nothing
     return q.text, filters, q.date_from, q.date_to, q.sort, q.page, q.per_page, q.counts_only
 
 

@@ -49,11 +49,12 @@ def test_the_bite_words_are_those_a_full_transcript_read_gives(app, stereo):
 
 
 def _long_call(stereo: bool) -> Transcript:
-    """Ten minutes of lines of 12 words (under half a second apart); in stereo the customer's channel overlaps the
-    rep's, so that their words interleave in time order."""
+    """Ten minutes of lines of 12 words (under half a second apart), some saying "start" (the key of a word's time in
+    the stored JSON); in stereo the customer's channel overlaps the rep's, so that their words interleave."""
     lines = []
     for i in range(100):
-        lines.append(("rep", " ".join(f"r{i}w{k}" for k in range(12)), i * 6.0, i * 6.0 + 5.5))
+        said = ["start" if i % 10 == 3 and k == 4 else f"r{i}w{k}" for k in range(12)]
+        lines.append(("rep", " ".join(said), i * 6.0, i * 6.0 + 5.5))
         if stereo:
             lines.append(("customer", " ".join(f"c{i}w{k}" for k in range(8)), i * 6.0 + 3.0, i * 6.0 + 8.0))
     return transcript_from_lines(lines)

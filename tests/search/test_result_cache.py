@@ -22,6 +22,9 @@ def test_a_search_asked_again_is_answered_from_the_results_of_the_first(tmp_path
     for other in others:
         assert ix.search(other) is not first
     assert ids(ix.search(replace(q, filters={}))) != [] and ix.search(replace(q, text="price")).total != first.total
+    # A filter with no values accepted matches nothing, and is not the search without that filter.
+    assert ix.search(SearchQuery(text="expensive")).total == 2
+    assert ix.search(SearchQuery(text="expensive", filters={"stage": []})).total == 0
 
 
 def test_a_commit_by_another_process_is_seen_by_the_same_search(tmp_path: Path):
@@ -36,12 +39,13 @@ def test_a_commit_by_another_process_is_seen_by_the_same_search(tmp_path: Path):
     assert sorted(ids(web.search(q))) == [2, 6]
 
 
-def test_the_cache_keeps_the_latest_searches_only(tmp_path: Path):
+def test_the_cache_keeps_the_searches_asked_last(tmp_path: Path):
     ix = WhooshIndex(tmp_path / "index")
     ix.add(DOCS)
-    first = ix.search(SearchQuery(text="expensive"))
-    for n in range(RESULT_CACHE):
+    popular, rare = ix.search(SearchQuery(text="expensive")), ix.search(SearchQuery(text="price"))
+    for n in range(RESULT_CACHE - 1):
         ix.search(SearchQuery(text=f"word{n}"))
-    again = ix.search(SearchQuery(text="expensive"))
-    assert again is not first and ids(again) == ids(first)
+        assert ix.search(SearchQuery(text="expensive")) is popular  # asked again and again: kept
     assert len(ix._results) == RESULT_CACHE
+    again = ix.search(SearchQuery(text="price"))  # asked longest ago: computed again
+    assert again is not rare and ids(again) == ids(rare)
