@@ -266,6 +266,8 @@ def prepare(args: argparse.Namespace) -> tuple[Path, str, list[str]]:
     # Migrations added since the cache was built apply to the copy, as they would on a running site.
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=REPO, check=True,
                    env=site_env(work, url, args.search), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The copy's gigabyte and more is written to disk now, not while the uploads' fsync waits for the disk.
+    os.sync()
     print(f"working copy in {work} ({time.perf_counter() - started:.1f} s)")
     return work, url, cleanup
 
