@@ -34,6 +34,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -84,7 +85,7 @@ def site_env(folder: Path, database_url: str, search: str) -> dict[str, str]:
     return env
 
 
-def _config(env: dict[str, str]) -> dict:
+def app_settings(env: dict[str, str]) -> dict:
     keys = ("ENABLE_DATA_DIR", "TRANSCRIPTS_DIR", "DATABASE_URL", "SECRET_KEY", "SEARCH_BACKEND", "QUEUE_URL")
     return {k: env[k] for k in keys if k in env}
 
@@ -104,7 +105,7 @@ def build_site(folder: Path, database_url: str, search: str, n: int) -> None:
     from enable.taxonomy.models import Tag
     from enable.taxonomy.services import load_taxonomy
 
-    app = create_app(_config(site_env(folder, database_url, search)))
+    app = create_app(app_settings(site_env(folder, database_url, search)))
     corpus = Corpus()
     started = time.perf_counter()
     docs = [corpus.doc(i) for i in range(n)]
@@ -411,6 +412,11 @@ def search_urls(n: int) -> list[str]:
     return [f"/search/?{urlencode(list(search_args(q).items(multi=True)))}" for q in make_queries(Corpus(), n)]
 
 
+@cache
+def _media_size() -> int:
+    return MEDIA_SOURCE.stat().st_size
+
+
 def visit(client: httpx.Client, stats: Stats, rnd: random.Random, kind: str, urls: list[str], n_bites: int) -> None:
     """One request of a rep: a search page, a bite page, or a range of a call's recording (as a player asks)."""
     if kind == "search":
@@ -418,7 +424,7 @@ def visit(client: httpx.Client, stats: Stats, rnd: random.Random, kind: str, url
     elif kind == "bite":
         stats.request(client, "bite", "GET", f"/bites/{rnd.randint(1, n_bites)}", (200,))
     else:
-        start = rnd.randrange(0, max(1, MEDIA_SOURCE.stat().st_size - 65536))
+        start = rnd.randrange(0, max(1, _media_size() - 65536))
         stats.request(client, "media", "GET", f"/calls/{rnd.randint(1, max(1, n_bites // BITES_PER_CALL))}/media",
                       (206,), headers={"Range": f"bytes={start}-{start + 65535}"})
 

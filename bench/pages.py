@@ -39,18 +39,18 @@ from bench.load import (  # noqa: E402
     CSRF,
     PASSWORD,
     REP_EMAIL,
-    SECRET_KEY,
+    app_settings,
     cached_site,
     link_transcripts,
     search_urls,
+    site_env,
 )
 from bench.search import percentile  # noqa: E402
 
 
 def config(folder: Path) -> dict:
-    return {"ENABLE_DATA_DIR": str(folder / "data"), "TRANSCRIPTS_DIR": str(folder / "transcripts"),
-            "DATABASE_URL": f"sqlite:///{folder / 'data' / 'enable.db'}", "SECRET_KEY": SECRET_KEY,
-            "SEARCH_BACKEND": "whoosh"}
+    """The settings of the site in folder, as bench/load.py runs it (SQLite, Whoosh)."""
+    return app_settings(site_env(folder, f"sqlite:///{folder / 'data' / 'enable.db'}", "whoosh"))
 
 
 def prepare(n: int) -> Path:

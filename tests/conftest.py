@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import subprocess
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -182,6 +185,33 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def process_env(tmp_path: Path, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a site or worker process started by a test: its files under tmp_path, this database, a
+    test secret, and no queue, server or worker settings inherited from the shell unless given here."""
+    env = {**os.environ, "ENABLE_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
+           "TRANSCRIPTS_DIR": str(tmp_path / "transcripts"), "SECRET_KEY": "test-secret-key-for-a-site-process"}
+    for name in ("QUEUE_URL", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND"):
+        env.pop(name, None)
+    return {**env, **settings}
+
+
+def wait_until_served(server: subprocess.Popen, url: str, log: Path, timeout_s: float = 60) -> tuple[bytes, dict]:
+    """The body and headers of url once the server process answers it with 200; the test fails, with the server's
+    log, if the process ends or does not answer in time."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return response.read(), dict(response.headers)
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"the server did not answer {url}:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
 
 
 @contextmanager

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -26,25 +27,18 @@ from enable import create_app
 from enable.auth.models import Role
 from enable.calls.models import Call
 from enable.extensions import db
-from tests.conftest import REPO, _free_port, base_config
+from tests.conftest import REPO, _free_port, base_config, process_env, wait_until_served
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.slow
 
 
-def _start(env: dict, port: int, log) -> subprocess.Popen:
-    server = subprocess.Popen([sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=2",
-                               "wsgi:app"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    pytest.fail("the server did not start")
+def _start(env: dict, port: int, log_path: Path) -> subprocess.Popen:
+    with log_path.open("w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=2",
+                                   "wsgi:app"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    wait_until_served(server, f"http://127.0.0.1:{port}/healthz", log_path, timeout_s=30)
+    return server
 
 
 def _csrf(html: str) -> str:
@@ -72,14 +66,10 @@ def test_a_server_killed_mid_upload_leaves_no_partial_call(tmp_path):
         make_user(role=Role.ENABLEMENT, email="lead@example.test")
         db.session.commit()
     media = app.config["MEDIA_DIR"]
-    env = {**os.environ, "ENABLE_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": db_url,
-           "TRANSCRIPTS_DIR": str(tmp_path / "transcripts"), "SECRET_KEY": "test-secret-key-for-the-upload-test",
-           "MAX_UPLOAD_MB": "64"}
-    env.pop("QUEUE_URL", None)
+    env = process_env(tmp_path, db_url, MAX_UPLOAD_MB="64")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    with (tmp_path / "server1.log").open("w") as log:
-        server = _start(env, port, log)
+    server = _start(env, port, tmp_path / "server1.log")
     try:
         opener, jar = _sign_in(base)
         token = _csrf(opener.open(f"{base}/calls/upload").read().decode())
@@ -116,8 +106,7 @@ def test_a_server_killed_mid_upload_leaves_no_partial_call(tmp_path):
     stale.write_bytes(b"x" * 1000)
     live.write_bytes(b"y" * 1000)
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
-    with (tmp_path / "server2.log").open("w") as log:
-        server = _start(env, port, log)  # the site comes back
+    server = _start(env, port, tmp_path / "server2.log")  # the site comes back
     try:
         _sign_in(base)
         with app.app_context():

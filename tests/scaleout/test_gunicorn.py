@@ -7,15 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from enable import create_app
 from enable.extensions import db
 from enable.search.indexing import get_index
-from tests.conftest import REPO, _free_port, base_config
+from tests.conftest import REPO, _free_port, base_config, process_env, wait_until_served
 from tests.search.test_whoosh_backend import DOCS
 
 pytest.importorskip("gunicorn", reason="gunicorn is in the `production` extra: pip install -e '.[production]'")
@@ -30,11 +28,7 @@ def _site(tmp_path) -> dict[str, str]:
         db.create_all()
         get_index().add(DOCS)
         db.engine.dispose()
-    env = {**os.environ, "ENABLE_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": db_url,
-           "TRANSCRIPTS_DIR": str(tmp_path / "transcripts"), "SECRET_KEY": "test-secret-key-for-gunicorn"}
-    for name in ("QUEUE_URL", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND"):
-        env.pop(name, None)
-    return env
+    return process_env(tmp_path, db_url)
 
 
 def _children(pid: int) -> list[int]:
@@ -60,17 +54,8 @@ def test_gunicorn_serves_the_site_from_several_processes_with_timed_access_lines
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py"), "wsgi:app"],
                                   cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=5) as response:
-                    page, headers = response.read().decode(), response.headers
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn did not serve the site:\n{log_path.read_text()}")
-                time.sleep(0.3)
-        assert 'name="csrf_token"' in page
+        body, headers = wait_until_served(server, f"http://127.0.0.1:{port}/auth/login", log_path)
+        assert 'name="csrf_token"' in body.decode()
         assert "script-src 'self'" in headers["Content-Security-Policy"]
         assert len(_children(server.pid)) == 2  # WEB_CONCURRENCY worker processes
     finally:

@@ -6,7 +6,6 @@ with other runs using the shared `test` database or Redis db 15.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -27,7 +26,7 @@ from enable.calls.models import Call, CallStatus
 from enable.extensions import db
 from enable.search.indexing import get_index
 from tests.calls.helpers import load_content
-from tests.conftest import REPO, base_config
+from tests.conftest import REPO, base_config, process_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -113,9 +112,7 @@ def test_two_workers_on_redis_and_postgres_ingest_every_call_exactly_once(scaleo
     with app.app_context():
         upgrade(directory=str(REPO / "migrations"))
         load_content()
-    env = {**os.environ, "ENABLE_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": scaleout_db,
-           "QUEUE_URL": queue_url, "TRANSCRIPTS_DIR": str(tmp_path / "transcripts"),
-           "SECRET_KEY": "test-secret-key-for-the-scaleout-test"}
+    env = process_env(tmp_path, scaleout_db, QUEUE_URL=queue_url)
     logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
     workers = [_start_worker(env, log) for log in logs]
     try:
