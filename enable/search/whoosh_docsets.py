@@ -38,6 +38,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import accumulate
+from typing import NamedTuple
 
 import numpy as np
 from whoosh import query
@@ -222,13 +223,18 @@ class SegmentPostings:
     were, so after a bite is added only the new segment's postings are read again. Deleted
     documents stay in a segment's postings; each snapshot's live bitset removes them.
     Bounded by the number of postings held (8 bytes each: 96 MB at most), least recently used out first.
+    Each term's bitset per segment is kept as well (a segment's size in bits, 64 MB in all at most), so a snapshot
+    after a merge builds a term's bitset by shifting those of the unchanged segments, reading only the new one.
     """
 
-    def __init__(self, max_postings: int = 12_000_000) -> None:
+    def __init__(self, max_postings: int = 12_000_000, max_bits_bytes: int = 64 << 20) -> None:
         self.max_postings = max_postings
         self.held = 0
         self._entries: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._frequent: dict[tuple[str, str, int, float], list[bytes]] = {}
+        self._bits: OrderedDict[tuple[str, str, bytes], int] = OrderedDict()  # segment-local bitsets
+        self.max_bits_bytes = max_bits_bytes
+        self.bits_bytes = 0
         self._columns: dict[tuple[str, str], np.ndarray] = {}  # per segment: a few MB at 100k bites
         self._stored: dict[tuple[str, int], dict] = {}  # stored facet values of the documents facets are shown from
         self._lock = threading.Lock()
@@ -251,12 +257,14 @@ class SegmentPostings:
         return found
 
     def retain(self, leaves: Iterable[Searcher]) -> None:
-        """Forget the dates and stored values of segments these leaves no longer hold (merged away)."""
+        """Forget the bitsets, dates and stored values of segments these leaves no longer hold (merged away)."""
         ids = {segment.segment_id() for leaf in leaves if (segment := leaf.reader().segment()) is not None}
         with self._lock:
             for cache in (self._columns, self._stored):
                 for key in [k for k in cache if k[0] not in ids]:
                     del cache[key]
+            for key in [k for k in self._bits if k[0] not in ids]:
+                self.bits_bytes -= _size_of(self._bits.pop(key))
 
     def dates(self, leaf: Searcher) -> np.ndarray | None:
         """Call date of each of the segment's documents as a day ordinal (0 when unknown); None without dates."""
@@ -315,6 +323,39 @@ class SegmentPostings:
                 self.held -= len(old)
         return found
 
+    def bits(self, leaf: Searcher, fieldname: str, btext: bytes) -> int:
+        """Bitset of the segment's documents (live or not, by segment-local number) holding one term."""
+        segment = leaf.reader().segment()
+        if segment is None:
+            return 0
+        key = (segment.segment_id(), fieldname, btext)
+        with self._lock:
+            found = self._bits.get(key)
+            if found is not None:
+                self._bits.move_to_end(key)
+                return found
+        postings = self.get(leaf, fieldname, btext)
+        found = bits_of(postings[0], leaf.reader().doc_count_all()) if postings is not None else 0
+        with self._lock:
+            if key not in self._bits:
+                self._bits[key] = found
+                self.bits_bytes += _size_of(found)
+            while self.bits_bytes > self.max_bits_bytes and len(self._bits) > 1:
+                self.bits_bytes -= _size_of(self._bits.popitem(last=False)[1])
+        return found
+
+
+def _size_of(bits: int) -> int:
+    return (bits.bit_length() + 7) >> 3
+
+
+class Carried(NamedTuple):
+    """What a snapshot takes over from the one before it, when the commit between them only added segments."""
+
+    bitsets: dict[object, int]  # the previous snapshot's, taken out as they are used
+    added: list[tuple[Searcher, int]]  # the new segments, with their offsets
+    date_order: np.ndarray | None  # the previous snapshot's, if it had computed one
+
 
 class Snapshot:
     """One open searcher and everything computed from it; replaced when the index changes."""
@@ -346,28 +387,37 @@ class Snapshot:
         self._date_order: np.ndarray | None = None
         self._carried = self._carry_from(previous) if previous is not None else None
 
-    def _carry_from(self, previous: Snapshot) -> tuple[dict[object, int], list[tuple[Searcher, int]]] | None:
-        """The previous snapshot's bitsets and this one's new segments, when this one only added segments.
+    def _carry_from(self, previous: Snapshot) -> Carried | None:
+        """The previous snapshot's bitsets and date order, and this one's new segments, when this one only added
+        segments.
 
         A commit of a call's bites adds a small segment after the unchanged ones (the same readers, with the same
         deleted documents, at the same document numbers), so a term's bitset here is the previous one plus what the
-        new segments hold: far cheaper than building it again from every segment's postings, which made each
-        web process spend a fifth of a second at 100,000 bites after every commit.
+        new segments hold, and the date order is the previous one with the new documents merged in.
         """
         old = [leaf.reader() for leaf, _ in previous.leaves]
         new = [leaf.reader() for leaf, _ in self.leaves]
         if len(new) < len(old) or any(a is not b for a, b in zip(old, new, strict=False)):
             return None  # segments merged away, or deletions changed in one: start afresh
-        return previous._cache, self.leaves[len(old):]
+        return Carried(previous._cache, self.leaves[len(old):], previous._date_order)
 
     def _term_bits(self, fieldname: str, btext: bytes) -> int:
         """Bitset of the documents (live or not) holding one term."""
         if self._carried is not None:
-            bits = self._carried[0].pop((fieldname, btext), None)  # the previous snapshot is retired: free as taken
+            # the previous snapshot is retired: its bitsets are freed as they are used
+            bits = self._carried.bitsets.pop((fieldname, btext), None)
             if bits is not None:
-                added = self._leaf_postings(self._carried[1], fieldname, btext)[0]
-                return bits | bits_of(added, self.size) if len(added) else bits
-        return bits_of(self.postings(fieldname, btext)[0], self.size)
+                return bits | self._segment_bits(self._carried.added, fieldname, btext)
+        return self._segment_bits(self.leaves, fieldname, btext)
+
+    def _segment_bits(self, leaves: Iterable[tuple[Searcher, int]], fieldname: str, btext: bytes) -> int:
+        """Bitset of the documents of these segments holding one term, from each segment's kept bitset."""
+        bits = 0
+        for leaf, offset in leaves:
+            local = self.segments.bits(leaf, fieldname, btext)
+            if local:
+                bits |= local << offset
+        return bits
 
     def _leaf_postings(self, leaves: Iterable[tuple[Searcher, int]], fieldname: str,
                        btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -532,7 +582,15 @@ class Snapshot:
     def date_order(self) -> np.ndarray:
         """Document numbers, newest call first, undated last (ties by document number)."""
         if self._date_order is None:
-            self._date_order = np.lexsort((np.arange(self.size), -self.dates()))
+            keys = -self.dates()  # undated (0) last
+            before = self._carried.date_order if self._carried is not None else None
+            if before is None:
+                self._date_order = np.argsort(keys, kind="stable")
+            else:  # the new documents (numbered after all others) merged into the previous order
+                added = np.arange(len(before), self.size)
+                added = added[np.argsort(keys[added], kind="stable")]
+                at = np.searchsorted(keys[before], keys[added], side="right")
+                self._date_order = np.insert(before, at, added)
         return self._date_order
 
     def date_range(self, start: date | None, end: date | None) -> int:

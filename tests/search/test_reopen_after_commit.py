@@ -95,3 +95,36 @@ def test_a_calls_new_bites_arrive_in_one_commit_and_cached_words_count_them(writ
     assert web._current()._carried is None  # deletions in a kept segment: every bitset counted afresh
     assert dict(web.search(SearchQuery()).facets["stage"])["negotiation"] == before["negotiation"]
     assert ids(web.search(SearchQuery(text="timing"))) == [32]
+
+
+def _view(ix: WhooshIndex, q: SearchQuery) -> tuple:
+    result = ix.search(q)
+    return ids(result), result.total, {name: sorted(values) for name, values in result.facets.items()}
+
+
+def test_a_process_open_through_many_commits_and_merges_answers_as_one_that_opens_the_index_afresh(
+        tmp_path, writer, web):
+    """A long-running web process carries bitsets and the date order over commits that only add bites, and builds
+    them from each segment's kept bitsets after a merge: every answer equals that of a process opening the index
+    now, whose bitsets are all read from the files."""
+    stages = ["discovery", "negotiation", "closing"]
+    queries = [SearchQuery(sort="date", per_page=100), SearchQuery(text="expensive", per_page=100),
+               SearchQuery(text="price", sort="date", per_page=100),
+               SearchQuery(filters={"stage": ["negotiation", "closing"]}, sort="date", per_page=100)]
+    merged = 0
+    for n in range(6, 40):
+        segments = len(_leaf_readers(web))
+        undated = n % 5 == 0  # undated bites sort last
+        writer.add([bite(n, f"Bite {n}: the price is too expensive" if n % 3 else f"Bite {n} is about timing.",
+                         call_id=n, stage=stages[n % 3], rep=f"Rep {n % 4}", tags={"objection": ["price"]},
+                         call_date=None if undated else date(2024, 1 + n % 12, 1 + n % 7))])
+        if n == 30:
+            writer.delete([2, 12])  # deletions in kept segments
+        # the long-running process, its index open since the first commit
+        answers = [_view(web, q) for q in queries]
+        fresh = WhooshIndex(tmp_path / "index")  # a process starting now
+        assert answers == [_view(fresh, q) for q in queries], f"after bite {n}"
+        fresh.close()
+        merged += len(_leaf_readers(web)) < segments + 1
+    assert merged, "Whoosh merged no segments: the test did not cover a merge"
+    assert web.search(SearchQuery(per_page=100)).total == 5 + 34 - 2
