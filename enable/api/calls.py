@@ -14,6 +14,7 @@ from enable.api.core import (
     JSON,
     LIST_PARAMS,
     MAX_ID,
+    ApiError,
     Body,
     Param,
     Reply,
@@ -194,13 +195,18 @@ def to_text(transcript: Transcript) -> str:
                          "json (words with times), vtt (WebVTT), srt (SubRip) or txt (plain text).")],
            replies={200: Reply("The transcript in the format asked for.", {
                JSON: TRANSCRIPT, "text/vtt": {"type": "string"}, "application/x-subrip": {"type": "string"},
-               "text/plain": {"type": "string"}})})
+               "text/plain": {"type": "string"}}),
+               503: Reply("The call's transcript file is damaged: restore it, or transcribe the call again.",
+                          {JSON: {"$ref": "#/components/schemas/Error"}})})
 def calls_transcript(call_id: int):
     fmt = arg_choice("format", list(FORMATS), "json") or "json"
     call = db.session.get(Call, call_id)
     if call is None:
         raise not_found(_("This call does not exist."))
-    transcript = calls.read_transcript(call.id) if call.status == CallStatus.READY else None
+    transcript, problem = calls.ready_transcript(call)
+    if problem is not None and problem != calls.MISSING:
+        raise ApiError(503, "transcript_unreadable", _("The transcript file of this call is damaged and cannot be "
+                                                       "read: %(reason)s", reason=problem))
     if transcript is None:
         raise not_found(_("This call has no transcript yet; its status is %(status)s.", status=call.status.label))
     body: Any

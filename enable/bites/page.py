@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -17,7 +18,10 @@ from enable.calls.models import Call
 from enable.calls.services import transcript_store
 from enable.extensions import db
 from enable.taxonomy.models import Tag, TagKind
+from enable.transcription.store import TranscriptUnreadable
 from enable.transcription.types import SCHEMA_VERSION, Transcript, Word
+
+log = logging.getLogger(__name__)
 
 # A new line starts when the speaker changes, after a pause this long, or at a sentence end past this many words.
 LINE_PAUSE_S = 2.0
@@ -76,6 +80,7 @@ class BitePage:
     prev: Neighbour | None
     next: Neighbour | None
     addable: list[Tag] = field(default_factory=list)
+    unreadable: str | None = None  # why the call's transcript file cannot be read, when it cannot
 
 
 def load_bite(bite_id: int) -> Bite | None:
@@ -147,17 +152,10 @@ def read_bite_words(bite: Bite) -> list[Word] | None:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
-    stored = _SEGMENTS.decode(data)
-    if stored.schema > SCHEMA_VERSION:  # the message a full read gives
-        Transcript.from_dict({"schema": stored.schema})
-    earliest, latest = bite.start_s - NEAR_S, bite.end_s + NEAR_S
-    before = 0  # words of the segments that end before `earliest`
-    near: list[_StoredWord] = []
-    for segment in stored.segments:
-        if segment.end < earliest:
-            before += bytes(segment.words).count(_WORD_KEY)
-        elif segment.start <= latest:
-            near.extend(_WORDS.decode(segment.words))
+    try:
+        before, near = _near_words(data, bite.start_s - NEAR_S, bite.end_s + NEAR_S)
+    except (msgspec.DecodeError, ValueError) as exc:
+        raise TranscriptUnreadable(bite.call_id, exc) from exc
     near.sort(key=_WORD_ORDER)  # time order, both channels interleaved, as Transcript.words()
     first = bite.first_word - before
     chosen = near[first : bite.last_word - before + 1] if first >= 0 else []
@@ -165,6 +163,21 @@ def read_bite_words(bite: Bite) -> list[Word] | None:
             and abs(chosen[-1].end - bite.end_s) <= INDEX_TOLERANCE_S):
         chosen = [w for w in near if bite.start_s - INDEX_TOLERANCE_S <= w.start < bite.end_s]
     return [Word(w.start, w.end, w.text, w.probability, w.speaker) for w in chosen]
+
+
+def _near_words(data: bytes, earliest: float, latest: float) -> tuple[int, list[_StoredWord]]:
+    """The number of words in segments ending before `earliest`, and the words of the segments up to `latest`."""
+    stored = _SEGMENTS.decode(data)
+    if stored.schema > SCHEMA_VERSION:  # the message a full read gives
+        Transcript.from_dict({"schema": stored.schema})
+    before = 0
+    near: list[_StoredWord] = []
+    for segment in stored.segments:
+        if segment.end < earliest:
+            before += bytes(segment.words).count(_WORD_KEY)
+        elif segment.start <= latest:
+            near.extend(_WORDS.decode(segment.words))
+    return before, near
 
 
 def speaker_lines(words: Sequence[Word]) -> list[Line]:
@@ -207,13 +220,18 @@ def _tag_order(bt: BiteTag) -> tuple[int, int, str]:
 
 def bite_page(bite: Bite, *, with_addable: bool = False) -> BitePage:
     """Assemble the bite page; `with_addable` lists the tags enablement may add."""
-    words = read_bite_words(bite)
+    unreadable = None
+    try:
+        words = read_bite_words(bite)
+    except TranscriptUnreadable as exc:
+        log.warning("%s", exc)
+        words, unreadable = None, exc.reason
     lines = speaker_lines(words) if words is not None else []
     carried = sorted((bt for bt in bite.tags if not bt.is_removed), key=_tag_order)
     removed = sorted((bt for bt in bite.tags if bt.is_removed), key=_tag_order)
     prev, nxt = neighbours(bite)
     page = BitePage(bite=bite, lines=lines, has_transcript=words is not None, tags=carried, removed=removed,
-                    prev=prev, next=nxt)
+                    prev=prev, next=nxt, unreadable=unreadable)
     if with_addable:
         have = {bt.tag_id for bt in carried}
         page.addable = [t for t in db.session.scalars(select(Tag).order_by(Tag.kind, Tag.position, Tag.key))

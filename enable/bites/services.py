@@ -20,6 +20,7 @@ from enable.db import utcnow
 from enable.extensions import db
 from enable.taxonomy.models import Tag, TagKind
 from enable.taxonomy.services import all_tags
+from enable.transcription.store import TranscriptUnreadable
 from enable.transcription.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -45,13 +46,13 @@ class RetagReport:
     bites: int = 0
     added: int = 0
     removed: int = 0
-    skipped_calls: int = 0  # calls whose transcript file is missing
+    skipped_calls: int = 0  # calls whose transcript file is missing or damaged
 
     def summary(self) -> str:
         text = (f"{self.bites} bites of {self.calls} calls retagged: {self.added} tags added, "
                 f"{self.removed} removed")
         if self.skipped_calls:
-            text += f"; {self.skipped_calls} calls skipped (transcript file missing)"
+            text += f"; {self.skipped_calls} calls skipped (transcript file missing or damaged)"
         return text
 
 
@@ -247,7 +248,12 @@ def retag_bite(bite: Bite, words: Sequence[WordLike], taxonomy: Taxonomy, stage:
 
 def retag_call(call: Call, taxonomy: Taxonomy, report: RetagReport) -> list[Bite]:
     """Retag every bite of one call from its transcript file; return the bites (to reindex)."""
-    transcript = call_services.read_transcript(call.id)
+    try:
+        transcript = call_services.read_transcript(call.id)
+    except TranscriptUnreadable as exc:
+        log.warning("%s; call not retagged", exc)
+        report.skipped_calls += 1
+        return []
     if transcript is None:
         log.warning("call %s has bites but no transcript file; not retagged", call.id)
         report.skipped_calls += 1

@@ -32,7 +32,7 @@ from enable.taxonomy.models import Tag, TagKind
 from enable.transcription.audio import AudioInfo, probe
 from enable.transcription.errors import UnsupportedMedia
 from enable.transcription.models import is_multilingual
-from enable.transcription.store import TranscriptStore
+from enable.transcription.store import TranscriptStore, TranscriptUnreadable
 from enable.transcription.types import Transcript
 
 if TYPE_CHECKING:
@@ -421,10 +421,15 @@ def is_abandoned(call: Call, now: datetime) -> bool:
 
 
 def retry_call(call: Call, user: User | None) -> Call:
-    """Queue a failed call again from the start; the caller commits, then enqueues the job."""
+    """Queue a failed call again from the start, or a ready call whose transcript file is missing or damaged (its
+    bites keep what people did with them, see `replace_bites`); the caller commits, then enqueues the job."""
     if user is not None:
         require_manage(user, call)
-    if call.status != CallStatus.FAILED:
+    if ready_transcript(call)[1] is not None:
+        if not call.media_path or not media_file(call).is_file():
+            raise UserError(_("The recording of this call is missing, so it cannot be transcribed again; restore "
+                              "the transcript file from a backup."))
+    elif call.status != CallStatus.FAILED:
         raise UserError(_("Only a failed call can be retried; this one is %(status)s.", status=call.status.label))
     call.status = CallStatus.QUEUED
     call.error = None
@@ -539,9 +544,25 @@ class Turn:
 
 
 def read_transcript(call_id: int) -> Transcript | None:
-    """The stored transcript of a call, or None when it has none (yet)."""
+    """The stored transcript of a call, or None when it has none (yet); raises TranscriptUnreadable when its file is
+    damaged."""
     store = transcript_store()
     return store.read(call_id) if store.exists(call_id) else None
+
+
+MISSING = "missing"
+
+
+def ready_transcript(call: Call) -> tuple[Transcript | None, str | None]:
+    """A ready call's transcript, or why there is none to show: MISSING, or why its file cannot be read."""
+    if call.status != CallStatus.READY:
+        return None, None
+    try:
+        transcript = read_transcript(call.id)
+    except TranscriptUnreadable as exc:
+        log.warning("%s", exc)
+        return None, exc.reason
+    return transcript, None if transcript is not None else MISSING
 
 
 def transcript_turns(transcript: Transcript, max_gap_s: float = 2.0) -> list[Turn]:

@@ -121,12 +121,14 @@ def detail(call_id: int):
     call = calls.load_call_page(call_id)
     if call is None:
         abort(404)
-    transcript = calls.read_transcript(call.id) if call.status == CallStatus.READY else None
+    transcript, problem = calls.ready_transcript(call)
     stage = calls.stage_tag(call.stage) if call.stage else None
     return render_template(
         "calls/detail.html", call=call, turns=calls.transcript_turns(transcript) if transcript else [],
         stats=calls.readable_stats(call), can_manage=calls.can_manage(current_user, call),
         has_captions=transcript is not None, speaker_label=calls.speaker_label,
+        transcript_missing=problem == calls.MISSING, transcript_unreadable=problem != calls.MISSING and problem,
+        can_transcribe_again=bool(problem and call.media_path and calls.media_file(call).is_file()),
         stage_name=stage.name_in(str(current_user.locale or "en")) if stage else call.stage,
         bite_endpoint="bites.detail" if "bites.detail" in current_app.view_functions else None,
     )

@@ -20,6 +20,7 @@ from enable.calls.models import Call, CallStatus
 from enable.extensions import db
 from enable.search.index import TAG_KINDS, BiteDoc, IndexCorrupt, SearchIndex
 from enable.taxonomy.models import TagKind
+from enable.transcription.store import TranscriptUnreadable
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +216,11 @@ def recut_missing_bites() -> int:
     taxonomy = None
     recut = 0
     for call in calls:
-        transcript = call_services.read_transcript(call.id)
+        try:
+            transcript = call_services.read_transcript(call.id)
+        except TranscriptUnreadable as exc:
+            log.warning("%s; its bites are not cut again", exc)
+            continue
         if transcript is None or not transcript.segments:
             continue
         taxonomy = taxonomy or bite_services.load_taxonomy()

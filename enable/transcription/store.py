@@ -11,6 +11,15 @@ from enable.transcription.types import Transcript
 from enable.transcription.vtt import to_webvtt
 
 
+class TranscriptUnreadable(ValueError):
+    """A stored transcript file that cannot be read: damaged (cut short, overwritten) or of a newer layout."""
+
+    def __init__(self, call_id: int, reason: object) -> None:
+        self.call_id = call_id
+        self.reason = str(reason)
+        super().__init__(f"The transcript file of call {call_id} cannot be read: {self.reason}")
+
+
 class TranscriptStore:
     """A folder of transcripts keyed by call id; every write is atomic and durable."""
 
@@ -43,13 +52,19 @@ class TranscriptStore:
         _fsync_directory(self.root)
 
     def read(self, call_id: int) -> Transcript:
-        """Load a call's transcript; raises FileNotFoundError when the call has none."""
+        """Load a call's transcript; raises FileNotFoundError when the call has none, and TranscriptUnreadable when
+        its file is damaged."""
         path = self.json_path(call_id)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise FileNotFoundError(f"No transcript for call {call_id} in {self.root}") from None
-        return Transcript.from_dict(json.loads(text))
+        except UnicodeDecodeError as exc:
+            raise TranscriptUnreadable(call_id, exc) from exc
+        try:
+            return Transcript.from_dict(json.loads(text))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # bad JSON, or JSON not of a transcript
+            raise TranscriptUnreadable(call_id, _reason(exc)) from exc
 
     def exists(self, call_id: int) -> bool:
         """Whether a transcript of the call is stored."""
@@ -71,6 +86,16 @@ class TranscriptStore:
         if not self.root.is_dir():
             return []
         return sorted(int(path.stem) for path in self.root.glob("*.json") if path.stem.isdigit())
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):  # most often a file cut short
+        return f"not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+    if isinstance(exc, KeyError):
+        return f"the field {exc} is missing"
+    if isinstance(exc, AttributeError | TypeError):
+        return f"it does not hold a transcript ({exc})"
+    return str(exc) or type(exc).__name__
 
 
 def _checked(call_id: int) -> int:

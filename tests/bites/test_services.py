@@ -213,7 +213,7 @@ def test_retag_skips_calls_without_transcript_file(app, runner, sample):
 
         transcript_store().delete(sample)
     result = runner.invoke(args=["bites", "retag"])
-    assert result.exit_code == 0 and "1 calls skipped (transcript file missing)" in result.output
+    assert result.exit_code == 0 and "1 calls skipped (transcript file missing or damaged)" in result.output
 
 
 def test_failed_calls_are_not_retagged(app, runner, sample):

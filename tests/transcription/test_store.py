@@ -3,6 +3,7 @@ import json
 import pytest
 
 from enable.transcription import Segment, Transcript, TranscriptStore, Word, conversation_stats
+from enable.transcription.store import TranscriptUnreadable
 
 from .webvtt_check import parse_webvtt
 
@@ -79,3 +80,30 @@ def test_reading_a_missing_transcript_names_the_call(tmp_path):
 def test_call_ids_must_be_plain_integers(tmp_path, bad_id):
     with pytest.raises(ValueError, match="call id"):
         TranscriptStore(tmp_path).write(bad_id, sample_transcript())
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda text: text[: len(text) // 2], "not valid JSON at line 1, column"),  # cut short: a write that never finished
+    (lambda text: "[1, 2, 3]", "it does not hold a transcript"),  # JSON, but not a transcript
+    (lambda text: json.dumps({"segments": []}), "the field 'language' is missing"),
+    (lambda text: json.dumps({**json.loads(text), "schema": 99}), "newer than this version of Enable reads"),
+])
+def test_a_damaged_file_is_reported_as_unreadable_with_its_call_and_reason(tmp_path, damage, reason):
+    store = TranscriptStore(tmp_path)
+    store.write(7, sample_transcript())
+    path = store.json_path(7)
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+    with pytest.raises(TranscriptUnreadable) as caught:
+        store.read(7)
+    assert caught.value.call_id == 7
+    assert reason in caught.value.reason
+    assert str(caught.value).startswith("The transcript file of call 7 cannot be read: ")
+
+
+def test_a_file_of_bytes_that_are_not_utf8_is_unreadable(tmp_path):
+    store = TranscriptStore(tmp_path)
+    store.write(7, sample_transcript())
+    store.json_path(7).write_bytes(b"\xff\xfe" + bytes(range(128, 256)))
+    with pytest.raises(TranscriptUnreadable, match="call 7"):
+        store.read(7)
