@@ -16,6 +16,7 @@ whole run, so writes made meanwhile wait, then fail with ``IndexBusy``.
 
 from __future__ import annotations
 
+import copy
 import html
 import logging
 import re
@@ -324,9 +325,10 @@ class WhooshIndex:
 
         A commit adds a small segment (or merges small ones) and leaves the big ones as they were. Opening a
         segment of a compound index copies its term and stored-field files into memory (a second or more for
-        100,000 bites), so the readers of unchanged segments, with the same deleted documents, are kept from the
-        previous searcher. (Whoosh's own ``Searcher.refresh`` would keep them too, but also keeps readers of
-        segments merged away, and of segments whose deletions changed.)
+        100,000 bites), so the readers of unchanged segments are kept from the previous searcher, and a segment
+        whose deleted documents changed (a bite edited or a call processed again) is read through its previous
+        reader's open files with the new deletions. (Whoosh's own ``Searcher.refresh`` would keep readers too, but
+        also those of segments merged away, and with their old deletions.)
         """
         if old is None:
             searcher = ix.searcher()
@@ -350,6 +352,8 @@ class WhooshIndex:
                 kept = reusable.get(segment.segment_id())
                 if kept is not None and _same_deletions(kept.segment(), segment):
                     readers.append(kept)
+                elif kept is not None:
+                    readers.append(_with_deletions(kept, segment))
                 else:
                     reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
                     readers.append(reader)
@@ -590,12 +594,33 @@ def _same_deletions(a: Segment, b: Segment) -> bool:
     return not a.has_deletions() or set(a.deleted_docs()) == set(b.deleted_docs())
 
 
+def _with_deletions(kept: SegmentReader, segment: Segment) -> SegmentReader:
+    """A reader of a kept reader's segment with the deleted documents of a later commit.
+
+    The segment's files never change (Whoosh keeps deletions in the table of contents), so the new reader shares
+    the kept one's open files and terms; only its per-document reader, which answers for deletions, is new.
+    """
+    reader = copy.copy(kept)
+    reader.__dict__.pop("deleted_docs_set", None)  # cached from the kept reader's deletions
+    reader._segment = segment
+    reader._perdoc = kept._codec.per_document_reader(kept._storage, segment)
+    return reader
+
+
 def _close_unused(old: Searcher, new: Searcher) -> None:
     """Close the old searcher's segment readers that the new searcher does not use (not the old one whole: that
-    would close the readers both share)."""
-    kept = {id(r) for r, _ in new.reader().leaf_readers()}
+    would close the readers both share). Of a reader whose files a new reader shares (`_with_deletions`), only its
+    own per-document files are closed."""
+    leaves = [r for r, _ in new.reader().leaf_readers()]
+    kept = {id(r) for r in leaves}
+    shared = {id(r._terms) for r in leaves if isinstance(r, SegmentReader)}
     for reader, _ in old.reader().leaf_readers():
-        if id(reader) not in kept:
+        if id(reader) in kept:
+            continue
+        if isinstance(reader, SegmentReader) and id(reader._terms) in shared:
+            reader._perdoc.close()
+            reader.is_closed = True
+        else:
             reader.close()
 
 

@@ -352,7 +352,7 @@ def _size_of(bits: int) -> int:
 class Carried(NamedTuple):
     """What a snapshot takes over from the one before it, when the commit between them only added segments."""
 
-    bitsets: dict[object, int]  # the previous snapshot's, taken out as they are used
+    bitsets: dict[object, int]  # the previous snapshot's (of its live documents), taken out as they are used
     added: list[tuple[Searcher, int]]  # the new segments, with their offsets
     date_order: np.ndarray | None  # the previous snapshot's, if it had computed one
 
@@ -388,17 +388,20 @@ class Snapshot:
         self._carried = self._carry_from(previous) if previous is not None else None
 
     def _carry_from(self, previous: Snapshot) -> Carried | None:
-        """The previous snapshot's bitsets and date order, and this one's new segments, when this one only added
-        segments.
+        """The previous snapshot's bitsets and date order, and this one's new segments, when this one kept every
+        segment of the previous one.
 
-        A commit of a call's bites adds a small segment after the unchanged ones (the same readers, with the same
-        deleted documents, at the same document numbers), so a term's bitset here is the previous one plus what the
-        new segments hold, and the date order is the previous one with the new documents merged in.
+        A commit of a call's bites adds a small segment after the unchanged ones (at the same document numbers), and
+        may delete documents in them (a call processed again, a bite edited), so a term's bitset here is the
+        previous one plus what the new segments hold, less the documents deleted since (a segment's deleted
+        documents are never brought back); the date order is the previous one with the new documents merged in.
         """
-        old = [leaf.reader() for leaf, _ in previous.leaves]
-        new = [leaf.reader() for leaf, _ in self.leaves]
-        if len(new) < len(old) or any(a is not b for a, b in zip(old, new, strict=False)):
-            return None  # segments merged away, or deletions changed in one: start afresh
+        old = [leaf.reader().segment() for leaf, _ in previous.leaves]
+        new = [leaf.reader().segment() for leaf, _ in self.leaves]
+        if len(new) < len(old) or any(a is None or b is None or a.segment_id() != b.segment_id()
+                                      or b.deleted_count() < a.deleted_count()
+                                      for a, b in zip(old, new, strict=False)):
+            return None  # segments merged away: start afresh
         return Carried(previous._cache, self.leaves[len(old):], previous._date_order)
 
     def _term_bits(self, fieldname: str, btext: bytes) -> int:

@@ -48,6 +48,7 @@ def test_a_new_bite_shows_in_results_facets_and_date_order_and_the_old_segment_s
 
 
 def test_a_bite_changed_or_deleted_in_an_old_segment_is_gone_from_its_results(writer, web):
+    old_segment = _leaf_readers(web)[0]
     writer.add([bite(1, "Now this bite talks about onboarding only.", rep="Anna Petrova")])  # replaces bite 1
     writer.delete([4])
 
@@ -57,6 +58,10 @@ def test_a_bite_changed_or_deleted_in_an_old_segment_is_gone_from_its_results(wr
     assert web.count() == 4
     result = web.search(SearchQuery())
     assert dict(result.facets["rep"]) == {"Anna Petrova": 1, "Bob Stone": 1, "Иван": 1}
+    # The old segment's files were not opened again for its new deletions: the reader shares them.
+    now = _leaf_readers(web)[0]
+    assert now is not old_segment and now._terms is old_segment._terms and now.has_deletions()
+    assert not now.is_closed and old_segment.is_closed  # the old reader retired, the shared files open
 
 
 def test_merged_segments_hold_each_bite_once(writer, web):
@@ -92,7 +97,7 @@ def test_a_calls_new_bites_arrive_in_one_commit_and_cached_words_count_them(writ
     writer.replace_call(9, [bite(32, "Now only timing is discussed.", call_id=9, stage="closing")])
 
     assert sorted(ids(web.search(SearchQuery(text="expensive")))) == [1, 2]
-    assert web._current()._carried is None  # deletions in a kept segment: every bitset counted afresh
+    assert web._current()._carried is not None  # deletions in a kept segment: carried, less the deleted bites
     assert dict(web.search(SearchQuery()).facets["stage"])["negotiation"] == before["negotiation"]
     assert ids(web.search(SearchQuery(text="timing"))) == [32]
 
@@ -104,9 +109,10 @@ def _view(ix: WhooshIndex, q: SearchQuery) -> tuple:
 
 def test_a_process_open_through_many_commits_and_merges_answers_as_one_that_opens_the_index_afresh(
         tmp_path, writer, web):
-    """A long-running web process carries bitsets and the date order over commits that only add bites, and builds
-    them from each segment's kept bitsets after a merge: every answer equals that of a process opening the index
-    now, whose bitsets are all read from the files."""
+    """A long-running web process carries bitsets and the date order over commits that only add bites, builds
+    them from each segment's kept bitsets after a merge, and reads a segment whose deletions changed through its
+    previous reader's files: every answer equals that of a process opening the index now, which reads everything
+    from the files."""
     stages = ["discovery", "negotiation", "closing"]
     queries = [SearchQuery(sort="date", per_page=100), SearchQuery(text="expensive", per_page=100),
                SearchQuery(text="price", sort="date", per_page=100),
@@ -118,8 +124,8 @@ def test_a_process_open_through_many_commits_and_merges_answers_as_one_that_open
         writer.add([bite(n, f"Bite {n}: the price is too expensive" if n % 3 else f"Bite {n} is about timing.",
                          call_id=n, stage=stages[n % 3], rep=f"Rep {n % 4}", tags={"objection": ["price"]},
                          call_date=None if undated else date(2024, 1 + n % 12, 1 + n % 7))])
-        if n == 30:
-            writer.delete([2, 12])  # deletions in kept segments
+        if n in (12, 30, 31):
+            writer.delete([2, 12] if n == 30 else [n - 7])  # deletions in kept segments
         # the long-running process, its index open since the first commit
         answers = [_view(web, q) for q in queries]
         fresh = WhooshIndex(tmp_path / "index")  # a process starting now
@@ -127,4 +133,25 @@ def test_a_process_open_through_many_commits_and_merges_answers_as_one_that_open
         fresh.close()
         merged += len(_leaf_readers(web)) < segments + 1
     assert merged, "Whoosh merged no segments: the test did not cover a merge"
-    assert web.search(SearchQuery(per_page=100)).total == 5 + 34 - 2
+    assert web.search(SearchQuery(per_page=100)).total == 5 + 34 - 4
+
+
+def test_a_commit_that_merges_as_many_segments_as_it_adds_is_not_taken_for_one_that_only_added(writer, web):
+    """A merge can leave as many segments as before, with another id and renumbered documents: nothing counted
+    on the previous snapshot may carry over."""
+    from enable.search.whoosh_backend import _document
+
+    assert len(_leaf_readers(web)) == 1
+    before = dict(web.search(SearchQuery()).facets["rep"])  # counted on this snapshot
+    with writer._writing(optimize=True) as w:  # bite 1 deleted, bite 7 added, and all merged into one segment
+        w.delete_by_term("id", "1")
+        w.update_document(**_document(bite(7, "The newest zebrafish call.", rep="Bob Stone", call_id=7,
+                                           call_date=date(2030, 1, 1))))
+
+    result = web.search(SearchQuery(sort="date", per_page=100))
+    assert len(_leaf_readers(web)) == 1
+    assert web._current()._carried is None
+    assert dict(result.facets["rep"])["Bob Stone"] == before["Bob Stone"] + 1
+    assert dict(result.facets["rep"])["Anna Petrova"] == before["Anna Petrova"] - 1
+    assert ids(result)[0] == 7 and 1 not in ids(result)
+    assert ids(web.search(SearchQuery(text="zebrafish"))) == [7]
