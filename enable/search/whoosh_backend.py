@@ -30,7 +30,7 @@ from pathlib import Path
 from whoosh import fields, index, query
 from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, StripFilter, Token
 from whoosh.codec.base import Segment
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import (
     FIRST,
@@ -598,12 +598,18 @@ def _with_deletions(kept: SegmentReader, segment: Segment) -> SegmentReader:
     """A reader of a kept reader's segment with the deleted documents of a later commit.
 
     The segment's files never change (Whoosh keeps deletions in the table of contents), so the new reader shares
-    the kept one's open files and terms; only its per-document reader, which answers for deletions, is new.
+    the kept one's open files and terms; only its per-document reader, which answers for deletions, is new. The
+    columns the kept one had read (stored fields, dates, lengths: copied into memory when first read, 40 ms for the
+    stored fields of 100,000 bites) are handed over to it; the kept reader, about to retire, would read them again.
     """
     reader = copy.copy(kept)
     reader.__dict__.pop("deleted_docs_set", None)  # cached from the kept reader's deletions
     reader._segment = segment
-    reader._perdoc = kept._codec.per_document_reader(kept._storage, segment)
+    reader._perdoc = perdoc = kept._codec.per_document_reader(kept._storage, segment)
+    before = kept._perdoc
+    if isinstance(perdoc, W3PerDocReader) and isinstance(before, W3PerDocReader):
+        perdoc._colfiles, before._colfiles = before._colfiles, {}
+        perdoc._readers, before._readers = before._readers, {}
     return reader
 
 

@@ -58,10 +58,15 @@ def test_a_bite_changed_or_deleted_in_an_old_segment_is_gone_from_its_results(wr
     assert web.count() == 4
     result = web.search(SearchQuery())
     assert dict(result.facets["rep"]) == {"Anna Petrova": 1, "Bob Stone": 1, "Иван": 1}
-    # The old segment's files were not opened again for its new deletions: the reader shares them.
+    # The old segment's files were not opened again for its new deletions: the reader shares them, and took over
+    # the columns already read (the stored fields, read for the results).
     now = _leaf_readers(web)[0]
     assert now is not old_segment and now._terms is old_segment._terms and now.has_deletions()
     assert not now.is_closed and old_segment.is_closed  # the old reader retired, the shared files open
+    assert "_stored" in now._perdoc._colfiles
+    writer.delete([5])
+    assert web.count() == 3 and _leaf_readers(web)[0]._perdoc._colfiles  # handed on again
+    assert [h.id for h in web.search(SearchQuery(text="onboarding")).hits] == [1]  # stored fields still read
 
 
 def test_merged_segments_hold_each_bite_once(writer, web):
