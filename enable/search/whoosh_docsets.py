@@ -607,12 +607,16 @@ class Snapshot:
 
     def warm(self, facet_fields: Iterable[str], frequent: int = WARM_TERMS) -> None:
         """Compute ahead what nearly every search needs (facet bitsets, dates, best examples),
-        and the bitsets of the most frequent words, the slowest to read the first time."""
+        and the bitsets of the most frequent words, the slowest to read the first time.
+
+        A snapshot carrying the previous one's bitsets leaves the words to the searches that ask for them: each
+        is then the previous bitset and the new segment's, which costs little, and most are not asked for before
+        the next commit."""
         for fieldname in facet_fields:
             self.facet(fieldname)
         self.term("is_best", True)
         self.date_order()
-        if frequent and "text" in self.schema.names() and self.leaves:
+        if frequent and self._carried is None and "text" in self.schema.names() and self.leaves:
             # From the biggest segment: listing a multi-segment index's terms merges every list.
             biggest = max((leaf for leaf, _ in self.leaves), key=lambda leaf: leaf.reader().doc_count_all())
             for btext in self.segments.frequent_terms(biggest, "text", frequent, WARM_SHARE):
