@@ -265,7 +265,7 @@ def prepare(args: argparse.Namespace) -> tuple[Path, str, list[str]]:
     else:
         url = f"sqlite:///{work / 'data' / 'enable.db'}"
     # Migrations added since the cache was built apply to the copy, as they would on a running site.
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=REPO, check=True,
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=args.source, check=True,
                    env=site_env(work, url, args.search), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # The copy's gigabyte and more is written to disk now, not while the uploads' fsync waits for the disk.
     os.sync()
@@ -288,21 +288,22 @@ def _gunicorn_env(web_workers: int | None, threads: int | None) -> dict[str, str
             if value is not None}
 
 
-def gunicorn_settings(web_workers: int | None, threads: int | None) -> tuple[int, int]:
-    """(worker processes, threads per process) that gunicorn.conf.py gives with these counts."""
+def gunicorn_settings(web_workers: int | None, threads: int | None, source: Path = REPO) -> tuple[int, int]:
+    """(worker processes, threads per process) that source's gunicorn.conf.py gives with these counts."""
     saved = dict(os.environ)
     os.environ.update(_gunicorn_env(web_workers, threads))
     try:
-        settings = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+        settings = runpy.run_path(str(source / "gunicorn.conf.py"))
     finally:
         os.environ.clear()
         os.environ.update(saved)
     return settings["workers"], settings["threads"]
 
 
-def start_site(work: Path, env: dict[str, str], web_workers: int | None,
-               threads: int | None) -> tuple[str, list[subprocess.Popen]]:
-    """gunicorn on a free loopback port and one `flask worker`; returns the base URL and the processes."""
+def start_site(work: Path, env: dict[str, str], web_workers: int | None, threads: int | None,
+               source: Path = REPO) -> tuple[str, list[subprocess.Popen]]:
+    """gunicorn on a free loopback port and one `flask worker`, run from source; returns the base URL and the
+    processes."""
     port = _free_port()
     web_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", **_gunicorn_env(web_workers, threads)}
     bin_dir = Path(sys.executable).parent
@@ -310,11 +311,11 @@ def start_site(work: Path, env: dict[str, str], web_workers: int | None,
         import redis
 
         redis.Redis.from_url(env["QUEUE_URL"]).flushdb()
-    web = subprocess.Popen([str(bin_dir / "gunicorn"), "-c", str(REPO / "gunicorn.conf.py"), "wsgi:app"],
-                           cwd=REPO, env=web_env, stdout=(work / "access.log").open("w"),
+    web = subprocess.Popen([str(bin_dir / "gunicorn"), "-c", str(source / "gunicorn.conf.py"), "wsgi:app"],
+                           cwd=source, env=web_env, stdout=(work / "access.log").open("w"),
                            stderr=(work / "gunicorn.log").open("w"))
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--no-periodic"],
-                              cwd=REPO, env=env, stdout=(work / "worker.log").open("w"), stderr=subprocess.STDOUT)
+                              cwd=source, env=env, stdout=(work / "worker.log").open("w"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -499,6 +500,17 @@ def upload(client: httpx.Client, token: str, stats: Stats, path: Path, barrier: 
             stats.uploads_accepted += 1
 
 
+def curate(client: httpx.Client, token: str, stats: Stats, n_bites: int, stop_at: float, every: float) -> None:
+    """An enablement lead marking a random bite as a best example every `every` seconds, through the bite page's
+    form: each is a commit that deletes and adds one bite in the index, most likely in its biggest segment."""
+    rnd = random.Random(77)
+    time.sleep(rnd.uniform(0, every))
+    while time.monotonic() < stop_at:
+        stats.request(client, "edit", "POST", f"/bites/{rnd.randint(1, n_bites)}/best", (302,),
+                      data={"csrf_token": token, "best": "1"})
+        time.sleep(every)
+
+
 def report(stats: Stats, seconds: float, title: str) -> None:
     print(f"\n{title}")
     print(f"  {'kind':12} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
@@ -522,7 +534,7 @@ def request_kind(method: str, path: str) -> str:
     if path.startswith("/auth/login"):
         return "login"
     if path.startswith("/bites/"):
-        return "bite"
+        return "edit" if method == "POST" else "bite"
     if path.startswith("/calls/upload"):
         return "upload" if method == "POST" else "upload form"
     if path.startswith("/calls/") and path.endswith("/media"):
@@ -602,14 +614,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300,
                         help="distinct search pages the reps choose from (bench/search.py's mix; a web process answers "
                              "a search it has answered since the index last changed from its result cache)")
+    parser.add_argument("--edits-every", type=float, default=0, metavar="SECONDS",
+                        help="an enablement lead also marks a bite as a best example this often (0: never)")
     parser.add_argument("--baseline", type=int, default=100, help="search requests of one user alone")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
                         help="sqlite (+ SQLite job queue) or postgres (+ Redis queue on db 13)")
     parser.add_argument("--search", default="whoosh", help="SEARCH_BACKEND (whoosh or postgres)")
     parser.add_argument("--keep", action="store_true", help="keep the working copy and its logs")
+    parser.add_argument("--source", type=Path, default=REPO,
+                        help="run the site from this source tree (e.g. the files before a change, to compare)")
     parser.add_argument("--timeline", type=Path, help="write every request of the load to this CSV file "
                         "(seconds from the start, kind, milliseconds), to chart it")
     args = parser.parse_args()
+    args.source = args.source.resolve()
     # Stopped with SIGTERM (or SIGINT from a background shell, which ignores it): stop the site and clean up.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: sys.exit("interrupted"))
@@ -627,10 +644,10 @@ def main() -> None:
         engine.dispose()
         files = upload_files(work, args.uploads)
         urls = search_urls(args.queries)
-        base, processes = start_site(work, env, args.web_workers, args.threads)
-        workers, threads_each = gunicorn_settings(args.web_workers, args.threads)
+        base, processes = start_site(work, env, args.web_workers, args.threads, args.source)
+        workers, threads_each = gunicorn_settings(args.web_workers, args.threads, args.source)
         print(f"site at {base}: gunicorn {workers} workers x {threads_each} threads, one `flask worker`; "
-              f"{args.bites} bites, {args.backend} database, {args.search} search")
+              f"{args.bites} bites, {args.backend} database, {args.search} search; code from {args.source}")
 
         warm_up(base, urls, args.bites, workers)
         client = sign_in(base, REP_EMAIL, Stats())
@@ -642,7 +659,7 @@ def main() -> None:
 
         stats = Stats()
         clients = [sign_in(base, REP_EMAIL, stats, args.keepalive) for _ in range(args.users)]
-        leads = [sign_in(base, LEAD_EMAIL, stats, args.keepalive) for _ in range(args.uploads)]
+        leads = [sign_in(base, LEAD_EMAIL, stats, args.keepalive) for _ in range(args.uploads + bool(args.edits_every))]
         tokens = [upload_form_token(lead, stats) for lead in leads]
         stats.started.clear()  # the sign-ins and upload forms
         for client in clients + leads:
@@ -658,7 +675,10 @@ def main() -> None:
         threads = [threading.Thread(target=browse, args=(c, stats, urls, args.bites, stop_at, args.think, i))
                    for i, c in enumerate(clients)]
         threads += [threading.Thread(target=upload, args=(c, token, stats, f, barrier))
-                    for c, token, f in zip(leads, tokens, files, strict=True)]
+                    for c, token, f in zip(leads, tokens, files, strict=False)]
+        if args.edits_every:
+            threads.append(threading.Thread(target=curate, args=(leads[-1], tokens[-1], stats, args.bites, stop_at,
+                                                                 args.edits_every)))
         for t in threads:
             t.start()
         for t in threads:
@@ -669,7 +689,8 @@ def main() -> None:
                                      for p, before in zip(processes, site_cpu, strict=True))
         web_cpu, worker_cpu = sum(web_by_pid.values()), sum(worker_by_pid.values())
         load_after = os.getloadavg()
-        report(stats, elapsed, f"{args.users} reps for {elapsed:.0f} s, with {args.uploads} uploads")
+        report(stats, elapsed, f"{args.users} reps for {elapsed:.0f} s, with {args.uploads} uploads"
+               + (f" and a best example marked every {args.edits_every:g} s" if args.edits_every else ""))
         report_windows(stats, started, elapsed)
         report_server_times(work / "access.log", LOAD_AGENT)
         if args.timeline:

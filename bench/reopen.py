@@ -10,6 +10,9 @@ Commits are grouped by what they did to the segments:
 - merge: Whoosh merged small segments into one (now and then, by its merge policy);
 - delete: a call processed again, its old bites deleted from the big segment (the segment's deletions change).
 
+After each commit, 20 searches of bench/search.py's mix (each asked once, so none is answered from the result cache)
+are timed too ("search"): what is left to compute after a reopen is paid there.
+
 With --baseline DIR (another source tree, e.g. the files before a change) it measures that tree too, in the same
 run, alternating the two, and prints the ratio against it.
 
@@ -39,10 +42,11 @@ if SOURCE != REPO:
     sys.path.insert(0, str(REPO))  # bench.* from this tree
 
 from bench.load import cached_site  # noqa: E402
-from bench.search import Corpus, percentile  # noqa: E402
+from bench.search import Corpus, make_queries, percentile  # noqa: E402
 
 BITES_PER_CALL = 15  # as bench/search.py's corpus
 KINDS = ("add", "merge", "delete")
+SEARCHES_AFTER = 20  # searches of bench/search.py's mix timed after each commit (each a different one)
 
 
 def measure(index_dir: Path, n_bites: int, commits: int) -> dict[str, list[tuple[float, float]]]:
@@ -60,6 +64,7 @@ def measure(index_dir: Path, n_bites: int, commits: int) -> dict[str, list[tuple
         out["open"].append(_timed(lambda: web.search(SearchQuery(text="pricing"))))
         worker = WhooshIndex(work / "index")
         corpus = Corpus(seed=99)
+        queries = make_queries(Corpus(), commits * SEARCHES_AFTER)
         next_id = n_bites + 1
         for n in range(commits):
             before = _segment_ids(web)
@@ -76,6 +81,8 @@ def measure(index_dir: Path, n_bites: int, commits: int) -> dict[str, list[tuple
             after = _segment_ids(web)
             kind = "delete" if n % 5 == 4 else ("merge" if not before <= after else "add")
             out.setdefault(kind, []).append(timing)
+            for q in queries[n * SEARCHES_AFTER : (n + 1) * SEARCHES_AFTER]:  # what the next searches pay
+                out.setdefault("search", []).append(_timed(lambda q=q: web.search(q)))
         web.close()
         worker.close()
         return out
@@ -108,21 +115,23 @@ def child(source: Path, args: argparse.Namespace) -> dict[str, list]:
 
 
 def print_table(title: str, results: dict[str, list]) -> dict[str, float]:
+    """Print one tree's figures; returns the CPU mean by kind."""
     print(f"\n{title}")
-    print(f"  {'commit':8} {'count':>5} {'wall p50':>9} {'wall max':>9} {'cpu p50':>8} {'cpu max':>8}")
-    medians = {}
-    for kind in ("open", *KINDS):
+    print(f"  {'kind':8} {'count':>5} {'wall p50':>9} {'wall max':>9} {'cpu p50':>8} {'cpu p95':>8} {'cpu max':>8} "
+          f"{'cpu mean':>9}")
+    means = {}
+    for kind in ("open", *KINDS, "search"):
         rows = results.get(kind, [])
         if not rows:
             continue
         wall, cpu = [r[0] for r in rows], [r[1] for r in rows]
-        medians[kind] = percentile(cpu, 50)
-        print(f"  {kind:8} {len(rows):5d} {percentile(wall, 50):9.1f} {max(wall):9.1f} {medians[kind]:8.1f} "
-              f"{max(cpu):8.1f}")
+        means[kind] = sum(cpu) / len(cpu)
+        print(f"  {kind:8} {len(rows):5d} {percentile(wall, 50):9.1f} {max(wall):9.1f} {percentile(cpu, 50):8.1f} "
+              f"{percentile(cpu, 95):8.1f} {max(cpu):8.1f} {means[kind]:9.1f}")
     for kind in KINDS:
-        if kind in medians:
-            print(f"  {kind} / cold open (CPU p50): {medians[kind] / medians['open']:.3f}")
-    return medians
+        if kind in means:
+            print(f"  {kind} / cold open (CPU mean): {means[kind] / means['open']:.3f}")
+    return means
 
 
 def main() -> None:
@@ -146,11 +155,11 @@ def main() -> None:
         for name, source in trees:
             for kind, rows in child(source, args).items():
                 merged[name].setdefault(kind, []).extend(rows)
-    medians = {name: print_table(f"{name} ({source})", merged[name]) for name, source in trees}
+    means = {name: print_table(f"{name} ({source})", merged[name]) for name, source in trees}
     if args.baseline:
-        print("\nthis tree / baseline (CPU p50 of the web process's reopen)")
-        for kind in ("open", *KINDS):
-            now, before = medians["this tree"].get(kind), medians["baseline"].get(kind)
+        print("\nthis tree / baseline (CPU mean of the web process's reopen, and of the searches after it)")
+        for kind in ("open", *KINDS, "search"):
+            now, before = means["this tree"].get(kind), means["baseline"].get(kind)
             if now is not None and before:
                 print(f"  {kind:8} {now:7.1f} / {before:7.1f} ms = {now / before:.2f}x")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

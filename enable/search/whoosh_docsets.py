@@ -350,7 +350,7 @@ def _size_of(bits: int) -> int:
 
 
 class Carried(NamedTuple):
-    """What a snapshot takes over from the one before it, when the commit between them only added segments."""
+    """What a snapshot takes over from the one before it, when the commit between them kept all its segments."""
 
     bitsets: dict[object, int]  # the previous snapshot's (of its live documents), taken out as they are used
     added: list[tuple[Searcher, int]]  # the new segments, with their offsets
