@@ -321,11 +321,20 @@ def _store(call: Call, transcript: Transcript) -> None:
              transcribed_at=utcnow(), progress=1.0)
 
 
+def _failed_status(call_id: int) -> CallStatus:
+    """What a run that failed leaves a call as: failed, or ready when it keeps the bites of an earlier run (a ready
+    call transcribed again), which stay in search; either way its page shows the reason."""
+    from enable.bites.models import Bite
+
+    kept = db.session.scalar(select(Bite.id).where(Bite.call_id == call_id).limit(1))
+    return CallStatus.READY if kept is not None else CallStatus.FAILED
+
+
 def _fail(call_id: int, reason: str) -> None:
     db.session.rollback()
     result = db.session.execute(
         update(Call).where(Call.id == call_id, Call.claimed_by == worker_identity())
-        .values(status=CallStatus.FAILED, error=reason, claimed_by=None, heartbeat_at=utcnow())
+        .values(status=_failed_status(call_id), error=reason, claimed_by=None, heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount:  # type: ignore[attr-defined]
@@ -395,7 +404,7 @@ def requeue_interrupted(now: datetime | None = None) -> list[int]:
         if not _holder_is_gone(call.claimed_by, call.heartbeat_at, now):
             continue
         if call.attempts >= MAX_ATTEMPTS:
-            call.status = CallStatus.FAILED
+            call.status = _failed_status(call.id)
             call.error = _("Processing was interrupted %(n)d times; retry it, and if it stops again ask your admin "
                            "to check the worker's memory and logs.", n=call.attempts)
             call.claimed_by = None

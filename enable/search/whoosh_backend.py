@@ -250,6 +250,9 @@ def make_snippet(text: str, words: Iterable[str]) -> str:
     return html.escape(cut)
 
 
+Opened = tuple[IndexReader, IndexReader | None]  # a reader a reopen made, and the reader whose files it shares
+
+
 class WhooshIndex:
     """A ``SearchIndex`` stored in one directory; safe to share between web and worker processes."""
 
@@ -310,8 +313,8 @@ class WhooshIndex:
                     # snapshot's bitsets and postings cached per segment, so only a new segment is read after a commit.
                     fresh.warm(FILTER_FIELDS)
                 except Exception as exc:
-                    for reader in opened:
-                        reader.close()
+                    for reader, shares in opened:
+                        _close_reader(reader, shares)
                     raise _corrupt(self.path, exc) from exc
                 if snap is not None:
                     _close_unused(snap.searcher, searcher)
@@ -320,8 +323,9 @@ class WhooshIndex:
             return snap
 
     @staticmethod
-    def _searcher(ix: index.Index, old: Snapshot | None) -> tuple[Searcher, list[IndexReader]]:
-        """A searcher on the latest commit, and the segment readers it opened.
+    def _searcher(ix: index.Index, old: Snapshot | None) -> tuple[Searcher, list[Opened]]:
+        """A searcher on the latest commit, and the segment readers it opened (each with the reader still in use
+        whose files it shares, if any).
 
         A commit adds a small segment (or merges small ones) and leaves the big ones as they were. Opening a
         segment of a compound index copies its term and stored-field files into memory (a second or more for
@@ -332,35 +336,37 @@ class WhooshIndex:
         """
         if old is None:
             searcher = ix.searcher()
-            return searcher, [r for r, _ in searcher.reader().leaf_readers()]
+            return searcher, [(r, None) for r, _ in searcher.reader().leaf_readers()]
         try:
             return WhooshIndex._searcher_keeping(ix, old)
         except Exception:  # e.g. a merge removed a file as it was opened: open everything, as Whoosh does (retrying)
             log.info("reopening the whole search index after a failed partial reopen", exc_info=True)
             searcher = ix.searcher()
-            return searcher, [r for r, _ in searcher.reader().leaf_readers()]
+            return searcher, [(r, None) for r, _ in searcher.reader().leaf_readers()]
 
     @staticmethod
-    def _searcher_keeping(ix: index.Index, old: Snapshot) -> tuple[Searcher, list[IndexReader]]:
+    def _searcher_keeping(ix: index.Index, old: Snapshot) -> tuple[Searcher, list[Opened]]:
         toc = ix._read_toc()  # the latest commit: its generation, schema and segments
         reusable = {r.segment().segment_id(): r for r, _ in old.searcher.reader().leaf_readers()
                     if r.segment() is not None}
         readers: list[IndexReader] = []
-        opened: list[IndexReader] = []
+        opened: list[Opened] = []
         try:
             for segment in toc.segments:
                 kept = reusable.get(segment.segment_id())
                 if kept is not None and _same_deletions(kept.segment(), segment):
                     readers.append(kept)
                 elif kept is not None:
-                    readers.append(_with_deletions(kept, segment))
+                    reader = _with_deletions(kept, segment)
+                    readers.append(reader)
+                    opened.append((reader, kept))
                 else:
                     reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
                     readers.append(reader)
-                    opened.append(reader)
+                    opened.append((reader, None))
         except BaseException:
-            for reader in opened:
-                reader.close()
+            for reader, shares in opened:
+                _close_reader(reader, shares)
             raise
         if not readers:
             return ix.searcher(), []
@@ -468,7 +474,8 @@ class WhooshIndex:
 
     def count(self) -> int:
         """Return the number of bites indexed."""
-        return self._current().reader.doc_count()
+        with self._lock:  # a reopen by another thread closes readers
+            return self._current().reader.doc_count()
 
     def check(self) -> None:
         """Raise IndexCorrupt if any part of the index (terms, postings, stored fields) is unreadable."""
@@ -598,36 +605,43 @@ def _with_deletions(kept: SegmentReader, segment: Segment) -> SegmentReader:
     """A reader of a kept reader's segment with the deleted documents of a later commit.
 
     The segment's files never change (Whoosh keeps deletions in the table of contents), so the new reader shares
-    the kept one's open files and terms; only its per-document reader, which answers for deletions, is new. The
-    columns the kept one had read (stored fields, dates, lengths: copied into memory when first read, 40 ms for the
-    stored fields of 100,000 bites) are handed over to it; the kept reader, about to retire, would read them again.
+    the kept one's open files and terms; only its per-document reader, which answers for deletions, is new. When
+    the kept reader retires, the columns it had read are handed over (`_close_reader`).
     """
     reader = copy.copy(kept)
     reader.__dict__.pop("deleted_docs_set", None)  # cached from the kept reader's deletions
     reader._segment = segment
-    reader._perdoc = perdoc = kept._codec.per_document_reader(kept._storage, segment)
-    before = kept._perdoc
-    if isinstance(perdoc, W3PerDocReader) and isinstance(before, W3PerDocReader):
-        perdoc._colfiles, before._colfiles = before._colfiles, {}
-        perdoc._readers, before._readers = before._readers, {}
+    reader._perdoc = kept._codec.per_document_reader(kept._storage, segment)
     return reader
+
+
+def _close_reader(reader: IndexReader, shares: IndexReader | None = None) -> None:
+    """Close a segment reader no longer used. One whose files a reader still in use shares (`_with_deletions`, in
+    either direction) closes only its own per-document files, after handing the columns it has read (stored fields,
+    dates, lengths: copied into memory when first read, 40 ms for the stored fields of 100,000 bites) to that
+    reader, which does not have them yet."""
+    if shares is None or not isinstance(reader, SegmentReader) or not isinstance(shares, SegmentReader):
+        reader.close()
+        return
+    mine, theirs = reader._perdoc, shares._perdoc
+    if isinstance(mine, W3PerDocReader) and isinstance(theirs, W3PerDocReader):
+        for name in [n for n in mine._colfiles if n not in theirs._colfiles]:
+            theirs._colfiles[name] = mine._colfiles.pop(name)
+            if name in mine._readers:
+                theirs._readers[name] = mine._readers.pop(name)
+    mine.close()
+    reader.is_closed = True
 
 
 def _close_unused(old: Searcher, new: Searcher) -> None:
     """Close the old searcher's segment readers that the new searcher does not use (not the old one whole: that
-    would close the readers both share). Of a reader whose files a new reader shares (`_with_deletions`), only its
-    own per-document files are closed."""
+    would close the readers both share)."""
     leaves = [r for r, _ in new.reader().leaf_readers()]
     kept = {id(r) for r in leaves}
-    shared = {id(r._terms) for r in leaves if isinstance(r, SegmentReader)}
+    by_files = {id(r._terms): r for r in leaves if isinstance(r, SegmentReader)}
     for reader, _ in old.reader().leaf_readers():
-        if id(reader) in kept:
-            continue
-        if isinstance(reader, SegmentReader) and id(reader._terms) in shared:
-            reader._perdoc.close()
-            reader.is_closed = True
-        else:
-            reader.close()
+        if id(reader) not in kept:
+            _close_reader(reader, by_files.get(id(reader._terms)) if isinstance(reader, SegmentReader) else None)
 
 
 def _positive_terms(q: query.Query | None) -> set[str]:

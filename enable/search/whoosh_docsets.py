@@ -43,6 +43,7 @@ from typing import NamedTuple
 import numpy as np
 from whoosh import query
 from whoosh.analysis import Filter, Token
+from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.formats import Positions
 from whoosh.matching import Matcher
@@ -264,7 +265,7 @@ class SegmentPostings:
                 for key in [k for k in cache if k[0] not in ids]:
                     del cache[key]
             for key in [k for k in self._bits if k[0] not in ids]:
-                self.bits_bytes -= _size_of(self._bits.pop(key))
+                self.bits_bytes -= _size_of(key, self._bits.pop(key))
 
     def dates(self, leaf: Searcher) -> np.ndarray | None:
         """Call date of each of the segment's documents as a day ordinal (0 when unknown); None without dates."""
@@ -335,18 +336,29 @@ class SegmentPostings:
                 self._bits.move_to_end(key)
                 return found
         postings = self.get(leaf, fieldname, btext)
-        found = bits_of(postings[0], leaf.reader().doc_count_all()) if postings is not None else 0
+        if postings is None:  # not in this segment: not kept (any word typed would add an entry)
+            return 0
+        found = bits_of(postings[0], leaf.reader().doc_count_all())
         with self._lock:
             if key not in self._bits:
                 self._bits[key] = found
-                self.bits_bytes += _size_of(found)
+                self.bits_bytes += _size_of(key, found)
             while self.bits_bytes > self.max_bits_bytes and len(self._bits) > 1:
-                self.bits_bytes -= _size_of(self._bits.popitem(last=False)[1])
+                self.bits_bytes -= _size_of(*self._bits.popitem(last=False))
         return found
 
 
-def _size_of(bits: int) -> int:
-    return (bits.bit_length() + 7) >> 3
+def _size_of(key: tuple[str, str, bytes], bits: int) -> int:
+    """Bytes an entry of the bitsets kept per segment takes, roughly: the int, its key and the entry itself."""
+    return (bits.bit_length() + 7) // 8 + len(key[2]) + 150
+
+
+def _deleted_within(a: Segment, b: Segment) -> bool:
+    """Whether every document deleted in one version of a segment is deleted in a later one (Whoosh never brings
+    one back, but a bitset carried over relies on it)."""
+    if not a.has_deletions():
+        return True
+    return b.deleted_count() >= a.deleted_count() and set(a.deleted_docs()) <= set(b.deleted_docs())
 
 
 class Carried(NamedTuple):
@@ -399,8 +411,7 @@ class Snapshot:
         old = [leaf.reader().segment() for leaf, _ in previous.leaves]
         new = [leaf.reader().segment() for leaf, _ in self.leaves]
         if len(new) < len(old) or any(a is None or b is None or a.segment_id() != b.segment_id()
-                                      or b.deleted_count() < a.deleted_count()
-                                      for a, b in zip(old, new, strict=False)):
+                                      or not _deleted_within(a, b) for a, b in zip(old, new, strict=False)):
             return None  # segments merged away: start afresh
         return Carried(previous._cache, self.leaves[len(old):], previous._date_order)
 

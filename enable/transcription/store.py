@@ -63,7 +63,7 @@ class TranscriptStore:
             raise TranscriptUnreadable(call_id, exc) from exc
         try:
             return Transcript.from_dict(json.loads(text))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # bad JSON, or JSON not of a transcript
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:  # not a transcript
             raise TranscriptUnreadable(call_id, _reason(exc)) from exc
 
     def exists(self, call_id: int) -> bool:

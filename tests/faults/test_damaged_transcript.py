@@ -14,6 +14,7 @@ from enable.bites.models import Bite
 from enable.calls import services as calls
 from enable.calls.models import CallStatus
 from enable.extensions import db
+from enable.transcription.types import Transcript
 from tests.calls.helpers import call_of, ingest_sample, load_content, sample_transcript
 
 DAMAGED = "damaged and cannot be read"
@@ -130,3 +131,22 @@ def test_retagging_skips_a_call_whose_transcript_is_damaged_and_keeps_its_tags(a
     with app.app_context():
         assert {b.id: sorted(t.tag_id for t in b.tags) for b in
                 db.session.scalars(select(Bite).where(Bite.call_id == sample))} == tags_before
+
+
+def test_transcribing_again_that_fails_leaves_the_call_ready_with_its_bites_and_the_reason(app, login, runner, sample):
+    before = [b.id for b in bites_of(app, sample)]
+    damage(app, sample)
+    client = login(Role.ENABLEMENT)
+    client.post(f"/calls/{sample}/retry")
+    with app.app_context():
+        silent = Transcript(language="en", duration_s=176.0, model="tiny.en")
+        pipeline.ingest_call(sample, transcript=silent)  # the worker's run finds no speech this time
+        call = call_of(sample)
+        assert call.status == CallStatus.READY and "No speech was found" in call.error
+
+    assert [b.id for b in bites_of(app, sample)] == before
+    page = client.get(f"/calls/{sample}").get_data(as_text=True)
+    assert "Transcribing again failed, so the call keeps its bites:" in page and "No speech was found" in page
+    assert runner.invoke(args=["search", "rebuild"]).exit_code == 0  # a rebuild indexes ready calls only
+    results = login(Role.REP).get("/search/", query_string={"q": "too expensive"}).get_data(as_text=True)
+    assert f"/bites/{before[0]}" in results

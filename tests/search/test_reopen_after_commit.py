@@ -160,3 +160,30 @@ def test_a_commit_that_merges_as_many_segments_as_it_adds_is_not_taken_for_one_t
     assert dict(result.facets["rep"])["Anna Petrova"] == before["Anna Petrova"] - 1
     assert ids(result)[0] == 7 and 1 not in ids(result)
     assert ids(web.search(SearchQuery(text="zebrafish"))) == [7]
+
+
+def test_a_reopen_that_fails_leaves_the_open_snapshot_whole_and_the_next_one_succeeds(writer, web, monkeypatch):
+    """Taking in deletions shares the open segment's files: a reopen that fails half-way must close none of them."""
+    from enable.search.index import IndexCorrupt
+    from enable.search.whoosh_docsets import Snapshot
+
+    open_reader = _leaf_readers(web)[0]
+    writer.delete([4])
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk read error")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Snapshot, "warm", broken)
+        with pytest.raises(IndexCorrupt):
+            web.search(SearchQuery(text="gong"))
+    assert not open_reader.is_closed and _leaf_readers_of(web._snapshot)[0] is open_reader
+    assert open_reader.stored_fields(0)  # its files still open
+
+    assert web.search(SearchQuery(text="gong")).total == 0  # bite 4, the one with Gong, is gone
+    assert ids(web.search(SearchQuery(text="expensive"))) == [1, 2]
+    assert web.count() == 4
+
+
+def _leaf_readers_of(snapshot) -> list:
+    return [reader for reader, _ in snapshot.searcher.reader().leaf_readers()]
