@@ -63,7 +63,8 @@ class TranscriptStore:
             raise TranscriptUnreadable(call_id, exc) from exc
         try:
             return Transcript.from_dict(json.loads(text))
-        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:  # not a transcript
+        # bad JSON, or JSON that is not a transcript (missing fields, wrong types, numbers out of range, too deep)
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
             raise TranscriptUnreadable(call_id, _reason(exc)) from exc
 
     def exists(self, call_id: int) -> bool:
