@@ -21,7 +21,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ from bench.load import (  # noqa: E402
     site_env,
 )
 from bench.search import percentile  # noqa: E402
+from bench.trees import alternate, run_child  # noqa: E402
 
 
 def config(folder: Path) -> dict:
@@ -145,15 +145,6 @@ def print_table(title: str, results: dict[str, list]) -> dict[str, dict[str, flo
     return sums
 
 
-def child(source: Path, args: argparse.Namespace) -> dict[str, list]:
-    """Measure one source tree in a fresh interpreter (so two trees never share imported modules)."""
-    env = {**os.environ, "PAGES_BENCH_SOURCE": str(source)}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--bites", str(args.bites), "--searches",
-           str(args.searches), "--bite-pages", str(args.bite_pages), "--child"]
-    done = subprocess.run(cmd, env=env, cwd=source, check=True, stdout=subprocess.PIPE, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bites", type=int, default=10_000, help="bites in the site")
@@ -176,12 +167,9 @@ def main() -> None:
 
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
           f"{args.bites} bites, {args.searches} search pages and {args.bite_pages} bite pages per round")
-    trees = [("this tree", REPO)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
-    merged: dict[str, dict[str, list]] = {name: {} for name, _ in trees}
-    for _ in range(args.rounds):
-        for name, source in trees:
-            for kind, rows in child(source, args).items():
-                merged[name].setdefault(kind, []).extend(rows)
+    argv = ["--bites", str(args.bites), "--searches", str(args.searches), "--bite-pages", str(args.bite_pages)]
+    trees, merged = alternate(REPO, args.baseline, args.rounds,
+                              lambda source: run_child(Path(__file__).resolve(), source, "PAGES_BENCH_SOURCE", argv))
     sums = {name: print_table(f"{name} ({source})", merged[name]) for name, source in trees}
     if args.baseline:
         print("\nthis tree / baseline (CPU mean per page; queries per page)")

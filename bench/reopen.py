@@ -27,7 +27,6 @@ import dataclasses
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ if SOURCE != REPO:
 
 from bench.load import cached_site  # noqa: E402
 from bench.search import Corpus, make_queries, percentile  # noqa: E402
+from bench.trees import alternate, run_child  # noqa: E402
 
 BITES_PER_CALL = 15  # as bench/search.py's corpus
 KINDS = ("add", "merge", "delete")
@@ -105,15 +105,6 @@ def _timed(action) -> tuple[float, float]:
     return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
 
-def child(source: Path, args: argparse.Namespace) -> dict[str, list]:
-    """Measure one source tree in a fresh interpreter (so two trees never share imported modules)."""
-    env = {**os.environ, "REOPEN_BENCH_SOURCE": str(source)}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--bites", str(args.bites), "--commits", str(args.commits),
-           "--child"]
-    done = subprocess.run(cmd, env=env, cwd=source, check=True, stdout=subprocess.PIPE, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def print_table(title: str, results: dict[str, list]) -> dict[str, float]:
     """Print one tree's figures; returns the CPU mean by kind."""
     print(f"\n{title}")
@@ -149,12 +140,9 @@ def main() -> None:
         return
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
           f"{args.bites} bites, {args.commits} commits of {BITES_PER_CALL} bites per round")
-    trees = [("this tree", REPO)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
-    merged: dict[str, dict[str, list]] = {name: {} for name, _ in trees}
-    for _ in range(args.rounds):
-        for name, source in trees:
-            for kind, rows in child(source, args).items():
-                merged[name].setdefault(kind, []).extend(rows)
+    argv = ["--bites", str(args.bites), "--commits", str(args.commits)]
+    trees, merged = alternate(REPO, args.baseline, args.rounds,
+                              lambda source: run_child(Path(__file__).resolve(), source, "REOPEN_BENCH_SOURCE", argv))
     means = {name: print_table(f"{name} ({source})", merged[name]) for name, source in trees}
     if args.baseline:
         print("\nthis tree / baseline (CPU mean of the web process's reopen, and of the searches after it)")

@@ -4,7 +4,6 @@ the call's bites keep their ids and what people did with them; retagging skips t
 
 from __future__ import annotations
 
-import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -15,24 +14,15 @@ from enable.calls import services as calls
 from enable.calls.models import CallStatus
 from enable.extensions import db
 from enable.transcription.types import Transcript
-from tests.calls.helpers import call_of, ingest_sample, load_content, sample_transcript
+from tests.calls import test_calls
+from tests.calls.helpers import call_of, sample_transcript
+
+# The call page tests' fixtures: jobs queued, not run (the tests here run the worker's part themselves); the
+# negotiation sample call, ready, with the rep as its rep.
+app_config = test_calls.app_config
+sample = test_calls.sample
 
 DAMAGED = "damaged and cannot be read"
-
-
-@pytest.fixture
-def app_config(app_config):
-    # Jobs are queued, not run: the test runs the worker's part itself, with the recording's known transcript.
-    app_config["JOBS_IMMEDIATE"] = False
-    return app_config
-
-
-@pytest.fixture
-def sample(app, users):
-    """The negotiation sample call, ready, with the rep as its rep; returns its id."""
-    with app.app_context():
-        load_content()
-        return ingest_sample("negotiation-price", rep_id=users[Role.REP], title="Northwind price talk")
 
 
 def damage(app, call_id: int) -> None:
