@@ -36,6 +36,7 @@ from sqlalchemy import select, update
 
 from enable import events
 from enable.bites import services as bite_services
+from enable.bites.models import Bite
 from enable.calls import services as call_services
 from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
@@ -324,8 +325,6 @@ def _store(call: Call, transcript: Transcript) -> None:
 def _failed_status(call_id: int) -> CallStatus:
     """What a run that failed leaves a call as: failed, or ready when it keeps the bites of an earlier run (a ready
     call transcribed again), which stay in search; either way its page shows the reason."""
-    from enable.bites.models import Bite
-
     kept = db.session.scalar(select(Bite.id).where(Bite.call_id == call_id).limit(1))
     return CallStatus.READY if kept is not None else CallStatus.FAILED
 

@@ -121,6 +121,11 @@ def media_file(call: Call) -> Path:
     return media_dir() / call.media_path
 
 
+def has_recording(call: Call) -> bool:
+    """Whether the call's recording is stored (to transcribe it again)."""
+    return bool(call.media_path) and media_file(call).is_file()
+
+
 def sweep_incoming_at_start(media: Path) -> None:
     """At start, remove parts of uploads that a killed server left behind. A part still being written (by another
     process of the site) is touched with every chunk, so only those untouched for STARTUP_SWEEP_S go."""
@@ -426,7 +431,7 @@ def retry_call(call: Call, user: User | None) -> Call:
     if user is not None:
         require_manage(user, call)
     if ready_transcript(call)[1] is not None:
-        if not call.media_path or not media_file(call).is_file():
+        if not has_recording(call):
             raise UserError(_("The recording of this call is missing, so it cannot be transcribed again; restore "
                               "the transcript file from a backup."))
     elif call.status != CallStatus.FAILED:

@@ -128,7 +128,7 @@ def detail(call_id: int):
         stats=calls.readable_stats(call), can_manage=calls.can_manage(current_user, call),
         has_captions=transcript is not None, speaker_label=calls.speaker_label,
         transcript_missing=problem == calls.MISSING, transcript_unreadable=problem != calls.MISSING and problem,
-        can_transcribe_again=bool(problem and call.media_path and calls.media_file(call).is_file()),
+        can_transcribe_again=problem is not None and calls.has_recording(call),
         stage_name=stage.name_in(str(current_user.locale or "en")) if stage else call.stage,
         bite_endpoint="bites.detail" if "bites.detail" in current_app.view_functions else None,
     )

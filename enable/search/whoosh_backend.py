@@ -75,6 +75,7 @@ from enable.search.whoosh_docsets import (
     FunctionPairFilter,
     SegmentPostings,
     Snapshot,
+    deleted_within,
     first_bit,
     is_indexed_pair,
     top_by_date,
@@ -596,9 +597,7 @@ def _query_key(q: SearchQuery) -> tuple:
 
 def _same_deletions(a: Segment, b: Segment) -> bool:
     """Whether two versions of one segment have the same deleted documents."""
-    if a.deleted_count() != b.deleted_count():
-        return False
-    return not a.has_deletions() or set(a.deleted_docs()) == set(b.deleted_docs())
+    return a.deleted_count() == b.deleted_count() and deleted_within(a, b)
 
 
 def _with_deletions(kept: SegmentReader, segment: Segment) -> SegmentReader:

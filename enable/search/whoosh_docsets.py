@@ -38,7 +38,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import accumulate
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from whoosh import query
@@ -217,6 +217,9 @@ def iter_bits(bits: int) -> Iterator[int]:
     return iter(positions(bits).tolist())
 
 
+Kept = TypeVar("Kept")
+
+
 class SegmentPostings:
     """Postings read from segments, kept across snapshots: segments never change once written.
 
@@ -306,11 +309,9 @@ class SegmentPostings:
         if segment is None:  # an empty index's reader
             return None
         key = (segment.segment_id(), fieldname, btext)
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found
+        found = self._recent(self._entries, key)
+        if found is not None:
+            return found
         if (fieldname, btext) not in reader:
             return None
         ids, weights = read_postings(reader.postings(fieldname, btext))
@@ -324,17 +325,23 @@ class SegmentPostings:
                 self.held -= len(old)
         return found
 
+    def _recent(self, cache: OrderedDict[tuple[str, str, bytes], Kept], key: tuple[str, str, bytes]) -> Kept | None:
+        """A kept value, marked as the most recently used; None when not kept."""
+        with self._lock:
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+            return found
+
     def bits(self, leaf: Searcher, fieldname: str, btext: bytes) -> int:
         """Bitset of the segment's documents (live or not, by segment-local number) holding one term."""
         segment = leaf.reader().segment()
         if segment is None:
             return 0
         key = (segment.segment_id(), fieldname, btext)
-        with self._lock:
-            found = self._bits.get(key)
-            if found is not None:
-                self._bits.move_to_end(key)
-                return found
+        found = self._recent(self._bits, key)
+        if found is not None:
+            return found
         postings = self.get(leaf, fieldname, btext)
         if postings is None:  # not in this segment: not kept (any word typed would add an entry)
             return 0
@@ -353,7 +360,7 @@ def _size_of(key: tuple[str, str, bytes], bits: int) -> int:
     return (bits.bit_length() + 7) // 8 + len(key[2]) + 150
 
 
-def _deleted_within(a: Segment, b: Segment) -> bool:
+def deleted_within(a: Segment, b: Segment) -> bool:
     """Whether every document deleted in one version of a segment is deleted in a later one (Whoosh never brings
     one back, but a bitset carried over relies on it)."""
     if not a.has_deletions():
@@ -411,7 +418,7 @@ class Snapshot:
         old = [leaf.reader().segment() for leaf, _ in previous.leaves]
         new = [leaf.reader().segment() for leaf, _ in self.leaves]
         if len(new) < len(old) or any(a is None or b is None or a.segment_id() != b.segment_id()
-                                      or not _deleted_within(a, b) for a, b in zip(old, new, strict=False)):
+                                      or not deleted_within(a, b) for a, b in zip(old, new, strict=False)):
             return None  # segments merged away: start afresh
         return Carried(previous._cache, self.leaves[len(old):], previous._date_order)
 
