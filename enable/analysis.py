@@ -20,6 +20,12 @@ Russian Snowball stemmer, Latin ones through the English Snowball stemmer; Persi
 and any token containing a digit ("1c", "q3"), are left as they are. Stop words are kept, so phrase
 queries and tag phrases such as "not now" keep every word.
 
+The stemmers are Snowball's own (PyStemmer, in C). Snowball only rewrites the end of a word (the
+regions after its first vowel), so a stem always starts with its word's first letter; snippets rely
+on that to stem only the words that can match (``search.whoosh_backend._marked_words``). Whoosh's
+pure-Python port broke it: it spells Russian in Latin letters and back, so "ъ" came out as "ь" and a
+token mixing scripts ("сh") as another letter ("ш").
+
 Index compatibility: the schema of a Whoosh index pickles these filter classes by their import
 path. Renaming them, or changing what they produce, requires rebuilding the index
 (``flask search rebuild``).
@@ -31,9 +37,9 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
+import Stemmer
 from whoosh.analysis import Filter, RegexTokenizer, Token
 from whoosh.analysis.analyzers import CompositeAnalyzer
-from whoosh.lang.snowball import EnglishStemmer, RussianStemmer
 from whoosh.lang.stopwords import stoplists
 
 # Combining marks that may occur inside a word: Latin/Cyrillic combining diacritics and the
@@ -100,8 +106,12 @@ def _normalize_token(token: str) -> str:
     return normalize(token)
 
 
-_RUSSIAN = RussianStemmer()
-_ENGLISH = EnglishStemmer()
+# Bump with any change to what ``normalize`` or ``stem`` produce: an index built by another analysis
+# must be rebuilt (its terms would no longer match the queries' terms).
+ANALYSIS_VERSION = 2
+
+_RUSSIAN = Stemmer.Stemmer("russian")
+_ENGLISH = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=200_000)
@@ -111,9 +121,9 @@ def stem(token: str) -> str:
         return token
     first = token[0]
     if "\u0400" <= first <= "\u04ff":
-        return _RUSSIAN.stem(token)
+        return _RUSSIAN.stemWord(token)
     if first.isascii() or "\u00c0" <= first <= "\u024f":
-        return _ENGLISH.stem(token)
+        return _ENGLISH.stemWord(token)
     return token
 
 
@@ -149,11 +159,23 @@ class ScriptStemFilter(Filter):
     # unstemmed words for the spelling dictionary.
     is_morph = True
 
+    def __init__(self) -> None:
+        # Pickled with an index's schema: tells which analysis built the index (older ones lack it).
+        self.analysis = ANALYSIS_VERSION
+
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stem_ = stem
         for t in tokens:
             t.text = stem_(t.text)
             yield t
+
+
+def analysis_of(analyzer: object) -> int:
+    """The ``ANALYSIS_VERSION`` an analyzer unpickled from an index was made with (1 before it was recorded)."""
+    for item in getattr(analyzer, "items", ()):
+        if isinstance(item, ScriptStemFilter):
+            return int(getattr(item, "analysis", 1))
+    return 1
 
 
 def word_tokenizer() -> RegexTokenizer:

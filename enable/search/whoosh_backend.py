@@ -48,9 +48,11 @@ from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
 from enable.analysis import (
+    ANALYSIS_VERSION,
     WORD_PATTERN,
     NormalizeFilter,
     _normalize_token,
+    analysis_of,
     normalize,
     plain_analyzer,
     stem,
@@ -290,7 +292,9 @@ class WhooshIndex:
                     ix = index.open_dir(str(self.path))
                 except Exception as exc:  # Whoosh reports damage with assorted exception types.
                     raise _corrupt(self.path, exc) from exc
-                if set(ix.schema.names()) != set(make_schema().names()):
+                if set(ix.schema.names()) != set(make_schema().names()) or (
+                    analysis_of(ix.schema["text"].analyzer) != ANALYSIS_VERSION
+                ):
                     raise IndexCorrupt(
                         f"The search index in {self.path} was built by another version of Enable; "
                         "rebuild it with `flask search rebuild`."
