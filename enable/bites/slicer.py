@@ -18,6 +18,7 @@ between two bites belongs to neither.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -191,14 +192,24 @@ def _choose_cuts(words: Sequence[WordLike], target_s: float, min_s: float, max_s
 
 
 def _join(words: Sequence[WordLike]) -> str:
-    # Whisper marks a new word with a leading space; a piece without one (",000" after "40") continues the word.
-    text = "".join(w.text if w.text[:1].isspace() or i == 0 else _spaced(w.text) for i, w in enumerate(words))
+    # Whisper marks a new word with a leading space; the transcript keeps words without it, so a piece is glued
+    # to the one before only when it cannot start a word: punctuation (",000" after "40"), or digits after a
+    # number's separator ("40," then "000").
+    text = ""
+    for i, w in enumerate(words):
+        glued = i == 0 or w.text[:1].isspace() or _continues(text, w.text)
+        text += w.text if glued else " " + w.text
     return " ".join(text.split())
 
 
-def _spaced(piece: str) -> str:
-    """A word piece without a leading space: glued on only when it is punctuation or digits continuing a number."""
-    return piece if piece[:1] in ",.;:!?%…)]}'’\"-" or piece[:1].isdigit() else " " + piece
+_GLUED_PUNCTUATION = ",.;:!?%…)]}'’\"-"
+_NUMBER_SEPARATOR = re.compile(r"\d[,.]$")
+
+
+def _continues(before: str, piece: str) -> bool:
+    """Whether a word piece without a leading space continues the text before it instead of starting a word."""
+    first = piece[:1]
+    return first in _GLUED_PUNCTUATION or (first.isdigit() and _NUMBER_SEPARATOR.search(before) is not None)
 
 
 def _sentences(words: Sequence[WordLike]) -> list[list[WordLike]]:

@@ -184,3 +184,13 @@ def test_words_are_ordered_by_time_across_segments() -> None:
     early = Segment(0, 1, "", "a", [Word(0, 1, " first", 0.9, None)])
     assert [w.text for w in flatten_words([late, early])] == [" first", " later."]
     assert cut_bites([late, early])[0].speakers == ["a", "b"]
+
+
+def test_numbers_keep_their_space_from_the_word_before() -> None:
+    # As the transcript stores them: words without Whisper's leading space, a number's groups as pieces.
+    pieces = ["We", "can", "meet", "Wednesday", "at", "10.", "It", "costs", "about", "25", ",000,", "or", "40,",
+              "000", "at", "most."]
+    words = [Word(i * 0.5, i * 0.5 + 0.4, text, 0.9, "rep") for i, text in enumerate(pieces)]
+    bite = cut_bites([Segment(0, words[-1].end, "", "rep", words)])[0]
+    assert bite.text == "We can meet Wednesday at 10. It costs about 25,000, or 40,000 at most."
+    assert bite.title == "We can meet Wednesday at 10."
