@@ -8,11 +8,11 @@ certification) is read from the awards.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from enable import audit, events
@@ -305,16 +305,25 @@ def acknowledge(user: User, task_id: int, now: datetime) -> AckTask:
 
 
 def ramp(user_ids: list[int] | None = None) -> list[Ramp]:
-    """Days from hire date to first certification per person (everyone with a hire date, or the given users)."""
-    first = (select(CertificationAward.user_id, func.min(CertificationAward.awarded_at).label("at"))
-             .group_by(CertificationAward.user_id).subquery())
-    query = (select(User, first.c.at).outerjoin(first, first.c.user_id == User.id)
-             .where(User.hired_on.is_not(None)).order_by(User.name))
+    """Days from hire date to first certification per person (everyone with a hire date, or the given users).
+
+    Only awards on or after the hire date count: one from before (a transfer, an imported history) is no ramp.
+    """
+    query = select(User).where(User.hired_on.is_not(None)).order_by(User.name)
     if user_ids is not None:
         query = query.where(User.id.in_(user_ids))
+    people = list(db.session.scalars(query))
+    awards: dict[int, list[datetime]] = {}
+    for user_id, at in db.session.execute(
+        select(CertificationAward.user_id, CertificationAward.awarded_at)
+        .where(CertificationAward.user_id.in_([p.id for p in people])).order_by(CertificationAward.awarded_at)
+    ):
+        awards.setdefault(user_id, []).append(at)
     rows = []
-    for user, at in db.session.execute(query):
-        days = (at.date() - user.hired_on).days if at is not None else None
+    for user in people:
+        assert user.hired_on is not None
+        at = next((a for a in awards.get(user.id, []) if a.astimezone(UTC).date() >= user.hired_on), None)
+        days = (at.astimezone(UTC).date() - user.hired_on).days if at is not None else None
         rows.append(Ramp(user.id, user.name, user.hired_on, at, days))
     return rows
 

@@ -80,14 +80,16 @@ def cohort(app, users):
             CertificationRequirement(kind=RequirementKind.TRACK, track_id=first.id)])
         db.session.add_all([cert, onboarded])
         for person, when in ((ann, datetime(2024, 2, 7, 10, tzinfo=UTC)), (ann, datetime(2024, 9, 1, tzinfo=UTC)),
-                             (cid, datetime(2024, 4, 3, 23, tzinfo=UTC)), (dan, datetime(2024, 3, 15, tzinfo=UTC))):
+                             (cid, datetime(2024, 4, 3, 23, tzinfo=UTC)), (dan, datetime(2024, 3, 15, tzinfo=UTC)),
+                             (cid, datetime(2023, 11, 20, tzinfo=UTC))):  # before his hire: no part of his ramp
             db.session.add(CertificationAward(certification=cert, user=person, awarded_at=when,
                                               expires_at=when + timedelta(days=365), evidence={}))
         W, L = DealOutcome.WON, DealOutcome.LOST
         for owner, outcome, close_on in ((ann, L, date(2024, 2, 20)), (ann, W, date(2024, 4, 1)),
                                          (ann, W, date(2024, 3, 18)), (bob, W, date(2024, 5, 6)), (bob, W, None),
                                          (bob, DealOutcome.OPEN, date(2024, 3, 1)), (cid, L, date(2024, 3, 20)),
-                                         (dan, W, date(2024, 2, 14))):
+                                         (dan, W, date(2024, 2, 14)),
+                                         (cid, W, date(2023, 11, 13))):  # won before he was hired: not his ramp
             make_deal(owner_id=owner.id, outcome=outcome, close_on=close_on)
         db.session.commit()
         return {"north": north.id, "south": south.id}

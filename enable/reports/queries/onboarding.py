@@ -229,9 +229,9 @@ def _ramp(scope: Scope, teams: dict[int, str]) -> list[RampFigures]:
     if not ids:
         return []
     first_win = {owner_id: day for owner_id, day in db.session.execute(
-        select(Deal.owner_id, func.min(Deal.close_on)).where(
-            Deal.owner_id.in_(ids), Deal.outcome == DealOutcome.WON, Deal.close_on.is_not(None))
-        .group_by(Deal.owner_id))}
+        select(Deal.owner_id, func.min(Deal.close_on)).join(User, User.id == Deal.owner_id).where(
+            Deal.owner_id.in_(ids), Deal.outcome == DealOutcome.WON, Deal.close_on >= User.hired_on)
+        .group_by(Deal.owner_id))}  # a deal won before the hire date is no part of the ramp
     team_of = dict(db.session.execute(select(User.id, User.team_id).where(User.id.in_(ids))).all())
     rows = []
     for r in certifications.ramp(ids):
