@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 DEMO_DATA ?= instance
+PORT ?= 5000
 EXTRAS ?= dev,multilingual,postgres,redis,production
 
 .PHONY: install demo test serve translations translations-update lint bench clean
@@ -34,7 +35,7 @@ demo: install
 	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) db upgrade
 	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) content load
 	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) demo load
-	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) serve --host 127.0.0.1 --port 5000
+	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) serve --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
+import socket
 
 import click
 from flask import Flask, current_app
@@ -27,6 +29,21 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse plainly, before any job or thread starts, a port that another program already listens on."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((host, port), family=family):  # SO_REUSEADDR, as waitress binds
+            pass
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"Port {port} on {host} is already in use (another Enable, or another program). Stop it, or serve "
+                f"on another port: `flask --app wsgi serve --port {port + 55}`, or `make demo PORT={port + 55}`."
+            ) from None
+        raise click.ClickException(f"Cannot serve on {host}:{port}: {exc.strerror or exc}.") from None
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -42,6 +59,7 @@ def serve_command(host: str, port: int, threads: int, jobs: bool) -> None:
     from enable.search import indexing
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _check_port_free(host, port)
     freeze_startup_objects()  # before any job starts: what a job leaves in reference cycles must stay collectable
     if jobs:
         queue.run_consumer_start_hooks(app)

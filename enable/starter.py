@@ -63,6 +63,8 @@ def load_command(path: Path | None) -> None:
     record(None, "content.load", None, {"path": str(root), "summary": report.summary()})
     db.session.commit()
     click.echo(f"content loaded from {root}: {report.summary()}")
+    if waiting := report.waiting_summary():
+        click.echo(waiting)
 
 
 def init_app(app: Flask) -> None:

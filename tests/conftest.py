@@ -20,7 +20,12 @@ from sqlalchemy.engine import make_url
 from enable import create_app
 from enable.auth.models import Role
 from enable.extensions import db
+from enable.logging_setup import configure_logging
 from tests.factories import PASSWORD, make_user
+
+# Logging is configured once per process, by the first app built: done here, before any test, so that it never
+# happens inside a test, where it would take away the handler through which caplog sees the records.
+configure_logging()
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_AUDIO = REPO.parent / "shared" / "audio"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -223,7 +224,8 @@ def init_rate_limit(app: Flask) -> None:
             limits[name] = parse(str(app.config[name]))
         except ValueError as e:
             raise RuntimeError(f"{name} must read like 300/minute or 10/second, not {app.config[name]!r}") from e
-    if uri.startswith("memory://") and not app.testing:
+    # Said where it matters: under gunicorn's several processes (one process, as `flask serve`, counts it whole).
+    if uri.startswith("memory://") and not app.testing and "gunicorn.arbiter" in sys.modules:
         log.warning("API rate limits are counted in memory, per process: each web worker allows the whole limit. "
                     "Set API_RATE_LIMIT_STORAGE=redis://... when serving with several workers (gunicorn -w N).")
     limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(uri))

@@ -180,8 +180,9 @@ def apply_track(path: Path, slug: str, fields: dict[str, Any], steps: list[StepS
         step.position, step.title, step.due_days = position, spec.title, spec.due_days
         kept.append(step)
         if not step.is_resolved:
-            log.warning("%s:%d: %s '%s' does not exist yet; the step resolves once it does", path, spec.line,
-                        spec.kind.value, spec.ref)
+            log.debug("%s:%d: %s '%s' does not exist yet; the step resolves once it does", path, spec.line,
+                      spec.kind.value, spec.ref)
+            report.wait_for(f"{spec.kind.value}s", spec.ref)
     changed |= bool(existing)
     track.steps = kept
     if changed and not created:
@@ -288,7 +289,8 @@ def apply_quiz(path: Path, slug: str, fields: dict[str, Any], specs: list[Questi
         report.count("removed", "questions")
     for q in quiz.questions:
         if q.bite_ref and q.bite_id is None:
-            log.warning("%s: the bite '%s' does not exist yet; the question plays it once it does", path, q.bite_ref)
+            log.debug("%s: the bite '%s' does not exist yet; the question plays it once it does", path, q.bite_ref)
+            report.wait_for("bites", q.bite_ref)
     if changed:
         quiz.updated_at = now
         report.count("updated", "quizzes")

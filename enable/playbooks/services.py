@@ -250,7 +250,8 @@ def apply_playbook_file(item: PlaybookFile, path: Path, report: LoadReport, now:
     owner, verifier = _user_by_email(item.owner), _user_by_email(item.verifier)
     for role, email, user in (("owner", item.owner, owner), ("verifier", item.verifier, verifier)):
         if email and user is None:
-            log.warning("%s: %s %s has no account yet; load again once it exists", path, role, email)
+            log.debug("%s: %s %s has no account yet; load again once it exists", path, role, email)
+            report.wait_for("accounts", email)
     playbook = db.session.scalar(select(Playbook).where(Playbook.slug == item.slug))
     language = item.language or default_language()  # a file without `language:` is in the site's default language
     if playbook is None:

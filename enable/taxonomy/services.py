@@ -34,15 +34,32 @@ class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
+    # Items the content names that do not exist yet (kind -> names): accounts, bites of sample calls. Expected on a
+    # fresh install, where `flask demo load` or the admin brings them later; each resolves once it exists.
+    waiting: dict[str, set[str]] = field(default_factory=dict)
 
     def count(self, bucket: str, kind: str) -> None:
         counts = getattr(self, bucket)
         counts[kind] = counts.get(kind, 0) + 1
 
+    def wait_for(self, kind: str, name: str) -> None:
+        """Note an item the content names that does not exist yet ("accounts", "bites")."""
+        self.waiting.setdefault(kind, set()).add(name)
+
     def merge(self, other: LoadReport) -> None:
         for bucket in ("created", "updated", "removed"):
             for kind, n in getattr(other, bucket).items():
                 getattr(self, bucket)[kind] = getattr(self, bucket).get(kind, 0) + n
+        for kind, names in other.waiting.items():
+            self.waiting.setdefault(kind, set()).update(names)
+
+    def waiting_summary(self) -> str | None:
+        """One line naming what the content waits for, or None."""
+        if not self.waiting:
+            return None
+        parts = [f"{len(names)} {kind} ({', '.join(sorted(names))})" for kind, names in sorted(self.waiting.items())]
+        return ("waiting for " + "; ".join(parts) + ": what names them resolves once they exist (the sample calls' "
+                "bites come with `flask demo load`; load again once the accounts exist)")
 
     @property
     def changed(self) -> bool:

@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import secrets
+import sys
 from datetime import timedelta
 
 import pytest
@@ -285,7 +286,13 @@ def test_refused_tokens_are_limited_per_client_address(tmp_path):
         db.engine.dispose()
 
 
-def test_a_warning_says_memory_limits_count_per_process(tmp_path, caplog):
+def test_a_warning_says_memory_limits_count_per_process(tmp_path, caplog, monkeypatch):
+    pytest.importorskip("gunicorn.arbiter")
+    with monkeypatch.context() as outside_gunicorn:  # a CLI command or `flask serve`: one process counts it whole
+        outside_gunicorn.delitem(sys.modules, "gunicorn.arbiter")
+        with caplog.at_level(logging.WARNING, logger="enable.api.core"):
+            create_app(base_config(tmp_path / "cli", TESTING=False))
+        assert not any("per process" in r.getMessage() for r in caplog.records)
     with caplog.at_level(logging.WARNING, logger="enable.api.core"):
         app = create_app(base_config(tmp_path, TESTING=False))
     assert any("API_RATE_LIMIT_STORAGE=redis://" in r.getMessage() for r in caplog.records)
