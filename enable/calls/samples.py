@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -65,6 +66,28 @@ def load_sample_calls(users: dict[str, User], folder: Path = SAMPLES_DIR, today:
             log.warning("sample call %s failed: %s", slug, call.error)
         added += 1
     return f"{added} sample calls imported, {existing} already there"
+
+
+@dataclass(frozen=True)
+class SampleCall:
+    """What the demo needs to know of one sample call to give it a deal of its own account."""
+
+    title: str
+    account: str
+    rep_email: str
+    call_date: date | None
+
+
+def sample_calls(folder: Path = SAMPLES_DIR, today: date | None = None) -> list[SampleCall]:
+    """The sample calls of calls.yaml that name their account, in file order."""
+    index = folder / "calls.yaml"
+    if not index.is_file():
+        return []
+    data = load_yaml(index)
+    entries = data.get("calls", []) if isinstance(data, Node) else []
+    today = today or date.today()
+    return [SampleCall(str(e.get("title", e["slug"])), str(e["account"]), str(e.get("rep", "")), _call_date(e, today))
+            for e in entries if e.get("account")]
 
 
 def _call_date(entry: Node, today: date) -> date | None:

@@ -20,19 +20,27 @@ from tests.deals.makers import make_bite, make_call, make_playbook
 def test_demo_deals_and_usage_fill_the_reports_once(app):
     with app.app_context():
         users = ensure_demo_users()
-        call = make_call(title="Sample discovery call")
+        call = make_call(title="Northwind: revised quote and price objection")  # a sample call of calls.yaml
+        stranger = make_call(title="A call the samples do not list")
         for _n in range(3):
             make_bite(call)
         for title in ("Discovery", "Demo", "Negotiation", "Closing"):
             make_playbook(title=title)
         db.session.commit()
 
-        assert load_demo_deals(users).startswith("created 40, updated 0, unchanged 0, rejected 0; 1 calls linked")
+        assert load_demo_deals(users) == ("created 40, updated 0, unchanged 0, rejected 0; "
+                                          "1 calls linked to their accounts' deals")
         db.session.commit()
         deals = list(db.session.scalars(select(Deal)))
         assert len(deals) == 40 and {d.outcome for d in deals} == set(DealOutcome)
         assert {d.owner.email for d in deals if d.owner} >= {"rep@example.test", "manager@example.test"}
-        assert db.session.get(type(call), call.id).deal_id is not None
+        deal = db.session.get(type(call), call.id).deal
+        # Its own account's deal, its rep's, opened before the call: never another company's.
+        assert deal.account == "Northwind" and deal.owner.email == "rep@example.test"
+        assert db.session.get(type(call), stranger.id).deal_id is None
+        samples = {d.account for d in deals if d.external_id <= "DEMO-0006"}
+        assert samples == {"Northwind", "Contoso", "Fabrikam", "Tailspin Toys", "ООО «Ромашка»", "АО «Вектор»"}
+        assert not samples & {d.account for d in deals if d.external_id > "DEMO-0006"}
 
         assert "usage events" in load_demo_usage(users)
         db.session.commit()
