@@ -45,11 +45,11 @@ CALL_REF = {"$ref": "#/components/schemas/Call"}
 FORMATS = {"json": JSON, "vtt": "text/vtt", "srt": "application/x-subrip", "txt": "text/plain"}
 
 
-@operation("GET", "/calls", role=Role.MANAGER, tag=TAG, summary="List the calls you manage",
+@operation("GET", "/calls", role=Role.REP, tag=TAG, summary="List your calls and your team's",
            params=[Param("status", {"type": "string", "enum": STATUSES}, "Only calls in this state."), *LIST_PARAMS],
            replies={200: ok(list_of(CALL_REF))})
 def calls_list():
-    """Newest first: enablement and admins see every call, managers those of their team and those they uploaded."""
+    """Newest first: enablement and admins see every call, others their own (as rep or uploader) and their team's."""
     status = arg_choice("status", STATUSES)
 
     def render(found: list[Call]) -> list[dict[str, Any]]:
@@ -124,7 +124,7 @@ def calls_upload():
 
 def _call(call_id: int) -> Call:
     call = calls.load_call_page(call_id)
-    if call is None:
+    if call is None or not calls.can_view(user(), call):
         raise not_found(_("This call does not exist."))
     return call
 
@@ -132,7 +132,8 @@ def _call(call_id: int) -> Call:
 @operation("GET", "/calls/<int:call_id>", role=Role.REP, tag=TAG, summary="Get a call",
            replies={200: ok(CALL_REF)})
 def calls_get(call_id: int):
-    """Any signed-in person may open a call, as on the site."""
+    """As on the site: any signed-in person may open a call of the library (ready); one still processing or
+    failed, those whose calls list shows it."""
     call = _call(call_id)
     return reply(call_json(call, len(call.bites)))
 

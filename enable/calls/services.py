@@ -360,14 +360,26 @@ def require_manage(user: User, call: Call) -> None:
 def _visible_to(user: User):
     if user.has_role(Role.ENABLEMENT):
         return True
-    conditions = [Call.uploaded_by_id == user.id]
+    conditions = [Call.uploaded_by_id == user.id, Call.rep_id == user.id]
     if user.team_id is not None:
         conditions.append(Call.team_id == user.team_id)
     return or_(*conditions)
 
 
+def can_view(user: User, call: Call) -> bool:
+    """Whether the user may open the call's page, recording and captions.
+
+    A call in the library (ready: its bites are found by everyone's searches) is open to every signed-in user; one
+    still processing, or failed, to those whose calls list shows it: enablement and admins, its rep, its uploader
+    and its team.
+    """
+    return (call.status == CallStatus.READY or user.has_role(Role.ENABLEMENT) or user.id in (call.rep_id,
+            call.uploaded_by_id) or (user.team_id is not None and call.team_id == user.team_id))
+
+
 def calls_select(user: User, status: CallStatus | None = None):
-    """The calls this user manages (optionally in one state), newest first, with their rep and deal loaded."""
+    """The calls this user sees in the calls list (optionally in one state), newest first, with their rep and deal
+    loaded: every call for enablement and admins; for others their own (as rep or uploader) and their team's."""
     query = select(Call).where(_visible_to(user)).options(selectinload(Call.rep), selectinload(Call.deal))
     if status is not None:
         query = query.where(Call.status == status)
@@ -375,7 +387,7 @@ def calls_select(user: User, status: CallStatus | None = None):
 
 
 def list_calls(user: User, *, page: int = 1, per_page: int = 25, status: CallStatus | None = None):
-    """A page of the calls this user manages, newest first, with their rep and deal loaded."""
+    """A page of the calls this user sees (see calls_select), newest first, with their rep and deal loaded."""
     return db.paginate(calls_select(user, status), page=page, per_page=per_page, error_out=False)
 
 
@@ -400,7 +412,7 @@ def bite_counts(call_ids: Iterable[int]) -> dict[int, int]:
 
 
 def call_statuses(user: User, ids: Iterable[int]) -> list[dict[str, Any]]:
-    """Status, progress and failure reason of the given calls this user manages (for the progress poller)."""
+    """Status, progress and failure reason of the given calls this user sees (for the progress poller)."""
     wanted = [i for i in ids if i > 0][:200]
     if not wanted:
         return []

@@ -24,7 +24,7 @@ from enable.search import indexing
 from enable.taxonomy import services as taxonomy_services
 from enable.taxonomy.models import TagKind
 
-add_nav_item("calls.index", _l("Calls"), Role.MANAGER, order=40)
+add_nav_item("calls.index", _l("Calls"), Role.REP, order=40)
 
 
 def _calls_panel(user: User) -> Panel | None:
@@ -48,14 +48,16 @@ def _fill_choices(form, with_language: bool = False) -> None:
 
 
 @bp.get("/")
-@role_required(Role.MANAGER)
+@login_required
 def index():
     status = request.args.get("status")
     pagination = calls.list_calls(current_user, page=request.args.get("page", 1, type=int),
                                   status=CallStatus(status) if status in set(CallStatus) else None)
     counts = calls.bite_counts(c.id for c in pagination.items)
+    manageable = {c.id for c in pagination.items if calls.can_manage(current_user, c)}
     return render_template("calls/index.html", pagination=pagination, counts=counts, status=status,
-                           statuses=list(CallStatus))
+                           statuses=list(CallStatus), manageable=manageable,
+                           can_upload=current_user.has_role(Role.MANAGER))
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -109,7 +111,7 @@ def _accept(form: UploadForm, files: list):
 
 
 @bp.get("/status")
-@role_required(Role.MANAGER)
+@login_required
 def status():
     ids = [int(x) for x in request.args.get("ids", "").split(",") if x.strip().isdigit()]
     return jsonify({"calls": calls.call_statuses(current_user, ids)})
@@ -119,7 +121,7 @@ def status():
 @login_required
 def detail(call_id: int):
     call = calls.load_call_page(call_id)
-    if call is None:
+    if call is None or not calls.can_view(current_user, call):
         abort(404)
     transcript, problem = calls.ready_transcript(call)
     stage = calls.stage_tag(call.stage) if call.stage else None
@@ -186,6 +188,8 @@ def delete(call_id: int):
 @login_required
 def media(call_id: int):
     call = db.get_or_404(Call, call_id)
+    if not calls.can_view(current_user, call):
+        abort(404)
     path = calls.media_file(call)
     if not path.is_file():
         abort(404)
@@ -197,6 +201,8 @@ def media(call_id: int):
 @login_required
 def vtt(call_id: int):
     call = db.get_or_404(Call, call_id)
+    if not calls.can_view(current_user, call):
+        abort(404)
     path = calls.transcript_store().vtt_path(call.id)
     if not path.is_file():
         abort(404)

@@ -28,9 +28,9 @@ ACCESS: dict[str, Role | str] = {
     "auth.teams": Role.ADMIN,
     "auth.audit_log": Role.ADMIN,
     # issue 3: call ingest
-    "calls.index": Role.MANAGER,
+    "calls.index": SIGNED_IN,  # a rep sees their own calls and their team's
     "calls.upload": Role.MANAGER,
-    "calls.status": Role.MANAGER,
+    "calls.status": SIGNED_IN,
     "calls.edit": Role.MANAGER,
     "calls.retry": Role.MANAGER,
     "calls.delete": Role.MANAGER,
@@ -138,7 +138,7 @@ ACCESS: dict[str, Role | str] = {
     "api_tokens.admin": Role.ADMIN,
     "api_tokens.docs": SIGNED_IN,
     "api.openapi_json": PUBLIC,
-    "api.calls_list": Role.MANAGER,
+    "api.calls_list": SIGNED_IN,
     "api.calls_upload": Role.MANAGER,
     "api.calls_get": SIGNED_IN,
     "api.calls_status": Role.MANAGER,
