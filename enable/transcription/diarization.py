@@ -188,10 +188,13 @@ def _turns(spans: np.ndarray, owners: np.ndarray, speech: np.ndarray) -> Diariza
 
 
 def speaker_share_error(
-    reference: Sequence[tuple[float, float, str]], hypothesis: Sequence[tuple[float, float, str]]
+    reference: Sequence[tuple[float, float, str]], hypothesis: Sequence[tuple[float, float, str]],
+    collar_s: float = 0.25,
 ) -> float:
     """Diarization error: the share of reference speech time missed or given to the wrong speaker, under the best
-    one-to-one mapping of hypothesis speakers to reference speakers (overlapped speech counts once per speaker)."""
+    one-to-one mapping of hypothesis speakers to reference speakers (overlapped speech counts once per speaker).
+    As in NIST's scoring, `collar_s` seconds either side of each reference turn's start and end are not scored
+    (where exactly a turn starts is uncertain by that much)."""
     ref_names = sorted({name for _, _, name in reference})
     hyp_names = sorted({name for _, _, name in hypothesis})
     end = max([e for _, e, _ in [*reference, *hypothesis]], default=0.0)
@@ -204,6 +207,12 @@ def speaker_share_error(
         return on
 
     ref, hyp = grid(reference, ref_names), grid(hypothesis, hyp_names)
+    scored = np.ones(total, dtype=bool)
+    collar = int(round(collar_s / FRAME_S))
+    for start, stop, _ in reference:
+        for edge in (int(round(start / FRAME_S)), int(round(stop / FRAME_S))):
+            scored[max(0, edge - collar) : edge + collar] = False
+    ref, hyp = ref[:, scored], hyp[:, scored]
     speech = ref.sum()
     if speech == 0:
         return 0.0

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from enable.transcription.audio import decode_blocks
-from enable.transcription.diarization import Diarization, diarize
+from enable.transcription.diarization import THRESHOLD, Diarization, diarize
 from enable.transcription.speaker_model import SpeakerEmbedder, Windows
 from enable.transcription.stats import conversation_stats
 from enable.transcription.transcriber import BLOCK_S
@@ -37,14 +37,14 @@ def speaker_number(name: str | None) -> int | None:
 
 
 def find_speakers(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None = None,
-                  block_s: float = BLOCK_S) -> Diarization:
+                  block_s: float = BLOCK_S, threshold: float = THRESHOLD) -> Diarization:
     """Who spoke when in a recording (mixed to one channel); `speakers` is how many took part, when known."""
     parts: list[Windows] = []
     for block in decode_blocks(path, block_s, stereo=False):
         parts.append(embedder.windows(block.samples[0], offset_s=block.start_s))
         del block
     windows = Windows.join(parts)
-    return diarize(windows.spans, windows.vectors, windows.speech, speakers=speakers)
+    return diarize(windows.spans, windows.vectors, windows.speech, speakers=speakers, threshold=threshold)
 
 
 def with_speakers(transcript: Transcript, diarization: Diarization) -> Transcript:
