@@ -21,6 +21,7 @@ ENV_KEYS = (
     "SECRET_KEY",
     "SEARCH_BACKEND",
     "REP_CHANNEL",
+    "SPEAKER_MODEL",
     "SESSION_COOKIE_SECURE",
     "WORKER_NICE",
     "API_RATE_LIMIT",
@@ -45,6 +46,7 @@ class Config:
     CONTENT_DIR: str = "content"  # starter content loaded by `flask content load`
     SEARCH_BACKEND: str = "whoosh"  # whoosh (embedded) or postgres
     REP_CHANNEL: int = 0  # in two-channel recordings, the channel (0 left, 1 right) that carries the rep
+    SPEAKER_MODEL: str = "campplus"  # tells voices apart on one-channel calls: campplus (bundled), an .onnx, or none
     BITE_TARGET_S: float = 120.0  # bite length aimed for, in seconds
     BITE_MIN_S: float = 45.0  # shortest bite, in seconds (unless the call is shorter)
     BITE_MAX_S: float = 150.0  # longest bite, in seconds (unless one sentence is longer)

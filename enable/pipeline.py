@@ -47,6 +47,8 @@ from enable.search import indexing
 from enable.taxonomy import services as taxonomy_services
 from enable.transcription.errors import TranscriptionError
 from enable.transcription.models import is_multilingual
+from enable.transcription.speaker_model import SpeakerEmbedder, SpeakerModelUnavailable
+from enable.transcription.speakers import label_speakers
 from enable.transcription.transcriber import Transcriber
 from enable.transcription.types import Transcript
 
@@ -79,6 +81,21 @@ def get_transcriber() -> Transcriber:
             transcriber = _transcribers[key] = Transcriber(model=key[0], device=key[1], compute_type=key[2],
                                                            cache_dir=Path(key[3]))
         return transcriber
+
+
+_embedders: dict[str, SpeakerEmbedder] = {}
+
+
+def get_speaker_embedder() -> SpeakerEmbedder | None:
+    """The speaker-embedding model of SPEAKER_MODEL, cached per process; None when speakers are not wanted."""
+    name = str(current_app.config["SPEAKER_MODEL"] or "").strip()
+    if name.lower() in ("", "none"):
+        return None
+    with _transcribers_lock:
+        embedder = _embedders.get(name)
+        if embedder is None:
+            embedder = _embedders[name] = SpeakerEmbedder(name)
+        return embedder
 
 
 def worker_identity() -> str:
@@ -292,7 +309,19 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
                                         rep_channel=int(cfg["REP_CHANNEL"]))
     log.info("call %s transcribed in %.1f s (%.0f s of audio)", call_id, time.monotonic() - started,
              transcript.duration_s)
-    return transcript
+    return _with_speakers(call_id, path, transcript)
+
+
+def _with_speakers(call_id: int, path: Path, transcript: Transcript) -> Transcript:
+    """Speakers found by voice on a call whose channels do not tell them; without, when the model cannot load."""
+    embedder = get_speaker_embedder()
+    if embedder is None:
+        return transcript
+    try:
+        return label_speakers(transcript, path, embedder)
+    except SpeakerModelUnavailable as exc:  # the words matter more than who said them: keep the call going
+        log.error("call %s is transcribed without speakers: %s", call_id, exc)
+        return transcript
 
 
 def hotwords_for(language: str | None, model: str) -> list[str]:

@@ -32,6 +32,7 @@ from enable.taxonomy.models import Tag, TagKind
 from enable.transcription.audio import AudioInfo, probe
 from enable.transcription.errors import UnsupportedMedia
 from enable.transcription.models import is_multilingual
+from enable.transcription.speakers import speaker_number
 from enable.transcription.store import TranscriptStore, TranscriptUnreadable
 from enable.transcription.types import Transcript
 
@@ -601,9 +602,13 @@ SPEAKER_LABELS = {"rep": _l("Rep"), "customer": _l("Customer")}
 
 
 def speaker_label(speaker: str | None) -> str:
-    """A speaker's name for display ("Rep", "Customer"); empty when unknown."""
+    """A speaker's name for display ("Rep", "Customer", "Speaker 2" for a voice told apart on a one-channel call);
+    empty when unknown."""
     if not speaker:
         return ""
+    number = speaker_number(speaker)
+    if number is not None:
+        return _("Speaker %(n)d", n=number)
     return str(SPEAKER_LABELS.get(speaker, speaker))
 
 
@@ -616,6 +621,8 @@ class SpeakerStats:
     talk_ratio: float  # 0..1 of all speaking time
     talk_s: float
     questions: int
+    interruptions: int | None = None  # None: a call transcribed before these were counted
+    patience_s: float | None = None  # mean pause before taking the floor, seconds; None: never took it
 
 
 @dataclass(frozen=True)
@@ -636,7 +643,11 @@ def readable_stats(call: Call) -> CallStats | None:
     talk_s = stats.get("talk_s") or {}
     questions = stats.get("questions") or {}
     order = sorted(ratios, key=lambda s: (s != "rep", s))
-    rows = [SpeakerStats(s, speaker_label(s), float(ratios[s]), float(talk_s.get(s, 0.0)), int(questions.get(s, 0)))
+    interruptions = stats.get("interruptions") or {}
+    patience = stats.get("patience_s") or {}
+    rows = [SpeakerStats(s, speaker_label(s), float(ratios[s]), float(talk_s.get(s, 0.0)), int(questions.get(s, 0)),
+                         int(interruptions[s]) if s in interruptions else None,
+                         float(patience[s]) if s in patience else None)
             for s in order]
     longest = stats.get("longest_monologue") or {}
     return CallStats(rows, speaker_label(longest.get("speaker")) or None,

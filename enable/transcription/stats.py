@@ -1,4 +1,4 @@
-"""Conversation figures of one call: talk ratio, longest monologue, questions asked."""
+"""Conversation figures of one call: talk ratio, longest monologue, questions asked, interruptions, patience."""
 
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ from enable.transcription.types import Segment
 
 # A pause longer than this ends a monologue even if the same person speaks next, seconds.
 MONOLOGUE_PAUSE_S = 3.0
+
+# Speech shorter than this that starts while another speaks is a backchannel ("mm-hm", "yeah"), not an interruption.
+BACKCHANNEL_S = 1.5
+# A pause longer than this before someone takes the floor is not waiting for the other to finish: left out of
+# patience (silence on the line, a speaker reading), seconds.
+MAX_PATIENCE_S = 5.0
 
 # Latin, full-width (CJK) and Arabic-script (Persian) question marks; "??" counts once.
 _QUESTION = re.compile(r"[?？؟]+")
@@ -24,9 +30,11 @@ def conversation_stats(segments: Sequence[Segment]) -> dict[str, Any]:
     """Per-speaker figures of a call, JSON-safe.
 
     Returns ``talk_s`` (seconds spoken), ``talk_ratio`` (share of all speaking time, 0..1),
-    ``questions`` (sentences ending in "?") per speaker, and ``longest_monologue``
-    (``{"speaker", "seconds"}``, or None). Segments without a known speaker are left out,
-    so a mono recording gives empty figures.
+    ``questions`` (sentences ending in "?") per speaker, ``longest_monologue``
+    (``{"speaker", "seconds"}``, or None), ``interruptions`` (times a speaker started talking, for
+    longer than a backchannel, while another was still talking) and ``patience_s`` (the mean pause
+    before a speaker took the floor from another, in seconds; 0 when they always cut in) per speaker.
+    Segments without a known speaker are left out, so a recording without speakers gives empty figures.
     """
     known = sorted((s for s in segments if s.speaker is not None), key=lambda s: (s.start, s.end))
     talk: dict[str, float] = {}
@@ -42,6 +50,33 @@ def conversation_stats(segments: Sequence[Segment]) -> dict[str, Any]:
         "talk_ratio": {speaker: round(seconds / total, 3) if total > 0 else 0.0 for speaker, seconds in talk.items()},
         "questions": questions,
         "longest_monologue": _longest_monologue(known),
+        **_turn_taking(known),
+    }
+
+
+def _turn_taking(segments: Sequence[Segment]) -> dict[str, dict[str, Any]]:
+    """Interruptions and patience per speaker, from segments in time order."""
+    interruptions: dict[str, int] = {}
+    pauses: dict[str, list[float]] = {}
+    floor: Segment | None = None  # the last segment of whoever holds the floor
+    for segment in segments:
+        speaker = segment.speaker
+        assert speaker is not None
+        interruptions.setdefault(speaker, 0)
+        if floor is None or floor.speaker == speaker:
+            floor = segment if floor is None or segment.end >= floor.end else floor
+            continue
+        if segment.start < floor.end:  # talking over the other
+            if segment.end - segment.start < BACKCHANNEL_S:
+                continue  # a backchannel: the other keeps the floor
+            interruptions[speaker] += 1
+            pauses.setdefault(speaker, []).append(0.0)
+        elif segment.start - floor.end <= MAX_PATIENCE_S:
+            pauses.setdefault(speaker, []).append(segment.start - floor.end)
+        floor = segment
+    return {
+        "interruptions": interruptions,
+        "patience_s": {speaker: round(sum(p) / len(p), 2) for speaker, p in pauses.items()},
     }
 
 

@@ -93,4 +93,5 @@ def test_count_questions(text, questions):
 
 def test_mono_recording_has_no_per_speaker_figures():
     stats = conversation_stats([seg(0, 3, "Ask not what your country can do for you?")])
-    assert stats == {"talk_s": {}, "talk_ratio": {}, "questions": {}, "longest_monologue": None}
+    assert stats == {"talk_s": {}, "talk_ratio": {}, "questions": {}, "longest_monologue": None, "interruptions": {},
+                     "patience_s": {}}
