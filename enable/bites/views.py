@@ -16,8 +16,10 @@ from enable.auth.models import Role
 from enable.bites import bp, curation
 from enable.bites.models import Bite
 from enable.bites.page import bite_page, load_bite
+from enable.db import utcnow
 from enable.errors import UserError
 from enable.extensions import db
+from enable.playbooks import governance
 from enable.search import playlists as lists
 from enable.search.forms import AddToPlaylistForm, PlaylistForm
 from enable.search.indexing import index_bites
@@ -91,6 +93,7 @@ def detail(bite_id: int):
             can_tag=current_user.has_role(Role.ENABLEMENT), can_mark_best=current_user.has_role(Role.MANAGER),
             # The deals capability is optional: without it the page offers no "used on this deal" button.
             can_mark_used="deals.mark_used" in current_app.view_functions,
+            freshness=governance.item_status("bite", bite, current_user, utcnow().date()),
         )
     db.session.commit()
     return html

@@ -276,3 +276,22 @@ def test_the_play_beacon_needs_the_csrf_token_from_the_page(tmp_path, call_with_
         assert db.session.scalar(select(UsageEvent.seconds).where(UsageEvent.kind == UsageKind.PLAY)) == 2.0
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_bite_page_shows_its_freshness_and_its_owner_verifies_it_there(app, login, call_with_bites, users):
+    with app.app_context():
+        bite = db.session.get(Bite, call_with_bites["middle"])
+        bite.owner_id = users[Role.MANAGER]
+        db.session.commit()
+        owner_name = db.session.get(User, users[Role.MANAGER]).name
+    url = f"/bites/{call_with_bites['middle']}"
+    rep_page = page_of(login(Role.REP), call_with_bites["middle"])
+    assert "Freshness" in rep_page and owner_name in rep_page
+    assert "Verify: still correct" not in rep_page  # a rep neither owns nor verifies it
+    owner = login(Role.MANAGER)
+    assert "Verify: still correct" in page_of(owner, call_with_bites["middle"])
+    done = owner.post(f"/governance/bite/{call_with_bites['middle']}/verify", data={"next": url})
+    assert done.status_code == 302 and done.headers["Location"] == url  # back on the bite page
+    with app.app_context():
+        assert db.session.get(Bite, call_with_bites["middle"]).verified_by_id == users[Role.MANAGER]
+    assert "Never" not in page_of(owner, call_with_bites["middle"]).split("Freshness", 1)[1].split("</section>")[0]
