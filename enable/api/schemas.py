@@ -171,13 +171,13 @@ def asset_json(asset, download_url: str | None) -> dict[str, Any]:
 
 STEP = obj({"id": INT, "position": INT, "kind": enum(["bite", "playlist", "playbook", "asset", "quiz", "signoff"]),
             "title": STR, "item_id": null(INT), "due_days": null(INT)})
-TRACK = obj({"id": INT, "slug": STR, "title": STR, "description": STR, "is_default": BOOL,
+TRACK = obj({"id": INT, "slug": STR, "title": STR, "description": STR, "is_default": BOOL, "language": STR,
              "steps": {"type": "array", "items": STEP}})
 
 
 def track_json(track) -> dict[str, Any]:
     return {"id": track.id, "slug": track.slug, "title": track.title, "description": track.description,
-            "is_default": track.is_default,
+            "is_default": track.is_default, "language": track.language,
             "steps": [{"id": s.id, "position": s.position, "kind": s.kind.value, "title": s.title,
                        "item_id": s.item_id, "due_days": s.due_days} for s in track.steps]}
 

@@ -24,7 +24,8 @@ from sqlalchemy import select
 
 from enable.db import utcnow
 from enable.extensions import db
-from enable.learning import quizzes, refs
+from enable.i18n import default_language, language_tag
+from enable.learning import quizzes, refs, tracks
 from enable.learning.models import (
     Certification,
     CertificationRequirement,
@@ -89,6 +90,18 @@ def _slug(path: Path, data: Node) -> str:
     return slug
 
 
+def _language(node: Node, path: Path) -> str | None:
+    """The file's `language:` as a language tag (None when absent), or ContentError."""
+    value = _text(node, "language", path)
+    if not value:
+        return None
+    tag = language_tag(value)
+    if tag is None:
+        raise ContentError(path, node.line_of("language"),
+                           f"'language' should be a language tag such as en, ru or pt-BR, not '{value}'")
+    return tag
+
+
 def _text(node: Node, key: str, path: Path, default: str = "") -> str:
     value = node.get(key, default)
     if value is None:
@@ -129,7 +142,7 @@ def parse_track(path: Path) -> tuple[str, dict[str, Any], list[StepSpec]]:
     data = _mapping(path)
     slug = _slug(path, data)
     fields = {"title": require(data, "title", path), "description": _text(data, "description", path),
-              "is_default": data.get("default", False) is True}
+              "is_default": data.get("default", False) is True, "language": _language(data, path)}
     steps_node = require(data, "steps", path, list)
     steps = []
     for i, item in enumerate(steps_node):
@@ -153,6 +166,7 @@ def parse_track(path: Path) -> tuple[str, dict[str, Any], list[StepSpec]]:
 def apply_track(path: Path, slug: str, fields: dict[str, Any], steps: list[StepSpec], now: datetime) -> LoadReport:
     """Make the track match its file; steps are kept (with their completions) when kind and reference match."""
     report = LoadReport()
+    fields = {**fields, "language": fields["language"] or default_language()}  # no `language:`: the site's
     track = db.session.scalar(select(Track).where(Track.slug == slug))
     created = track is None
     if track is None:
@@ -163,9 +177,10 @@ def apply_track(path: Path, slug: str, fields: dict[str, Any], steps: list[StepS
     else:
         changed = any(getattr(track, k) != v for k, v in fields.items())
     track.title, track.description, track.is_default = fields["title"], fields["description"], fields["is_default"]
+    track.language = fields["language"]
     if fields["is_default"]:
-        for other in db.session.scalars(select(Track).where(Track.is_default.is_(True), Track.slug != slug)):
-            other.is_default = False
+        db.session.flush()
+        tracks.unmark_other_defaults(track)
     existing = list(track.steps)
     kept: list[TrackStep] = []
     for position, spec in enumerate(steps):

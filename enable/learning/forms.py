@@ -27,7 +27,10 @@ from enable.learning.quizzes import MAX_OPTIONS
 class TrackForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    is_default = BooleanField(_l("Default track for new hires"))
+    # The interface languages (enable.i18n.language_choices); save_track checks the tag, so a form sent without it
+    # (an older page, a script) keeps the track's language.
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
+    is_default = BooleanField(_l("Default track for new hires who work in its language"))
     submit = SubmitField(_l("Save"))
 
 

@@ -58,10 +58,10 @@ def load_demo(users: dict[str, User]) -> str:
     the rep holds a certification that expires in 20 days and has questions due for review."""
     now = utcnow()
     resolved = content.resolve_all_pending()
-    track = tracks.default_track()
+    newhire, rep = users["newhire@example.test"], users["rep@example.test"]
+    track = tracks.default_track(newhire.locale)
     if track is None:
         return "no default track: run `flask content load` first"
-    newhire, rep = users["newhire@example.test"], users["rep@example.test"]
     notes = [f"{resolved} references resolved"]
     if not tracks.assignments_of(newhire):
         newhire.hired_on = newhire.hired_on or (now - timedelta(days=10)).date()

@@ -12,6 +12,7 @@ from enable.auth.models import Role
 from enable.db import utcnow
 from enable.errors import UserError
 from enable.extensions import db
+from enable.i18n import default_language, language_choices
 from enable.learning import bp, certifications, overview, quizzes, tracks
 from enable.learning.forms import AssignForm, ConfirmForm, MoveForm, QuestionForm, QuizForm, StepForm, TrackForm
 from enable.learning.models import Certification, Question, QuestionKind, StepKind, Track, TrackStep
@@ -35,10 +36,14 @@ def tracks_page():
 def track_edit(track_id: int | None = None):
     track = db.get_or_404(Track, track_id) if track_id else None
     form = TrackForm(obj=track)
+    form.language.choices = language_choices(also=track.language if track else None)
+    if track is None and not form.is_submitted():
+        form.language.data = default_language()
     if form.validate_on_submit():
         try:
             track = tracks.save_track(track, title=form.title.data, description=form.description.data or "",
-                                      is_default=form.is_default.data, actor=current_user, now=utcnow())
+                                      is_default=form.is_default.data, actor=current_user, now=utcnow(),
+                                      language=form.language.data or None)
         except UserError as e:
             return _fail(e, "learning/track_edit.html", form=form, track=track, step_form=StepForm())
         db.session.commit()

@@ -56,7 +56,8 @@ class Track(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    is_default: Mapped[bool] = mapped_column(default=False)  # given to new hires automatically
+    is_default: Mapped[bool] = mapped_column(default=False)  # given to new hires of its language automatically
+    language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")  # a BCP 47 tag
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
 

@@ -24,6 +24,7 @@ from enable.auth.models import Role, Team, User
 from enable.bites.models import Bite
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
+from enable.i18n import default_language, language_tag
 from enable.learning import certifications, refs, rules
 from enable.learning.models import (
     Assignment,
@@ -67,19 +68,36 @@ def unique_slug(model: Any, base: str, own_id: int | None = None) -> str:
     return slug
 
 
+def unmark_other_defaults(track: Track) -> None:
+    """Leave `track` the only default track of its language."""
+    for other in db.session.scalars(select(Track).where(Track.is_default.is_(True), Track.id != track.id)):
+        if other.language == track.language:
+            other.is_default = False
+
+
 def list_tracks() -> list[Track]:
     """Every track, with its steps, by title."""
     return list(db.session.scalars(select(Track).options(selectinload(Track.steps)).order_by(Track.title)))
 
 
-def default_track() -> Track | None:
-    """The track new hires get, if one is marked default."""
-    return db.session.scalar(select(Track).where(Track.is_default.is_(True)).order_by(Track.id).limit(1))
+def default_track(language: str | None = None) -> Track | None:
+    """The track new hires who work in `language` get: the default track in that language, else the one in the
+    site's default language, else any default track (None when no track is marked default)."""
+    defaults = list(db.session.scalars(select(Track).where(Track.is_default.is_(True)).order_by(Track.id)))
+    for wanted in (language_tag(language), default_language()):
+        found = next((t for t in defaults if t.language == wanted), None)
+        if found is not None:
+            return found
+    return defaults[0] if defaults else None
 
 
 def save_track(track: Track | None, *, title: str, description: str, is_default: bool, actor: User | None,
-               now: datetime, slug: str | None = None) -> Track:
-    """Create or edit a track; marking it default unmarks any other."""
+               now: datetime, slug: str | None = None, language: str | None = None) -> Track:
+    """Create or edit a track; marking it default unmarks any other default track of its language.
+
+    `language` (a language tag; None: the site's default for a new track, unchanged for an existing one) is the
+    language of its content: new hires get the default track of their own language.
+    """
     title = title.strip()
     if not title:
         raise TrackInvalid(_("A track needs a title."))
@@ -91,12 +109,17 @@ def save_track(track: Track | None, *, title: str, description: str, is_default:
     else:
         track.updated_at = now
     track.title, track.description = title, description.strip()
+    if language is not None or track.language is None:
+        tag = language_tag(language) if language else default_language()
+        if tag is None:
+            raise TrackInvalid(_("Unknown language '%(language)s'; give a language tag such as en or ru.",
+                                 language=language))
+        track.language = tag
     if is_default:
-        for other in db.session.scalars(select(Track).where(Track.is_default.is_(True))):
-            other.is_default = other is track
+        unmark_other_defaults(track)
     track.is_default = is_default
     db.session.flush()
-    audit.record(actor, "track.save", track, {"title": title, "default": is_default})
+    audit.record(actor, "track.save", track, {"title": title, "default": is_default, "language": track.language})
     return track
 
 
@@ -210,7 +233,7 @@ def assign_default_track(user: User, *, today: date | None = None, actor: User |
     """
     now = now or datetime.now(UTC)
     today = today or now.date()
-    track = default_track()
+    track = default_track(user.locale)
     if (track is None or not track.steps or user.hired_on is None or user.role != Role.REP
             or user.hired_on < today - timedelta(days=NEW_HIRE_DAYS)):
         return None

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import yaml
 from sqlalchemy import select
 
+from enable.auth.models import Role, User
 from enable.bites.tagging import Tagger, TagPhrase
 from enable.extensions import db
-from enable.learning.models import Quiz, StepKind, Track
+from enable.learning import tracks
+from enable.learning.models import Assignment, Quiz, StepKind, Track
 from enable.playbooks.models import Playbook
 from enable.taxonomy.models import Tag, TagKind
 from tests.conftest import REPO
@@ -33,7 +36,7 @@ def test_the_russian_playbook_track_and_quiz_load(app, runner, users):
         assert playbook.title.startswith("Переговоры о цене") and playbook.stage == "negotiation"
         assert "## Когда клиент говорит «дорого»" in playbook.body and "bite:ru-negotiation-price#0" in playbook.body
         track = db.session.scalar(select(Track).where(Track.slug == "pervaya-nedelya"))
-        assert track.title.startswith("Первая неделя") and not track.is_default
+        assert track.title.startswith("Первая неделя") and track.is_default and track.language == "ru"
         assert [s.kind for s in track.steps] == [StepKind.PLAYBOOK, StepKind.BITE, StepKind.BITE, StepKind.QUIZ,
                                                  StepKind.SIGNOFF]
         assert [s.ref for s in track.steps if s.kind == StepKind.BITE] == [
@@ -42,10 +45,28 @@ def test_the_russian_playbook_track_and_quiz_load(app, runner, users):
         quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "vozrazheniya"))
         assert quiz.title == "Возражения о цене и конкурентах" and len(quiz.questions) >= 6
         assert any("слишком дорого" in q.prompt for q in quiz.questions)
-        default = db.session.scalar(select(Track).where(Track.is_default.is_(True)))
-        assert default.slug == "first-30-days"  # the Russian track does not replace the default one
+        defaults = {t.language: t.slug for t in db.session.scalars(select(Track).where(Track.is_default.is_(True)))}
+        assert defaults == {"en": "first-30-days", "ru": "pervaya-nedelya"}  # one default track per language
         gong = db.session.scalar(select(Tag).where(Tag.kind == TagKind.COMPETITOR, Tag.key == "gong"))
         assert ("ru", "Гонг") in {(p.language, p.phrase) for p in gong.phrases}
+
+
+def test_a_new_hire_gets_the_default_track_of_their_language(app, runner, login):
+    assert runner.invoke(args=["content", "load"]).exit_code == 0
+    hired = date.today().isoformat()
+    for email, locale in (("olga@example.test", "ru"), ("nick@example.test", "en"), ("nobody@example.test", "")):
+        response = login(Role.ADMIN).post("/auth/users/new", data={
+            "name": email.split("@")[0].title(), "email": email, "role": "rep", "locale": locale,
+            "password": "longenough1", "hired_on": hired})
+        assert response.status_code == 302, (email, response.status_code)
+    with app.app_context():
+        given = {u.email: a.track.slug for a, u in db.session.execute(
+            select(Assignment, User).join(User, User.id == Assignment.user_id))}
+    # Russian speakers get the Russian track; English and unset the site's (English) default.
+    assert given == {"olga@example.test": "pervaya-nedelya", "nick@example.test": "first-30-days",
+                     "nobody@example.test": "first-30-days"}
+    with app.app_context():
+        assert tracks.default_track("de").slug == "first-30-days"  # no German track: the site's default
 
 
 def test_russian_tagging_finds_the_russian_objection_phrases_in_the_russian_samples(app):
