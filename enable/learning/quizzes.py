@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from enable import audit
 from enable.auth.models import User
+from enable.database import lock_row
 from enable.errors import UserError
 from enable.extensions import db
 from enable.learning import refs, review
@@ -211,6 +212,7 @@ def submit_attempt(user: User, quiz: Quiz, answers: dict[int, set[int]], now: da
     put every question into the user's review queue, and update their progress and certifications."""
     if not quiz.questions:
         raise QuizInvalid(_("This quiz has no questions yet."))
+    lock_row(user)  # attempts submitted at once are counted one after another
     if attempts_left(user, quiz) == 0:
         raise NoAttemptsLeft(_("You have used all %(n)d attempts at this quiz; ask enablement for another.",
                                n=quiz.max_attempts))

@@ -22,6 +22,7 @@ from enable import audit
 from enable.auth import services as accounts
 from enable.auth.models import Role, Team, User
 from enable.bites.models import Bite
+from enable.database import lock_row
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.learning import certifications, refs, rules
@@ -348,6 +349,14 @@ def _completion_times(user: User, steps: list[TrackStep], since: datetime) -> di
     return times
 
 
+def _newly_completed(user: User, assignment: Assignment, steps: list[TrackStep]) -> dict[int, datetime]:
+    """When each step of the assignment not yet recorded as done was completed, for those that were."""
+    done = {c.step_id for c in assignment.completions}
+    pending = [s for s in steps if s.id not in done and s.kind != StepKind.SIGNOFF]
+    return {step_id: at for step_id, at in _completion_times(user, pending, _start(assignment)).items()
+            if at is not None}
+
+
 def sync_progress(user: User, now: datetime) -> list[StepCompletion]:
     """Record the steps the user has completed since last time, close finished assignments, award certifications."""
     made: list[StepCompletion] = []
@@ -356,13 +365,16 @@ def sync_progress(user: User, now: datetime) -> list[StepCompletion]:
             continue
         steps = assignment.track.steps
         resolve_pending(steps)
-        done = {c.step_id for c in assignment.completions}
-        pending = [s for s in steps if s.id not in done and s.kind != StepKind.SIGNOFF]
-        for step_id, at in _completion_times(user, pending, _start(assignment)).items():
-            if at is not None:
-                completion = StepCompletion(assignment=assignment, step_id=step_id, completed_at=min(at, now))
-                db.session.add(completion)
-                made.append(completion)
+        completed = _newly_completed(user, assignment, steps)
+        if completed:
+            # another request (two pages open at once) may be recording the same steps: wait for it, then look again
+            lock_row(user)
+            db.session.expire(assignment)
+            completed = _newly_completed(user, assignment, steps) if assignment.completed_at is None else {}
+        for step_id, at in completed.items():
+            completion = StepCompletion(assignment=assignment, step_id=step_id, completed_at=min(at, now))
+            db.session.add(completion)
+            made.append(completion)
         db.session.flush()
         finished = rules.all_met_at(
             next((c.completed_at for c in assignment.completions if c.step_id == s.id), None) for s in steps)

@@ -13,6 +13,7 @@ from enable import audit
 from enable.auth.models import Role, User
 from enable.bites.models import Bite
 from enable.calls.models import Call
+from enable.database import lock_row
 from enable.db import utcnow
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
@@ -123,6 +124,7 @@ def update_playlist(playlist: Playlist, user: User, name: str, description: str 
 def add_bite(playlist: Playlist, bite: Bite, user: User, *, now: datetime | None = None) -> PlaylistItem:
     """Append a bite at the end of the playlist."""
     _require_edit(user, playlist)
+    lock_row(playlist)  # bites added at once are counted (and placed) one after another
     if any(item.bite_id == bite.id for item in playlist.items):
         raise PlaylistInvalid(_("This bite is already in “%(name)s”.", name=playlist.name))
     if len(playlist.items) >= MAX_ITEMS:
