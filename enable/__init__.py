@@ -67,11 +67,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from enable.auth.models import User
+    from enable.auth.sessions import session_user
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        return session_user(user_id)
 
     queue.init_app(app)
     from enable import database

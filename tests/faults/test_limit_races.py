@@ -17,7 +17,7 @@ from enable.extensions import db
 from enable.learning.models import QuizAttempt
 from enable.search import playlists
 from enable.search.models import Playlist, PlaylistItem
-from tests.conftest import served
+from tests.conftest import base_config, served
 from tests.factories import PASSWORD
 from tests.learning.factories import make_quiz
 from tests.search.factories import make_bite, make_call
@@ -25,12 +25,27 @@ from tests.search.factories import make_bite, make_call
 AT_ONCE = 8
 
 
-def _signed_in(base: str, email: str = "rep@example.test") -> requests.Session:
-    session = requests.Session()
-    response = session.post(f"{base}/auth/login", data={"email": email, "password": PASSWORD},
-                            allow_redirects=False, timeout=30)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def app_config(request, tmp_path):
+    """Each race is run on SQLite and on PostgreSQL (a database of the test's own)."""
+    config = base_config(tmp_path)
+    if request.param == "postgres":
+        config["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("own_postgres")
+    return config
+
+
+def _signed_in(base: str, copies: int = AT_ONCE) -> list[requests.Session]:
+    """Sessions of the rep: signed in once through the form, the cookie copied into each (one browser, many tabs)."""
+    first = requests.Session()
+    response = first.post(f"{base}/auth/login", data={"email": "rep@example.test", "password": PASSWORD},
+                          allow_redirects=False, timeout=30)
     assert response.status_code == 302, response.text[-500:]
-    return session
+    sessions = [first]
+    for _ in range(copies - 1):
+        session = requests.Session()
+        session.cookies.update(first.cookies)
+        sessions.append(session)
+    return sessions
 
 
 def _at_once(sessions: list[requests.Session], send) -> list[requests.Response]:
@@ -56,7 +71,7 @@ def test_a_quiz_with_one_attempt_stores_one_however_many_are_submitted_at_once(a
         db.session.commit()
         quiz_id, question_ids = quiz.id, [q.id for q in quiz.questions]
     with served(app) as base:
-        sessions = [_signed_in(base) for _ in range(AT_ONCE)]
+        sessions = _signed_in(base)
         answers = {f"q{q}": "0" for q in question_ids}
         responses = _at_once(sessions, lambda s: s.post(f"{base}/learning/quizzes/{quiz_id}/take", data=answers,
                                                         allow_redirects=False, timeout=60))
@@ -72,7 +87,7 @@ def test_a_quiz_with_one_attempt_stores_one_however_many_are_submitted_at_once(a
 def test_tokens_made_at_once_stay_within_the_limit(app, users, monkeypatch):
     monkeypatch.setattr(tokens, "MAX_TOKENS_PER_USER", 2)
     with served(app) as base:
-        sessions = [_signed_in(base) for _ in range(AT_ONCE)]
+        sessions = _signed_in(base)
         responses = _at_once(sessions, lambda s: s.post(f"{base}/settings/api-tokens",
                                                         data={"name": "sync", "scope": "read"}, timeout=60))
         assert all(r.status_code in (200, 422) for r in responses), [r.status_code for r in responses]
@@ -90,7 +105,7 @@ def test_bites_added_to_a_playlist_at_once_stay_within_its_limits(app, users, mo
         db.session.commit()
         playlist_id = playlist.id
     with served(app) as base:
-        sessions = [_signed_in(base) for _ in range(AT_ONCE)]
+        sessions = _signed_in(base)
         chosen = iter([bite_ids[0]] * AT_ONCE if same_bite else bite_ids)
         lock = threading.Lock()
 
@@ -109,3 +124,20 @@ def test_bites_added_to_a_playlist_at_once_stay_within_its_limits(app, users, mo
                                             .order_by(PlaylistItem.position)))
         assert db.session.get(Playlist, playlist_id) is not None
     assert positions == ([0] if same_bite else [0, 1])
+
+
+def test_wrong_passwords_sent_at_once_are_each_counted_and_only_the_limit_is_checked(app, users):
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    with served(app) as base:
+        sessions = [requests.Session() for _ in range(40)]
+        responses = _at_once(sessions, lambda s: s.post(f"{base}/auth/login", data={
+            "email": "rep@example.test", "password": "wrong-password"}, allow_redirects=False, timeout=120))
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [401] * limit + [429] * (40 - limit)
+        assert "Too many failed attempts" in next(r.text for r in responses if r.status_code == 429)
+        # the account stays locked, even for the right password
+        right = requests.post(f"{base}/auth/login", data={"email": "rep@example.test", "password": PASSWORD},
+                              allow_redirects=False, timeout=30)
+        assert right.status_code == 429
+    with app.app_context():
+        assert db.session.get(User, users[Role.REP]).locked_until is not None
