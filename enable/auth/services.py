@@ -22,6 +22,7 @@ from enable.auth.passwords import (
     verify_password,
 )
 from enable.db import utcnow
+from enable.display_names import clean_name
 from enable.errors import UserError
 from enable.extensions import db
 
@@ -54,9 +55,10 @@ def get_user_by_email(email: str) -> User | None:
 
 def get_or_create_team(name: str) -> Team:
     """The team with this name, created when missing."""
-    team = db.session.scalar(select(Team).where(Team.name == name.strip()))
+    name = clean_name(name)
+    team = db.session.scalar(select(Team).where(Team.name == name))
     if team is None:
-        team = Team(name=name.strip())
+        team = Team(name=name)
         db.session.add(team)
         db.session.flush()
     return team
@@ -66,12 +68,13 @@ def create_user(*, email: str, name: str, password: str, role: Role = Role.REP, 
                 hired_on: date | None = None, locale: str | None = None, actor: User | None = None) -> User:
     """Create an account; raise UserError for a taken email, weak password or bad input."""
     email = normalize_email(email)
-    if not name.strip():
+    name = clean_name(name)
+    if not name:
         raise UserError(_("A user needs a name."))
     if get_user_by_email(email) is not None:
         raise UserError(_("A user with the email %(email)s already exists.", email=email))
     check_password_strength(password)
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=Role(role),
+    user = User(email=email, name=name, password_hash=hash_password(password), role=Role(role),
                 team=team, hired_on=hired_on, locale=locale)
     db.session.add(user)
     db.session.flush()
@@ -89,7 +92,10 @@ def update_user(user: User, *, actor: User, name: str, email: str, role: Role, t
     if user.id == actor.id and (Role(role) != user.role or not is_active):
         raise UserError(_("You cannot change your own role or deactivate yourself; ask another admin."))
     changes = {}
-    for field, value in (("name", name.strip()), ("email", email), ("role", Role(role)), ("team", team),
+    name = clean_name(name)
+    if not name:
+        raise UserError(_("A user needs a name."))
+    for field, value in (("name", name), ("email", email), ("role", Role(role)), ("team", team),
                          ("hired_on", hired_on), ("is_active_account", is_active), ("locale", locale)):
         if getattr(user, field) != value:
             changes[field] = str(value.name if isinstance(value, Team) else value)
@@ -230,7 +236,9 @@ def team_of(manager: User) -> list[User]:
 
 def save_team(team: Team | None, *, name: str, manager_id: int | None, actor: User) -> Team:
     """Create or rename a team and set its manager; raise UserError for a taken name or unknown manager."""
-    name = name.strip()
+    name = clean_name(name)
+    if not name:
+        raise UserError(_("A team needs a name."))
     clash = db.session.scalar(select(Team).where(Team.name == name))
     if clash is not None and clash is not team:
         raise UserError(_("A team named %(name)s already exists.", name=name))

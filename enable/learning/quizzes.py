@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from enable import audit
 from enable.auth.models import User
 from enable.database import lock_row
+from enable.display_names import clean_name
 from enable.errors import UserError
 from enable.extensions import db
 from enable.learning import refs, review
@@ -75,7 +76,7 @@ def get_quiz(quiz_id: int) -> Quiz:
 def save_quiz(quiz: Quiz | None, *, title: str, description: str, pass_percent: int, max_attempts: int | None,
               actor: User | None, now: datetime, slug: str | None = None) -> Quiz:
     """Create or edit a quiz's title, pass mark (percent) and attempt limit (None: unlimited)."""
-    title = title.strip()
+    title = clean_name(title)
     if not title:
         raise QuizInvalid(_("A quiz needs a title."))
     if not 0 < pass_percent <= 100:

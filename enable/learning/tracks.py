@@ -23,6 +23,7 @@ from enable.auth import services as accounts
 from enable.auth.models import Role, Team, User
 from enable.bites.models import Bite
 from enable.database import lock_row
+from enable.display_names import clean_name
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.learning import certifications, refs, rules
@@ -81,7 +82,7 @@ def default_track() -> Track | None:
 def save_track(track: Track | None, *, title: str, description: str, is_default: bool, actor: User | None,
                now: datetime, slug: str | None = None) -> Track:
     """Create or edit a track; marking it default unmarks any other."""
-    title = title.strip()
+    title = clean_name(title)
     if not title:
         raise TrackInvalid(_("A track needs a title."))
     if slug is not None and not SLUG_RE.match(slug):
@@ -107,7 +108,7 @@ def add_step(track: Track, *, kind: StepKind, ref: str, title: str, due_days: in
 
     An empty title shows the item's own title, kept current when the item is renamed.
     """
-    ref, title = ref.strip(), title.strip()
+    ref, title = ref.strip(), clean_name(title)
     if due_days is not None and due_days < 0:
         raise TrackInvalid(_("A due day counts from the start of the track: 0 or more."))
     item_id = None

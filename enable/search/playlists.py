@@ -15,6 +15,7 @@ from enable.bites.models import Bite
 from enable.calls.models import Call
 from enable.database import lock_row
 from enable.db import utcnow
+from enable.display_names import clean_name
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.search.index import SearchQuery
@@ -92,7 +93,7 @@ def _require_edit(user: User, playlist: Playlist) -> None:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
+    name = clean_name(name)
     if not name:
         raise PlaylistInvalid(_("Give the playlist a name, for example “Price objection: 14 ways”."))
     return name[:NAME_MAX]
