@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -83,7 +84,8 @@ class User(UserMixin, db.Model):
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
-    session_key = None  # not a column: the key of the signed-in browser (UserSession) this row was loaded for
+    # not a column: the key of the signed-in browser (UserSession) this row was loaded for
+    session_key = cast("str | None", None)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

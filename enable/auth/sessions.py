@@ -48,9 +48,9 @@ def close_session(user: User) -> None:
         db.session.execute(delete(UserSession).where(UserSession.key_hash == _hash(user.session_key)))
 
 
-def end_sessions(user: User, *, keep: str | None = None) -> int:
-    """End every session of the user (but the one whose key is `keep`); how many ended. The caller commits."""
+def end_sessions(user: User, *, keep: str | None = None) -> None:
+    """End every session of the user (but the one whose key is `keep`). The caller commits."""
     query = delete(UserSession).where(UserSession.user_id == user.id)
     if keep:
         query = query.where(UserSession.key_hash != _hash(keep))
-    return db.session.execute(query).rowcount or 0
+    db.session.execute(query)
