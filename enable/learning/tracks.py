@@ -182,6 +182,7 @@ def assign_track(track: Track, users: Iterable[User], *, start: date, actor: Use
         raise TrackInvalid(_("Add steps to “%(title)s” before assigning it.", title=track.title))
     made = []
     for user in users:
+        lock_row(user)  # two leads assigning the track at once give it once
         if open_assignment(user, track) is not None:
             continue
         assignment = Assignment(track=track, user=user, started_on=start, assigned_at=now, assigned_by=actor,

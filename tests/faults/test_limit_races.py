@@ -14,12 +14,12 @@ from enable.api import tokens
 from enable.api.tokens import ApiToken
 from enable.auth.models import Role, User
 from enable.extensions import db
-from enable.learning.models import QuizAttempt
+from enable.learning.models import Assignment, QuizAttempt, StepKind
 from enable.search import playlists
 from enable.search.models import Playlist, PlaylistItem
 from tests.conftest import base_config, served
 from tests.factories import PASSWORD
-from tests.learning.factories import make_quiz
+from tests.learning.factories import make_quiz, make_track
 from tests.search.factories import make_bite, make_call
 
 AT_ONCE = 8
@@ -34,10 +34,10 @@ def app_config(request, tmp_path):
     return config
 
 
-def _signed_in(base: str, copies: int = AT_ONCE) -> list[requests.Session]:
-    """Sessions of the rep: signed in once through the form, the cookie copied into each (one browser, many tabs)."""
+def _signed_in(base: str, copies: int = AT_ONCE, role: Role = Role.REP) -> list[requests.Session]:
+    """Sessions of one user: signed in once through the form, the cookie copied into each (one browser, many tabs)."""
     first = requests.Session()
-    response = first.post(f"{base}/auth/login", data={"email": "rep@example.test", "password": PASSWORD},
+    response = first.post(f"{base}/auth/login", data={"email": f"{role.value}@example.test", "password": PASSWORD},
                           allow_redirects=False, timeout=30)
     assert response.status_code == 302, response.text[-500:]
     sessions = [first]
@@ -141,3 +141,16 @@ def test_wrong_passwords_sent_at_once_are_each_counted_and_only_the_limit_is_che
         assert right.status_code == 429
     with app.app_context():
         assert db.session.get(User, users[Role.REP]).locked_until is not None
+
+
+def test_a_track_assigned_at_once_is_given_once(app, users):
+    with app.app_context():
+        track = make_track([(StepKind.SIGNOFF, "Runs a discovery call")])
+        db.session.commit()
+        track_id = track.id
+    with served(app) as base:
+        sessions = _signed_in(base, role=Role.ENABLEMENT)
+        responses = _at_once(sessions, lambda s: s.post(f"{base}/learning/tracks/{track_id}/assign", data={
+            "users": users[Role.REP], "start": "2026-03-02"}, allow_redirects=False, timeout=60))
+        assert all(r.status_code == 302 for r in responses), [r.status_code for r in responses]
+    assert _count(app, select(func.count(Assignment.id)).where(Assignment.track_id == track_id)) == 1
