@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from enable.auth.models import User, UserSession
@@ -18,9 +19,12 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def open_session(user: User, lifetime: timedelta, now: datetime | None = None) -> str:
-    """Start a session of `user` lasting `lifetime`; set and return its key (for get_id). The caller commits."""
+def open_session(user: User, *, remember: bool, now: datetime | None = None) -> str:
+    """Start a session of `user` lasting REMEMBER_DAYS with "remember me", else the session lifetime; set and return
+    its key (for get_id). The caller commits."""
     now = now or utcnow()
+    lifetime: timedelta = (current_app.config["REMEMBER_COOKIE_DURATION"] if remember
+                           else current_app.permanent_session_lifetime)
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now))
     key = secrets.token_urlsafe(32)
     db.session.add(UserSession(user_id=user.id, key_hash=_hash(key), created_at=now, expires_at=now + lifetime))

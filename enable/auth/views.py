@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -40,12 +40,9 @@ def login():
         db.session.commit()  # the attempt is counted before the slow password check, so attempts at once all count
         user = accounts.finish_sign_in(attempt, form.password.data)
         if user is not None:
-            remember = bool(form.remember.data)
-            lifetime = current_app.config["REMEMBER_COOKIE_DURATION"] if remember else \
-                current_app.permanent_session_lifetime
-            sessions.open_session(user, lifetime)
+            sessions.open_session(user, remember=bool(form.remember.data))
             db.session.commit()
-            login_user(user, remember=remember)
+            login_user(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
         db.session.commit()
         flash(_("Wrong email or password."), "error")
