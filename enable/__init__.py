@@ -16,6 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(settings.load_config(config))
     _check_secret(app)
+    _trust_proxies(app)
     for folder in ("ENABLE_DATA_DIR", "MEDIA_DIR", "INDEX_DIR", "TRANSCRIPTS_DIR"):
         app.config[folder].mkdir(parents=True, exist_ok=True)
 
@@ -36,6 +37,18 @@ def _check_secret(app: Flask) -> None:
         raise RuntimeError("SECRET_KEY is too short; set at least 16 random characters, or unset it to generate one")
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from their X-Forwarded-For and
+    -Proto (that many hops from the right); with none, such headers are ignored, since any client can send them."""
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops < 0:
+        raise RuntimeError("TRUSTED_PROXIES is a number of proxies: 0 or more")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def _init_extensions(app: Flask) -> None:
     from enable import i18n, models, queue  # noqa: F401  (models completes the metadata)
     from enable.extensions import babel, csrf, db, login_manager, migrate
@@ -54,11 +67,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from enable.auth.models import User
+    from enable.auth.sessions import session_user
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        return session_user(user_id)
 
     queue.init_app(app)
     from enable import database

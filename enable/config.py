@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ ENV_KEYS = (
     "API_RATE_LIMIT_STORAGE",
     "API_AUTH_FAILURE_LIMIT",
     "WEBHOOK_ALLOW_PRIVATE",
+    "TRUSTED_PROXIES",
+    "REMEMBER_DAYS",
+    "LOGIN_ADDRESS_MAX_FAILURES",
 )
 
 
@@ -59,11 +63,13 @@ class Config:
     # 20: SCHED_IDLE, the CPU only when nothing else wants it)
     LOGIN_MAX_FAILURES: int = 5  # failed logins before an account is throttled
     LOGIN_LOCK_MINUTES: int = 15  # how long a throttled account waits, in minutes
+    LOGIN_ADDRESS_MAX_FAILURES: int = 30  # failed logins from one client address (any accounts) within
+    # LOGIN_LOCK_MINUTES before that address is refused until the window ends
+    TRUSTED_PROXIES: int = 0  # reverse proxies in front of the site whose X-Forwarded-For/-Proto are believed (hops)
+    REMEMBER_DAYS: int = 30  # how long "remember me" keeps a browser signed in, in days
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_SECURE: bool = False  # set true behind HTTPS
-    REMEMBER_COOKIE_HTTPONLY: bool = True
-    REMEMBER_COOKIE_SAMESITE: str = "Lax"
     PERMANENT_SESSION_LIFETIME: int = 60 * 60 * 12  # seconds
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT: int | None = None  # tokens live as long as the session
@@ -110,6 +116,10 @@ def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str]
         cfg[key] = Path(cfg[key]).resolve()
     if "SQLALCHEMY_DATABASE_URI" not in cfg:
         cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"] or f"sqlite:///{data_dir / 'enable.db'}"
+    # The remember-me cookie carries the same flags as the session cookie, and lives REMEMBER_DAYS.
+    for flag in ("SECURE", "HTTPONLY", "SAMESITE"):
+        cfg.setdefault(f"REMEMBER_COOKIE_{flag}", cfg[f"SESSION_COOKIE_{flag}"])
+    cfg.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=int(cfg["REMEMBER_DAYS"])))
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _stored_secret(data_dir)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 
 from enable.extensions import db
@@ -27,3 +29,18 @@ def init_app(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _configure_sqlite)
+
+
+def lock_row(row: Any) -> None:
+    """Hold the write lock of `row` (any model with an `id`) until the transaction ends, and reload it.
+
+    For a check-then-insert under that row (attempts of a user, tokens of a user, bites of a playlist): two requests
+    checking at once would both pass, so each takes the lock first and checks after it, seeing what the other
+    committed. A no-op UPDATE: PostgreSQL makes other writers of that row wait, SQLite every other writer (where
+    SELECT ... FOR UPDATE does nothing).
+    """
+    row = getattr(row, "_get_current_object", lambda: row)()  # current_user is a proxy of the row
+    db.session.flush()
+    table = type(row).__table__
+    db.session.execute(update(table).where(table.c.id == row.id).values(id=table.c.id))
+    db.session.expire(row)

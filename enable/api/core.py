@@ -163,16 +163,17 @@ def _bearer() -> str | None:
 
 
 def _authorize(role: Role, write: bool) -> None:
-    """Only a token authenticates (never the session cookie); then the rate limit, the scope and the role."""
-    _limit_failures(hit=False)  # a client past its failures is refused before any token lookup
+    """Only a token authenticates (never the session cookie); then the rate limit, the scope and the role.
+
+    A valid token is never refused for failures counted against its address (behind a proxy, or a shared NAT, that
+    address is everyone's): only requests that fail authentication are counted, and only they get the 429."""
     secret = _bearer()
-    if secret is None:
-        _limit_failures(hit=True)
-        raise ApiError(401, "unauthorized", _("Send a personal API token as “Authorization: Bearer <token>”."),
-                       {"WWW-Authenticate": 'Bearer realm="enable"'})
-    token = authenticate(secret)
+    token = authenticate(secret) if secret is not None else None
     if token is None:
-        _limit_failures(hit=True)
+        _count_failure()
+        if secret is None:
+            raise ApiError(401, "unauthorized", _("Send a personal API token as “Authorization: Bearer <token>”."),
+                           {"WWW-Authenticate": 'Bearer realm="enable"'})
         raise ApiError(401, "unauthorized", _("This API token is unknown, revoked, or its account is deactivated."),
                        {"WWW-Authenticate": 'Bearer realm="enable", error="invalid_token"'})
     g.api_token = token
@@ -233,12 +234,12 @@ def init_rate_limit(app: Flask) -> None:
     app.extensions["enable_api_auth_failures"] = (limiter, limits["API_AUTH_FAILURE_LIMIT"])
 
 
-def _limit_failures(*, hit: bool) -> None:
-    """Refused tokens (401s) per client address: past API_AUTH_FAILURE_LIMIT the address gets 429s, token or not,
-    until its window moves on; `hit` counts one more refusal, else only checks."""
+def _count_failure() -> None:
+    """Count a refused token (401) against the client's address (behind TRUSTED_PROXIES, the address they
+    forwarded); past API_AUTH_FAILURE_LIMIT the address's failing requests get 429 until its window moves on."""
     limiter, limit = current_app.extensions["enable_api_auth_failures"]
     key = request.remote_addr or "unknown"
-    if (limiter.hit if hit else limiter.test)(limit, "enable-api-auth-failures", key):
+    if limiter.hit(limit, "enable-api-auth-failures", key):
         return
     reset_at = limiter.get_window_stats(limit, "enable-api-auth-failures", key).reset_time
     retry = max(1, math.ceil(reset_at - time.time()))

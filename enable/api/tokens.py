@@ -14,7 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from enable import audit
 from enable.auth.models import Role, User, enum_column
+from enable.database import lock_row
 from enable.db import created_at, utcnow
+from enable.display_names import clean_name
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 
@@ -87,7 +89,8 @@ def create_token(user: User, *, name: str | None, scope: TokenScope, now: dateti
     """Make a token for `user`; return it with the secret, which is shown once and never stored. The caller commits."""
     if not user.is_active:
         raise NotAllowed(_("A deactivated account cannot have API tokens."))
-    name = " ".join((name or "").split())[:NAME_MAX] or None
+    name = clean_name(name)[:NAME_MAX] or None
+    lock_row(user)  # tokens made at once are counted one after another
     active = db.session.scalar(select(func.count(ApiToken.id)).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))) or 0
     if active >= MAX_TOKENS_PER_USER:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -83,9 +84,17 @@ class User(UserMixin, db.Model):
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
+    # not a column: the key of the signed-in browser (UserSession) this row was loaded for
+    session_key = cast("str | None", None)
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """What the session and remember-me cookies carry: the user's id and their browser's session key, so ending
+        that UserSession ends both cookies, copies included."""
+        return f"{self.id}:{self.session_key}"
 
     def has_role(self, role: Role) -> bool:
         """True when the user's role includes `role`."""
@@ -93,3 +102,26 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser: its cookies name it, and it ends on logging out there, on logging out everywhere, on
+    a new password, or at `expires_at` (REMEMBER_DAYS with "remember me", else the session lifetime)."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex of the key the cookies carry
+    created_at: Mapped[created_at]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginAddressWindow(db.Model):
+    """Failed sign-ins from one client address since its window started (LOGIN_LOCK_MINUTES long)."""
+
+    __tablename__ = "login_address_window"
+
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(index=True)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, delete, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from enable.audit import record
-from enable.auth.models import Role, Team, User
+from enable.auth import sessions
+from enable.auth.models import LoginAddressWindow, Role, Team, User
 from enable.auth.passwords import (
     DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
@@ -19,6 +22,7 @@ from enable.auth.passwords import (
     verify_password,
 )
 from enable.db import utcnow
+from enable.display_names import clean_name
 from enable.errors import UserError
 from enable.extensions import db
 
@@ -51,9 +55,10 @@ def get_user_by_email(email: str) -> User | None:
 
 def get_or_create_team(name: str) -> Team:
     """The team with this name, created when missing."""
-    team = db.session.scalar(select(Team).where(Team.name == name.strip()))
+    name = clean_name(name)
+    team = db.session.scalar(select(Team).where(Team.name == name))
     if team is None:
-        team = Team(name=name.strip())
+        team = Team(name=name)
         db.session.add(team)
         db.session.flush()
     return team
@@ -63,12 +68,13 @@ def create_user(*, email: str, name: str, password: str, role: Role = Role.REP, 
                 hired_on: date | None = None, locale: str | None = None, actor: User | None = None) -> User:
     """Create an account; raise UserError for a taken email, weak password or bad input."""
     email = normalize_email(email)
-    if not name.strip():
+    name = clean_name(name)
+    if not name:
         raise UserError(_("A user needs a name."))
     if get_user_by_email(email) is not None:
         raise UserError(_("A user with the email %(email)s already exists.", email=email))
     check_password_strength(password)
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=Role(role),
+    user = User(email=email, name=name, password_hash=hash_password(password), role=Role(role),
                 team=team, hired_on=hired_on, locale=locale)
     db.session.add(user)
     db.session.flush()
@@ -86,7 +92,10 @@ def update_user(user: User, *, actor: User, name: str, email: str, role: Role, t
     if user.id == actor.id and (Role(role) != user.role or not is_active):
         raise UserError(_("You cannot change your own role or deactivate yourself; ask another admin."))
     changes = {}
-    for field, value in (("name", name.strip()), ("email", email), ("role", Role(role)), ("team", team),
+    name = clean_name(name)
+    if not name:
+        raise UserError(_("A user needs a name."))
+    for field, value in (("name", name), ("email", email), ("role", Role(role)), ("team", team),
                          ("hired_on", hired_on), ("is_active_account", is_active), ("locale", locale)):
         if getattr(user, field) != value:
             changes[field] = str(value.name if isinstance(value, Team) else value)
@@ -97,30 +106,93 @@ def update_user(user: User, *, actor: User, name: str, email: str, role: Role, t
     return user
 
 
-def set_password(user: User, password: str, *, actor: User | None) -> None:
-    """Set a new password and lift any login throttle."""
+def set_password(user: User, password: str, *, actor: User | None, keep_session: str | None = None) -> None:
+    """Set a new password, lift any login throttle and end the user's sessions and remember-me cookies (but
+    `keep_session`, the key of the browser an admin resets their own password from)."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    sessions.end_sessions(user, keep=keep_session)
     record(actor, "user.password_reset" if actor and actor.id != user.id else "user.password_change", user, {})
 
 
-def authenticate(email: str, password: str, now: datetime | None = None) -> User | None:
-    """Return the user for valid credentials; count failures and throttle repeated ones."""
+@dataclass
+class SignIn:
+    """A sign-in attempt already counted against its account and client address, awaiting the password check."""
+
+    user: User | None
+    address: str | None
+    failures: int  # the account's failures counting this attempt (0 for an unknown email)
+    now: datetime
+
+
+def _minutes_until(moment: datetime, now: datetime) -> int:
+    return max(1, int((moment - now).total_seconds() // 60) + 1)
+
+
+def _insert_for_dialect():
+    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _count_address_attempt(address: str, now: datetime) -> None:
+    """Count one more attempt from the address in one atomic statement (every process and thread sees the same
+    count); raise LoginThrottled past LOGIN_ADDRESS_MAX_FAILURES within the window."""
+    window = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    table = LoginAddressWindow.__table__
+    db.session.execute(delete(LoginAddressWindow).where(LoginAddressWindow.window_started_at <= now - window,
+                                                        LoginAddressWindow.address != address))
+    expired = table.c.window_started_at <= now - window
+    started = literal(now, LoginAddressWindow.window_started_at.type)
+    stmt = (_insert_for_dialect()(table).values(address=address, failures=1, window_started_at=now)
+            .on_conflict_do_update(index_elements=["address"], set_={
+                "failures": case((expired, 1), else_=table.c.failures + 1),
+                "window_started_at": case((expired, started), else_=table.c.window_started_at)})
+            .returning(table.c.failures, table.c.window_started_at))
+    failures, started_at = db.session.execute(stmt).one()
+    if failures > current_app.config["LOGIN_ADDRESS_MAX_FAILURES"]:
+        raise LoginThrottled(_("Too many failed sign-ins from your network. Try again in %(n)d minutes.",
+                               n=_minutes_until(started_at + window, now)))
+
+
+def _claim_account_attempt(user: User, now: datetime) -> int:
+    """Count one more attempt at the account in one conditional UPDATE, so attempts made at once are each counted
+    and only LOGIN_MAX_FAILURES of them are checked; the one reaching it locks the account. Raise LoginThrottled
+    while it is locked."""
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    lock_ends = literal(now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"]), User.locked_until.type)
+    lock_passed = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    failures = case((lock_passed, 1), else_=User.failed_logins + 1)
+    stmt = (update(User).where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= now))
+            .values(failed_logins=failures, locked_until=case((failures >= limit, lock_ends), else_=None))
+            .returning(User.failed_logins).execution_options(synchronize_session=False))
+    counted = db.session.execute(stmt).scalar()
+    db.session.expire(user, ["failed_logins", "locked_until"])
+    if counted is None:
+        raise LoginThrottled(_("Too many failed attempts. Try again in %(n)d minutes.",
+                               n=_minutes_until(user.locked_until or now, now)))
+    return counted
+
+
+def begin_sign_in(email: str, address: str | None, now: datetime | None = None) -> SignIn:
+    """Count a sign-in attempt against the client address and the account before the (slow) password check;
+    raise LoginThrottled when either is past its limit. The caller commits, so that the count is seen at once."""
     now = now or utcnow()
+    if address:
+        _count_address_attempt(address, now)
     user = get_user_by_email(email)
+    failures = _claim_account_attempt(user, now) if user is not None else 0
+    return SignIn(user, address, failures, now)
+
+
+def finish_sign_in(attempt: SignIn, password: str) -> User | None:
+    """Check the password of a counted attempt: the user when right (their counts undone), else None."""
+    user = attempt.user
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        verify_password(DUMMY_HASH, password)  # a missing account takes as long as a wrong password
         return None
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginThrottled(_("Too many failed attempts. Try again in %(n)d minutes.", n=minutes))
     if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
+        if attempt.failures == current_app.config["LOGIN_MAX_FAILURES"]:
             record(None, "user.login_throttled", user, {})
         return None
     if not user.is_active:
@@ -129,8 +201,18 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
         user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = attempt.now
+    if attempt.address:
+        db.session.execute(update(LoginAddressWindow).where(LoginAddressWindow.address == attempt.address,
+                                                            LoginAddressWindow.failures > 0)
+                           .values(failures=LoginAddressWindow.failures - 1))
     return user
+
+
+def authenticate(email: str, password: str, now: datetime | None = None, address: str | None = None) -> User | None:
+    """Return the user for valid credentials; count attempts and throttle repeated failures (in one transaction:
+    the sign-in page commits between the two steps)."""
+    return finish_sign_in(begin_sign_in(email, address, now), password)
 
 
 def list_users() -> list[User]:
@@ -154,7 +236,9 @@ def team_of(manager: User) -> list[User]:
 
 def save_team(team: Team | None, *, name: str, manager_id: int | None, actor: User) -> Team:
     """Create or rename a team and set its manager; raise UserError for a taken name or unknown manager."""
-    name = name.strip()
+    name = clean_name(name)
+    if not name:
+        raise UserError(_("A team needs a name."))
     clash = db.session.scalar(select(Team).where(Team.name == name))
     if clash is not None and clash is not team:
         raise UserError(_("A team named %(name)s already exists.", name=name))

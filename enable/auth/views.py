@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from enable.auth import bp
+from enable.auth import bp, sessions
 from enable.auth import services as accounts
 from enable.auth.decorators import role_required
 from enable.auth.forms import LoginForm, PasswordResetForm, SettingsForm, TeamForm, UserForm
@@ -32,15 +32,19 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
+            attempt = accounts.begin_sign_in(form.email.data, request.remote_addr)
         except accounts.LoginThrottled as e:
-            db.session.commit()
+            db.session.rollback()
             flash(e.message, "error")
             return render_template("auth/login.html", form=form), 429
-        db.session.commit()
+        db.session.commit()  # the attempt is counted before the slow password check, so attempts at once all count
+        user = accounts.finish_sign_in(attempt, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sessions.open_session(user, remember=bool(form.remember.data))
+            db.session.commit()
+            login_user(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
+        db.session.commit()
         flash(_("Wrong email or password."), "error")
         status = 401
     return render_template("auth/login.html", form=form), status
@@ -49,8 +53,20 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    sessions.close_session(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    sessions.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out on every device; a copied cookie no longer works either."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -145,7 +161,8 @@ def user_password(user_id: int):
             for error in errors:
                 flash(error, "error")
         return redirect(url_for("auth.user_edit", user_id=user.id))
-    accounts.set_password(user, form.password.data, actor=current_user)
+    accounts.set_password(user, form.password.data, actor=current_user,
+                          keep_session=current_user.session_key if user.id == current_user.id else None)
     db.session.commit()
     flash(_("Password of %(name)s reset.", name=user.name), "success")
     return redirect(url_for("auth.user_edit", user_id=user.id))

@@ -19,6 +19,7 @@ BATCH = 1000  # rows fetched (and inserted) at a time
 SECRET_COLUMNS: dict[str, set[str]] = {
     "user": {"password_hash"},
     "api_token": {"token_hash"},
+    "user_session": {"key_hash"},
     "webhook_endpoint": {"secret", "url"},  # receiver URLs often carry a token (Slack-style paths, ?token=)
 }
 _SECRET_WORDS = ("password", "secret", "token_hash", "api_key")

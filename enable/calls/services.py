@@ -26,6 +26,7 @@ from enable import events
 from enable.auth.models import Role, User
 from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
+from enable.display_names import clean_name
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.taxonomy.models import Tag, TagKind
@@ -244,7 +245,7 @@ def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: Ca
     finally:
         part.unlink(missing_ok=True)
     call = Call(
-        title=(details.title.strip() or _title_from(filename))[:200],
+        title=(clean_name(details.title) or _title_from(filename))[:200],
         status=CallStatus.QUEUED if reason is None else CallStatus.FAILED,
         error=reason,
         sha256=sha256,
@@ -488,7 +489,7 @@ def update_call(call: Call, user: User, *, title: str, rep_id: int | None, deal_
     """Change a call's details; return True when the stage changed (its bites then need retagging)."""
     require_manage(user, call)
     check_details(CallDetails(title=title, rep_id=rep_id, deal_id=deal_id, stage=stage))
-    call.title = (title.strip() or call.title)[:200]
+    call.title = (clean_name(title) or call.title)[:200]
     call.rep_id = rep_id
     call.team_id = db.session.get(User, rep_id).team_id if rep_id is not None else None  # type: ignore[union-attr]
     call.deal_id = deal_id

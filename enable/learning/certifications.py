@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from enable import audit, events
 from enable.auth.models import User
+from enable.database import lock_row
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.learning import refs, rules
@@ -128,6 +129,11 @@ def evaluate(user: User, now: datetime) -> list[CertificationAward]:
         states = [requirement_state(user, req, counts_after(latest)) for req in cert.requirements]
         met_at = rules.all_met_at(s.met_at for s in states)
         if met_at is None:
+            continue
+        # a concurrent request (a sign-off given while a quiz is submitted) may be awarding it too: wait, look again
+        lock_row(user)
+        fresh = latest_award(user, cert)
+        if fresh is not None and (latest is None or fresh.id != latest.id):
             continue
         evidence = {s.requirement.kind.value + ":" + str(s.requirement.id): s.evidence_id for s in states}
         award = CertificationAward(certification=cert, user=user, awarded_at=met_at,

@@ -11,6 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from enable import audit
 from enable.auth.models import User
+from enable.database import lock_row
+from enable.display_names import clean_name
 from enable.errors import UserError
 from enable.extensions import db
 from enable.learning import refs, review
@@ -74,7 +76,7 @@ def get_quiz(quiz_id: int) -> Quiz:
 def save_quiz(quiz: Quiz | None, *, title: str, description: str, pass_percent: int, max_attempts: int | None,
               actor: User | None, now: datetime, slug: str | None = None) -> Quiz:
     """Create or edit a quiz's title, pass mark (percent) and attempt limit (None: unlimited)."""
-    title = title.strip()
+    title = clean_name(title)
     if not title:
         raise QuizInvalid(_("A quiz needs a title."))
     if not 0 < pass_percent <= 100:
@@ -211,6 +213,7 @@ def submit_attempt(user: User, quiz: Quiz, answers: dict[int, set[int]], now: da
     put every question into the user's review queue, and update their progress and certifications."""
     if not quiz.questions:
         raise QuizInvalid(_("This quiz has no questions yet."))
+    lock_row(user)  # attempts submitted at once are counted one after another
     if attempts_left(user, quiz) == 0:
         raise NoAttemptsLeft(_("You have used all %(n)d attempts at this quiz; ask enablement for another.",
                                n=quiz.max_attempts))

@@ -22,6 +22,8 @@ from enable import audit
 from enable.auth import services as accounts
 from enable.auth.models import Role, Team, User
 from enable.bites.models import Bite
+from enable.database import lock_row
+from enable.display_names import clean_name
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.i18n import default_language, language_tag
@@ -98,7 +100,7 @@ def save_track(track: Track | None, *, title: str, description: str, is_default:
     `language` (a language tag; None: the site's default for a new track, unchanged for an existing one) is the
     language of its content: new hires get the default track of their own language.
     """
-    title = title.strip()
+    title = clean_name(title)
     if not title:
         raise TrackInvalid(_("A track needs a title."))
     if slug is not None and not SLUG_RE.match(slug):
@@ -129,7 +131,7 @@ def add_step(track: Track, *, kind: StepKind, ref: str, title: str, due_days: in
 
     An empty title shows the item's own title, kept current when the item is renamed.
     """
-    ref, title = ref.strip(), title.strip()
+    ref, title = ref.strip(), clean_name(title)
     if due_days is not None and due_days < 0:
         raise TrackInvalid(_("A due day counts from the start of the track: 0 or more."))
     item_id = None
@@ -203,6 +205,7 @@ def assign_track(track: Track, users: Iterable[User], *, start: date, actor: Use
         raise TrackInvalid(_("Add steps to “%(title)s” before assigning it.", title=track.title))
     made = []
     for user in users:
+        lock_row(user)  # two leads assigning the track at once give it once
         if open_assignment(user, track) is not None:
             continue
         assignment = Assignment(track=track, user=user, started_on=start, assigned_at=now, assigned_by=actor,
@@ -371,6 +374,14 @@ def _completion_times(user: User, steps: list[TrackStep], since: datetime) -> di
     return times
 
 
+def _newly_completed(user: User, assignment: Assignment, steps: list[TrackStep]) -> dict[int, datetime]:
+    """When each step of the assignment not yet recorded as done was completed, for those that were."""
+    done = {c.step_id for c in assignment.completions}
+    pending = [s for s in steps if s.id not in done and s.kind != StepKind.SIGNOFF]
+    return {step_id: at for step_id, at in _completion_times(user, pending, _start(assignment)).items()
+            if at is not None}
+
+
 def sync_progress(user: User, now: datetime) -> list[StepCompletion]:
     """Record the steps the user has completed since last time, close finished assignments, award certifications."""
     made: list[StepCompletion] = []
@@ -379,13 +390,16 @@ def sync_progress(user: User, now: datetime) -> list[StepCompletion]:
             continue
         steps = assignment.track.steps
         resolve_pending(steps)
-        done = {c.step_id for c in assignment.completions}
-        pending = [s for s in steps if s.id not in done and s.kind != StepKind.SIGNOFF]
-        for step_id, at in _completion_times(user, pending, _start(assignment)).items():
-            if at is not None:
-                completion = StepCompletion(assignment=assignment, step_id=step_id, completed_at=min(at, now))
-                db.session.add(completion)
-                made.append(completion)
+        completed = _newly_completed(user, assignment, steps)
+        if completed:
+            # another request (two pages open at once) may be recording the same steps: wait for it, then look again
+            lock_row(user)
+            db.session.expire(assignment)
+            completed = _newly_completed(user, assignment, steps) if assignment.completed_at is None else {}
+        for step_id, at in completed.items():
+            completion = StepCompletion(assignment=assignment, step_id=step_id, completed_at=min(at, now))
+            db.session.add(completion)
+            made.append(completion)
         db.session.flush()
         finished = rules.all_met_at(
             next((c.completed_at for c in assignment.completions if c.step_id == s.id), None) for s in steps)

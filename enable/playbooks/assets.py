@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from enable import audit
 from enable.auth.models import User
+from enable.display_names import clean_name
 from enable.errors import UserError
 from enable.extensions import db
 from enable.playbooks import links
@@ -121,7 +122,7 @@ def store_upload(stream: IO[bytes], media_dir: Path, max_bytes: int) -> StoredFi
 
 
 def _check(title: str, url: str | None) -> None:
-    if not title.strip():
+    if not clean_name(title):
         raise AssetInvalid(_("Give the asset a title."))
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise AssetInvalid(_("A link must start with http:// or https://."))
@@ -139,7 +140,7 @@ def create_asset(*, title: str, kind: AssetKind, description: str, url: str | No
     _check(title, url)
     if (url is None) == (stored is None):
         raise AssetInvalid(_("Give either a link or a file, not both and not neither."))
-    asset = Asset(title=title.strip(), kind=kind, description=description or "", url=url, created_by_id=creator.id,
+    asset = Asset(title=clean_name(title), kind=kind, description=description or "", url=url, created_by_id=creator.id,
                   owner_id=creator.id, created_at=now, updated_at=now)
     if stored is not None:
         asset.file_path, asset.sha256, asset.size_bytes = stored.rel_path, stored.sha256, stored.size_bytes
@@ -163,7 +164,7 @@ def update_asset(asset: Asset, *, title: str, kind: AssetKind, description: str,
         raise AssetInvalid(_("This asset is a file; upload a new file instead of giving a link."))
     if not asset.is_file and url is None:
         raise AssetInvalid(_("Give the link this asset points to."))
-    asset.title, asset.kind, asset.description = title.strip(), kind, description or ""
+    asset.title, asset.kind, asset.description = clean_name(title), kind, description or ""
     if not asset.is_file:
         asset.url = url
     if stored is not None and asset.is_file:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from enable import audit
 from enable.auth.models import User
 from enable.db import utcnow
+from enable.display_names import clean_name
 from enable.errors import UserError
 from enable.extensions import db
 from enable.i18n import default_language, language_tag
@@ -62,7 +63,7 @@ def normalise_body(body: str) -> str:
 
 
 def _check_fields(title: str, body: str, stage: str | None) -> None:
-    if not title.strip():
+    if not clean_name(title):
         raise PlaybookInvalid(_("Give the playbook a title."))
     if len(body) > MAX_BODY_CHARS:
         raise PlaybookInvalid(_("The playbook is too long (at most %(n)s characters); split it in two.",
@@ -124,7 +125,7 @@ def create_playbook(*, title: str, body: str, stage: str | None, editor: User | 
         raise PlaybookInvalid(_("A slug is lower-case letters, digits and '-' (at most 80)."))
     if slug and db.session.scalar(select(Playbook.id).where(Playbook.slug == slug)) is not None:
         raise PlaybookInvalid(_("Another playbook already uses the slug '%(slug)s'.", slug=slug))
-    playbook = Playbook(slug=slug or unique_slug(slug_from(title)), title=title.strip(), stage=stage or None,
+    playbook = Playbook(slug=slug or unique_slug(slug_from(title)), title=clean_name(title), stage=stage or None,
                         body=body, language=language, created_at=now, updated_at=now,
                         updated_by_id=getattr(editor, "id", None),
                         owner_id=owner_id if owner_id is not None else getattr(editor, "id", None))
@@ -144,7 +145,7 @@ def update_playbook(playbook: Playbook, *, title: str, body: str, stage: str | N
     """
     body = normalise_body(body)
     _check_fields(title, body, stage)
-    title, stage = title.strip(), stage or None
+    title, stage = clean_name(title), stage or None
     if language is not None and (language := _checked_language(language)) != playbook.language:
         audit.record(editor, "playbook.language", playbook, {"from": playbook.language, "to": language})
         playbook.language = language

@@ -13,7 +13,9 @@ from enable import audit
 from enable.auth.models import Role, User
 from enable.bites.models import Bite
 from enable.calls.models import Call
+from enable.database import lock_row
 from enable.db import utcnow
+from enable.display_names import clean_name
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.search.index import SearchQuery
@@ -91,7 +93,7 @@ def _require_edit(user: User, playlist: Playlist) -> None:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
+    name = clean_name(name)
     if not name:
         raise PlaylistInvalid(_("Give the playlist a name, for example “Price objection: 14 ways”."))
     return name[:NAME_MAX]
@@ -123,6 +125,7 @@ def update_playlist(playlist: Playlist, user: User, name: str, description: str 
 def add_bite(playlist: Playlist, bite: Bite, user: User, *, now: datetime | None = None) -> PlaylistItem:
     """Append a bite at the end of the playlist."""
     _require_edit(user, playlist)
+    lock_row(playlist)  # bites added at once are counted (and placed) one after another
     if any(item.bite_id == bite.id for item in playlist.items):
         raise PlaylistInvalid(_("This bite is already in “%(name)s”.", name=playlist.name))
     if len(playlist.items) >= MAX_ITEMS:

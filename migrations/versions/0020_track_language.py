@@ -1,7 +1,7 @@
 """track language
 
 Revision ID: 0020_track_language
-Revises: 0010_playbook_language
+Revises: 0011_login_sessions
 Create Date: 2026-12-07 19:55:00.000000
 
 Each track records the language its content is in (a BCP 47 tag), so that new hires get the default track of their
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0020_track_language'
-down_revision = '0010_playbook_language'
+down_revision = '0011_login_sessions'
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,7 @@ ACCESS: dict[str, Role | str] = {
     "auth.login": PUBLIC,
     "main.home": SIGNED_IN,
     "auth.logout": SIGNED_IN,
+    "auth.logout_everywhere": SIGNED_IN,
     "auth.settings": SIGNED_IN,
     "taxonomy.index": SIGNED_IN,
     "auth.users": Role.ADMIN,

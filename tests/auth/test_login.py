@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from enable.auth.models import Role, User
+from sqlalchemy import update
+
+from enable.auth.models import LoginAddressWindow, Role, User
 from enable.db import utcnow
 from enable.extensions import db
 from tests.factories import PASSWORD
@@ -96,3 +98,28 @@ def test_security_headers_on_every_page(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_failures_from_one_address_are_limited_across_accounts(app, users):
+    app.config["LOGIN_ADDRESS_MAX_FAILURES"] = 4
+    client = app.test_client()
+    here, elsewhere = {"REMOTE_ADDR": "203.0.113.7"}, {"REMOTE_ADDR": "198.51.100.9"}
+    # right passwords do not count against the address; failures at any account (or none) do
+    assert client.post("/auth/login", data={"email": "rep@example.test", "password": PASSWORD},
+                       environ_base=here).status_code == 302
+    client.post("/auth/logout", environ_base=here)
+    for email in ("nobody@example.test", "manager@example.test", "admin@example.test", "someone@example.test"):
+        assert _login_from(client, email, "wrong-password", here).status_code == 401
+    refused = _login_from(client, "enablement@example.test", PASSWORD, here)
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins from your network" in refused.get_data(as_text=True)
+    assert _login_from(client, "enablement@example.test", PASSWORD, elsewhere).status_code == 302
+    # once the window has passed the address may try again
+    with app.app_context():
+        db.session.execute(update(LoginAddressWindow).values(window_started_at=utcnow() - timedelta(minutes=16)))
+        db.session.commit()
+    assert _login_from(app.test_client(), "enablement@example.test", PASSWORD, here).status_code == 302
+
+
+def _login_from(client, email, password, environ):
+    return client.post("/auth/login", data={"email": email, "password": password}, environ_base=environ)
