@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from enable.extensions import db
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -27,3 +32,15 @@ def init_app(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _configure_sqlite)
+
+
+def commit_if_possible(what: str) -> bool:
+    """Commit a write that a request can do without (the search log): when the database cannot take it (a full
+    disk, a lock held too long), roll back, log why and go on. True when it was committed."""
+    try:
+        db.session.commit()
+    except SQLAlchemyError as e:
+        db.session.rollback()
+        log.warning("%s not saved (the request goes on without it): %s", what, e)
+        return False
+    return True

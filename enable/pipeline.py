@@ -33,6 +33,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from enable import events
 from enable.bites import services as bite_services
@@ -40,12 +41,12 @@ from enable.bites.models import Bite
 from enable.calls import services as call_services
 from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
-from enable.errors import UserError
+from enable.errors import UserError, is_disk_full
 from enable.extensions import db
 from enable.queue import job, on_consumer_start
 from enable.search import indexing
 from enable.taxonomy import services as taxonomy_services
-from enable.transcription.errors import TranscriptionError
+from enable.transcription.errors import RecordingTooLong, TranscriptionError
 from enable.transcription.models import is_multilingual
 from enable.transcription.transcriber import Transcriber
 from enable.transcription.types import Transcript
@@ -223,12 +224,13 @@ def ingest_call(call_id: int, progress: Progress | None = None, transcript: Tran
         db.session.rollback()
         log.warning("call %s was deleted or taken over by another worker; this one stops", call_id)
         return None
-    except (UserError, TranscriptionError) as e:
-        _fail(call_id, getattr(e, "message", None) or str(e))
+    except (UserError, TranscriptionError) as e:  # bites not in the index: failed (retry-able), not ready
+        _fail(call_id, getattr(e, "message", None) or str(e), keep_bites=not isinstance(e, indexing.IndexNotWritten))
     except Exception as e:
         log.exception("call %s failed", call_id)
-        _fail(call_id, _("Processing failed (%(kind)s: %(why)s). Retry it; if it fails again, tell your admin.",
-                         kind=type(e).__name__, why=str(e)[:300]))
+        _fail(call_id, call_services.disk_full_reason() if is_disk_full(e) else
+              _("Processing failed (%(kind)s: %(why)s). Retry it; if it fails again, tell your admin.",
+                kind=type(e).__name__, why=str(e)[:300]))
     return db.session.get(Call, call_id)
 
 
@@ -288,8 +290,11 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
     db.session.commit()  # no transaction stays open during the long transcription
     transcriber = get_transcriber()
     started = time.monotonic()
-    transcript = transcriber.transcribe(path, language=language, hotwords=words, progress=on_progress,
-                                        rep_channel=int(cfg["REP_CHANNEL"]))
+    try:
+        transcript = transcriber.transcribe(path, language=language, hotwords=words, progress=on_progress,
+                                            rep_channel=int(cfg["REP_CHANNEL"]), max_s=call_services.max_call_s())
+    except RecordingTooLong as e:  # the header said less (or nothing): decoding counted past MAX_CALL_MINUTES
+        raise call_services.too_long_when_decoded(call) from e
     log.info("call %s transcribed in %.1f s (%.0f s of audio)", call_id, time.monotonic() - started,
              transcript.duration_s)
     return transcript
@@ -329,11 +334,60 @@ def _failed_status(call_id: int) -> CallStatus:
     return CallStatus.READY if kept is not None else CallStatus.FAILED
 
 
-def _fail(call_id: int, reason: str) -> None:
+def _fail(call_id: int, reason: str, keep_bites: bool = True) -> None:
+    """Record that the call failed, with the reason; when the database cannot take it (a full disk), record it
+    later (every RECORD_RETRY_S), so that the call is not left running until a restart."""
+    try:
+        _record_failure(call_id, reason, keep_bites)
+    except SQLAlchemyError as e:
+        db.session.rollback()
+        if not is_disk_full(e):
+            raise
+        log.error("call %s failed (%s); the database cannot record it yet: %s", call_id, reason, e)
+        _record_later(call_id, reason, keep_bites)
+
+
+RECORD_RETRY_S = 30.0  # how often failures the database could not take are written again, seconds
+_unrecorded: dict[int, tuple[str, bool]] = {}  # call id -> (reason, keep_bites), failures still to record
+_unrecorded_lock = threading.Lock()
+
+
+def _record_later(call_id: int, reason: str, keep_bites: bool) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _unrecorded_lock:
+        start = not _unrecorded
+        _unrecorded[call_id] = (reason, keep_bites)
+    if start:
+        threading.Thread(target=_record_unrecorded, args=(app,), name="record-failures", daemon=True).start()
+
+
+def _record_unrecorded(app: Any) -> None:
+    """Write the failures the database could not take, every RECORD_RETRY_S, until it has taken them all."""
+    while True:
+        time.sleep(RECORD_RETRY_S)
+        with _unrecorded_lock:
+            pending = dict(_unrecorded)
+        with app.app_context():
+            for call_id, (reason, keep_bites) in pending.items():
+                try:
+                    _record_failure(call_id, reason, keep_bites)
+                except SQLAlchemyError as e:
+                    db.session.rollback()
+                    log.warning("call %s: its failure is still not recorded: %s", call_id, e)
+                    break
+                with _unrecorded_lock:
+                    _unrecorded.pop(call_id, None)
+        with _unrecorded_lock:
+            if not _unrecorded:
+                return
+
+
+def _record_failure(call_id: int, reason: str, keep_bites: bool) -> None:
     db.session.rollback()
+    status = _failed_status(call_id) if keep_bites else CallStatus.FAILED
     result = db.session.execute(
         update(Call).where(Call.id == call_id, Call.claimed_by == worker_identity())
-        .values(status=_failed_status(call_id), error=reason, claimed_by=None, heartbeat_at=utcnow())
+        .values(status=status, error=reason, claimed_by=None, heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount:  # type: ignore[attr-defined]

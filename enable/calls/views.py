@@ -16,7 +16,7 @@ from enable.calls import services as calls
 from enable.calls.forms import EditCallForm, UploadForm
 from enable.calls.models import Call, CallStatus
 from enable.demo import register_demo_step
-from enable.errors import UserError
+from enable.errors import StorageFull, UserError
 from enable.extensions import db
 from enable.main.dashboard import Panel, add_panel
 from enable.navigation import add_nav_item
@@ -82,7 +82,7 @@ def _accept(form: UploadForm, files: list):
     except UserError as e:
         flash(e.message, "error")
         return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), 422
-    new_ids = []
+    new_ids, full = [], False
     for storage in files:
         title = form.title.data.strip() if form.title.data else ""
         details.title = f"{title} — {storage.filename}" if title and len(files) > 1 else title
@@ -91,6 +91,9 @@ def _accept(form: UploadForm, files: list):
         except UserError as e:
             db.session.rollback()
             flash(e.message, "error")
+            if isinstance(e, StorageFull):  # the next files would not fit either
+                full = True
+                break
             continue
         db.session.commit()
         call = result.call
@@ -105,6 +108,8 @@ def _accept(form: UploadForm, files: list):
         pipeline.process_call(call_id)
     if new_ids:
         flash(_("%(n)d recording(s) uploaded; they are being transcribed.", n=len(new_ids)), "success")
+    if full:
+        return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), 507
     return redirect(url_for("calls.index"))
 
 
