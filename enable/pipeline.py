@@ -35,7 +35,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from enable import events
+from enable import deferred_writes, events
 from enable.bites import services as bite_services
 from enable.bites.models import Bite
 from enable.calls import services as call_services
@@ -336,7 +336,7 @@ def _failed_status(call_id: int) -> CallStatus:
 
 def _fail(call_id: int, reason: str, keep_bites: bool = True) -> None:
     """Record that the call failed, with the reason; when the database cannot take it (a full disk), record it
-    later (every RECORD_RETRY_S), so that the call is not left running until a restart."""
+    later, so that the call is not left running until a restart."""
     try:
         _record_failure(call_id, reason, keep_bites)
     except SQLAlchemyError as e:
@@ -344,42 +344,7 @@ def _fail(call_id: int, reason: str, keep_bites: bool = True) -> None:
         if not is_disk_full(e):
             raise
         log.error("call %s failed (%s); the database cannot record it yet: %s", call_id, reason, e)
-        _record_later(call_id, reason, keep_bites)
-
-
-RECORD_RETRY_S = 30.0  # how often failures the database could not take are written again, seconds
-_unrecorded: dict[int, tuple[str, bool]] = {}  # call id -> (reason, keep_bites), failures still to record
-_unrecorded_lock = threading.Lock()
-
-
-def _record_later(call_id: int, reason: str, keep_bites: bool) -> None:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    with _unrecorded_lock:
-        start = not _unrecorded
-        _unrecorded[call_id] = (reason, keep_bites)
-    if start:
-        threading.Thread(target=_record_unrecorded, args=(app,), name="record-failures", daemon=True).start()
-
-
-def _record_unrecorded(app: Any) -> None:
-    """Write the failures the database could not take, every RECORD_RETRY_S, until it has taken them all."""
-    while True:
-        time.sleep(RECORD_RETRY_S)
-        with _unrecorded_lock:
-            pending = dict(_unrecorded)
-        with app.app_context():
-            for call_id, (reason, keep_bites) in pending.items():
-                try:
-                    _record_failure(call_id, reason, keep_bites)
-                except SQLAlchemyError as e:
-                    db.session.rollback()
-                    log.warning("call %s: its failure is still not recorded: %s", call_id, e)
-                    break
-                with _unrecorded_lock:
-                    _unrecorded.pop(call_id, None)
-        with _unrecorded_lock:
-            if not _unrecorded:
-                return
+        deferred_writes.retry_later(("failure of call", call_id), lambda: _record_failure(call_id, reason, keep_bites))
 
 
 def _record_failure(call_id: int, reason: str, keep_bites: bool) -> None:
@@ -407,6 +372,20 @@ def _call_event(call: Call, bites: int) -> dict[str, Any]:
 def _bite_event(bite: Any) -> dict[str, Any]:
     return {"bite_id": bite.id, "call_id": bite.call_id, "seq": bite.seq, "title": bite.title,
             "start_s": bite.start_s, "end_s": bite.end_s, "language": bite.language, "path": f"/bites/{bite.id}"}
+
+
+def queue_call(call_id: int) -> bool:
+    """Enqueue the job of a committed, queued call: True when queued now; False when the queue's storage is full,
+    and the job is enqueued as soon as it has room."""
+    try:
+        process_call(call_id)
+    except Exception as e:
+        if not is_disk_full(e):
+            raise
+        log.error("call %s: its job could not be queued yet: %s", call_id, e)
+        deferred_writes.retry_later(("job of call", call_id), lambda: process_call(call_id))
+        return False
+    return True
 
 
 def forget_call(files: call_services.CallFiles) -> None:

@@ -118,7 +118,7 @@ def calls_upload():
     db.session.commit()
     call = result.call
     if result.created and call.status != CallStatus.FAILED:
-        pipeline.process_call(call.id)
+        pipeline.queue_call(call.id)  # a full queue storage: queued as soon as it has room
         db.session.refresh(call)
     return reply({"call": call_json(call, calls.bite_counts([call.id]).get(call.id, 0)), "created": result.created},
                  201 if result.created else 200)

@@ -104,10 +104,12 @@ def _accept(form: UploadForm, files: list):
             flash(_("%(name)s was refused: %(why)s", name=storage.filename, why=call.error), "error")
         else:
             new_ids.append(call.id)
-    for call_id in new_ids:
-        pipeline.process_call(call_id)
+    waiting = [call_id for call_id in new_ids if not pipeline.queue_call(call_id)]
     if new_ids:
         flash(_("%(n)d recording(s) uploaded; they are being transcribed.", n=len(new_ids)), "success")
+    if waiting:
+        flash(_("The server's disk is full, so %(n)d of them wait to be queued; they are transcribed once it has "
+                "room. Ask your admin to free disk space.", n=len(waiting)), "error")
     if full:
         return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), 507
     return redirect(url_for("calls.index"))
@@ -170,7 +172,7 @@ def retry(call_id: int):
     call = db.get_or_404(Call, call_id)
     calls.retry_call(call, current_user)
     db.session.commit()
-    pipeline.process_call(call.id)
+    pipeline.queue_call(call.id)
     flash(_("“%(title)s” is queued again.", title=call.title), "success")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("calls.index"))
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 import errno
 import io
 import os
+import sqlite3
 import subprocess
+import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
-from enable import create_app, pipeline
+from enable import create_app, deferred_writes, pipeline
 from enable.api import tokens
 from enable.auth.models import Role, User
 from enable.calls import services as calls
@@ -169,7 +172,7 @@ def test_a_failed_index_write_fails_the_call_with_the_reason_then_a_retry_makes_
     worker goes on; once space is freed the call shows failed with the reason (not "indexing" until a restart),
     and a retry makes it ready and searchable."""
     app, _web, _api, ready, queued = site
-    monkeypatch.setattr(pipeline, "RECORD_RETRY_S", 0.2)
+    monkeypatch.setattr(deferred_writes, "RETRY_S", 0.2)
 
     def fill_before_indexing(status: str, _fraction: float) -> None:
         if status == CallStatus.INDEXING.value:
@@ -211,3 +214,46 @@ def test_a_backup_to_a_full_disk_fails_with_the_reason_and_leaves_nothing(app, s
         in result.output
     assert "Traceback" not in result.output
     assert sorted(p.name for p in small_disk.iterdir()) == [FILLER]
+
+
+def test_a_full_job_queue_keeps_the_upload_and_queues_its_job_once_there_is_room(tmp_path, small_disk, monkeypatch):
+    """Only the queue's database is on the small disk: the recording and its call are stored, the page says the job
+    waits, and the job is queued as soon as there is room (not at the next restart)."""
+    monkeypatch.setattr(deferred_writes, "RETRY_S", 0.2)
+    queue_db = small_disk / "queue.db"
+    app = create_app(base_config(tmp_path, JOBS_IMMEDIATE=False, QUEUE_PATH=queue_db))
+    try:
+        with app.app_context():
+            db.create_all()
+            load_content()
+            make_user(role=Role.MANAGER, email="manager@example.test")
+            db.session.commit()
+        web = app.test_client()
+        assert web.post("/auth/login", data={"email": "manager@example.test", "password": PASSWORD}).status_code == 302
+        assert huey.pending_count() == 0
+        with closing(sqlite3.connect(queue_db)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        fill(small_disk, database_on_it=False)
+
+        page = web.post("/calls/upload", data=_form(AUDIO / "short_en.ogg"), content_type="multipart/form-data",
+                        follow_redirects=True)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "1 recording(s) uploaded" in html
+        assert "The server&#39;s disk is full, so 1 of them wait to be queued" in html
+        with app.app_context():
+            assert db.session.scalars(select(Call.status)).all() == [CallStatus.QUEUED]
+        assert huey.pending_count() == 0
+
+        free(small_disk)
+        deadline = time.monotonic() + 30
+        while deferred_writes.pending() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert huey.pending_count() == 1
+    finally:
+        for thread in threading.enumerate():
+            if thread.name == "deferred-writes":
+                thread.join(timeout=10)
+        huey.storage.close()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
