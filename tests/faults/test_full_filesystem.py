@@ -257,3 +257,25 @@ def test_a_full_job_queue_keeps_the_upload_and_queues_its_job_once_there_is_room
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_full_transcripts_disk_fails_the_call_with_the_reason(tmp_path, small_disk):
+    """Only the transcripts folder is on the small disk: the call fails with the reason and leaves no file."""
+    app = create_app(base_config(tmp_path, JOBS_IMMEDIATE=False, TRANSCRIPTS_DIR=small_disk / "transcripts"))
+    try:
+        with app.app_context():
+            db.create_all()
+            load_content()
+            call_id = calls.accept_file(AUDIO / "short_en.ogg", calls.CallDetails()).call.id
+            db.session.commit()
+            (small_disk / "transcripts").mkdir(exist_ok=True)
+            fill(small_disk, database_on_it=False)
+            pipeline.ingest_call(call_id, transcript=sample_transcript("discovery-competitor"))
+            call = call_of(call_id)
+            assert call.status == CallStatus.FAILED and call.claimed_by is None
+            assert call.error.startswith("The transcript could not be saved: No space left on device. Free disk space")
+            assert list((small_disk / "transcripts").iterdir()) == []
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
