@@ -95,7 +95,14 @@ def process_call(call_id: int) -> None:
     """Transcribe, slice, tag and index one call (a background job)."""
     if not current_app.config["JOBS_IMMEDIATE"]:  # inline jobs run in a request's or a command's thread
         yield_cpu_to_requests(int(current_app.config["WORKER_NICE"]))
-    ingest_call(call_id)
+    try:
+        ingest_call(call_id)
+    except Exception as e:  # the claim could not be written: the call would wait, queued, for a restart
+        db.session.rollback()
+        if not is_disk_full(e):
+            raise
+        log.error("call %s could not be claimed (%s); its job is queued again once there is room", call_id, e)
+        deferred_writes.retry_later(("job of call", call_id), lambda: process_call(call_id))
 
 
 def _lower(tid: int, niceness: int) -> None:

@@ -279,3 +279,21 @@ def test_a_full_transcripts_disk_fails_the_call_with_the_reason(tmp_path, small_
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_job_that_cannot_claim_its_call_on_a_full_disk_is_queued_again_once_there_is_room(site, small_disk,
+                                                                                            monkeypatch):
+    """The worker takes the job, but the database cannot take the claim: the job comes back when there is room,
+    rather than the call waiting, queued with no job, for the next restart."""
+    app, _web, _api, _ready, queued = site
+    monkeypatch.setattr(deferred_writes, "RETRY_S", 0.2)
+    with app.app_context():
+        fill(small_disk)
+        pipeline.process_call.call_local(queued)  # the job's body, as the worker runs it
+        assert call_of(queued).status == CallStatus.QUEUED
+        assert deferred_writes.pending() == [("job of call", queued)]
+        free(small_disk)
+        deadline = time.monotonic() + 30
+        while deferred_writes.pending() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert huey.pending_count() == 1
