@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from enable.extensions import db
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -44,3 +48,14 @@ def lock_row(row: Any) -> None:
     table = type(row).__table__
     db.session.execute(update(table).where(table.c.id == row.id).values(id=table.c.id))
     db.session.expire(row)
+
+def commit_if_possible(what: str) -> bool:
+    """Commit a write that a request can do without (the search log): when the database cannot take it (a full
+    disk, a lock held too long), roll back, log why and go on. True when it was committed."""
+    try:
+        db.session.commit()
+    except SQLAlchemyError as e:
+        db.session.rollback()
+        log.warning("%s not saved (the request goes on without it): %s", what, e)
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, jsonify, render_template, request
@@ -31,6 +32,44 @@ class NotAllowed(UserError):
     status_code = 403
 
 
+class StorageFull(UserError):
+    """A write failed because the server's disk (or the user's quota on it) is full; nothing was half-written."""
+
+    status_code = 507
+
+
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+_FULL_TEXTS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+_FULL_SQLSTATES = {"53100"}  # PostgreSQL: disk_full
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether an error, or one it was raised from, says the disk is full: OSError ENOSPC/EDQUOT, SQLite's
+    "database or disk is full", PostgreSQL's disk_full (wrapped by SQLAlchemy or not)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+            return True
+        original = getattr(exc, "orig", None)  # a SQLAlchemy DBAPIError wraps the driver's error
+        for candidate in (exc, original):
+            if candidate is None:
+                continue
+            if getattr(candidate, "sqlstate", None) in _FULL_SQLSTATES or getattr(candidate, "pgcode", None) \
+                    in _FULL_SQLSTATES:
+                return True
+            if not isinstance(candidate, OSError) and any(t in str(candidate).lower() for t in _FULL_TEXTS):
+                return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def disk_full_message() -> str:
+    """What a user is told when a write failed on a full disk."""
+    return _("The server's disk is full, so this could not be saved. Ask your admin to free disk space, then try "
+             "again.")
+
+
 _TITLES = {
     400: _l("This request could not be understood."),
     403: _l("You do not have access to this page."),
@@ -45,7 +84,7 @@ _TITLES = {
 # The machine-readable code of each status in JSON errors: {"error": {"code": "not_found", "message": "..."}}.
 _CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
           409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
-          500: "server_error", 503: "unavailable"}
+          500: "server_error", 503: "unavailable", 507: "insufficient_storage"}
 
 
 def _wants_json() -> bool:
@@ -80,5 +119,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(e: Exception):
         db.session.rollback()
+        if is_disk_full(e):  # any write (database, files, queue) on a full disk: say so, not "something went wrong"
+            log.error("disk full on %s %s: %s", request.method, request.path, e)
+            return _render(507, disk_full_message())
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _render(500, str(_TITLES[500]))

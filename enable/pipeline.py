@@ -33,19 +33,20 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from enable import events
+from enable import deferred_writes, events
 from enable.bites import services as bite_services
 from enable.bites.models import Bite
 from enable.calls import services as call_services
 from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
-from enable.errors import UserError
+from enable.errors import UserError, is_disk_full
 from enable.extensions import db
 from enable.queue import job, on_consumer_start
 from enable.search import indexing
 from enable.taxonomy import services as taxonomy_services
-from enable.transcription.errors import TranscriptionError
+from enable.transcription.errors import RecordingTooLong, TranscriptionError
 from enable.transcription.models import is_multilingual
 from enable.transcription.speaker_model import SpeakerEmbedder, SpeakerModelUnavailable
 from enable.transcription.speakers import label_speakers
@@ -111,7 +112,14 @@ def process_call(call_id: int) -> None:
     """Transcribe, slice, tag and index one call (a background job)."""
     if not current_app.config["JOBS_IMMEDIATE"]:  # inline jobs run in a request's or a command's thread
         yield_cpu_to_requests(int(current_app.config["WORKER_NICE"]))
-    ingest_call(call_id)
+    try:
+        ingest_call(call_id)
+    except Exception as e:  # the claim could not be written: the call would wait, queued, for a restart
+        db.session.rollback()
+        if not is_disk_full(e):
+            raise
+        log.error("call %s could not be claimed (%s); its job is queued again once there is room", call_id, e)
+        deferred_writes.retry_later(("job of call", call_id), lambda: process_call(call_id))
 
 
 def _lower(tid: int, niceness: int) -> None:
@@ -240,12 +248,13 @@ def ingest_call(call_id: int, progress: Progress | None = None, transcript: Tran
         db.session.rollback()
         log.warning("call %s was deleted or taken over by another worker; this one stops", call_id)
         return None
-    except (UserError, TranscriptionError) as e:
-        _fail(call_id, getattr(e, "message", None) or str(e))
+    except (UserError, TranscriptionError) as e:  # bites not in the index: failed (retry-able), not ready
+        _fail(call_id, getattr(e, "message", None) or str(e), keep_bites=not isinstance(e, indexing.IndexNotWritten))
     except Exception as e:
         log.exception("call %s failed", call_id)
-        _fail(call_id, _("Processing failed (%(kind)s: %(why)s). Retry it; if it fails again, tell your admin.",
-                         kind=type(e).__name__, why=str(e)[:300]))
+        _fail(call_id, call_services.disk_full_reason() if is_disk_full(e) else
+              _("Processing failed (%(kind)s: %(why)s). Retry it; if it fails again, tell your admin.",
+                kind=type(e).__name__, why=str(e)[:300]))
     return db.session.get(Call, call_id)
 
 
@@ -305,8 +314,11 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
     db.session.commit()  # no transaction stays open during the long transcription
     transcriber = get_transcriber()
     started = time.monotonic()
-    transcript = transcriber.transcribe(path, language=language, hotwords=words, progress=on_progress,
-                                        rep_channel=int(cfg["REP_CHANNEL"]))
+    try:
+        transcript = transcriber.transcribe(path, language=language, hotwords=words, progress=on_progress,
+                                            rep_channel=int(cfg["REP_CHANNEL"]), max_s=call_services.max_call_s())
+    except RecordingTooLong as e:  # the header said less (or nothing): decoding counted past MAX_CALL_MINUTES
+        raise call_services.too_long_when_decoded(call) from e
     log.info("call %s transcribed in %.1f s (%.0f s of audio)", call_id, time.monotonic() - started,
              transcript.duration_s)
     return _with_speakers(call_id, path, transcript)
@@ -358,11 +370,25 @@ def _failed_status(call_id: int) -> CallStatus:
     return CallStatus.READY if kept is not None else CallStatus.FAILED
 
 
-def _fail(call_id: int, reason: str) -> None:
+def _fail(call_id: int, reason: str, keep_bites: bool = True) -> None:
+    """Record that the call failed, with the reason; when the database cannot take it (a full disk), record it
+    later, so that the call is not left running until a restart."""
+    try:
+        _record_failure(call_id, reason, keep_bites)
+    except SQLAlchemyError as e:
+        db.session.rollback()
+        if not is_disk_full(e):
+            raise
+        log.error("call %s failed (%s); the database cannot record it yet: %s", call_id, reason, e)
+        deferred_writes.retry_later(("failure of call", call_id), lambda: _record_failure(call_id, reason, keep_bites))
+
+
+def _record_failure(call_id: int, reason: str, keep_bites: bool) -> None:
     db.session.rollback()
+    status = _failed_status(call_id) if keep_bites else CallStatus.FAILED
     result = db.session.execute(
         update(Call).where(Call.id == call_id, Call.claimed_by == worker_identity())
-        .values(status=_failed_status(call_id), error=reason, claimed_by=None, heartbeat_at=utcnow())
+        .values(status=status, error=reason, claimed_by=None, heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount:  # type: ignore[attr-defined]
@@ -382,6 +408,20 @@ def _call_event(call: Call, bites: int) -> dict[str, Any]:
 def _bite_event(bite: Any) -> dict[str, Any]:
     return {"bite_id": bite.id, "call_id": bite.call_id, "seq": bite.seq, "title": bite.title,
             "start_s": bite.start_s, "end_s": bite.end_s, "language": bite.language, "path": f"/bites/{bite.id}"}
+
+
+def queue_call(call_id: int) -> bool:
+    """Enqueue the job of a committed, queued call: True when queued now; False when the queue's storage is full,
+    and the job is enqueued as soon as it has room."""
+    try:
+        process_call(call_id)
+    except Exception as e:
+        if not is_disk_full(e):
+            raise
+        log.error("call %s: its job could not be queued yet: %s", call_id, e)
+        deferred_writes.retry_later(("job of call", call_id), lambda: process_call(call_id))
+        return False
+    return True
 
 
 def forget_call(files: call_services.CallFiles) -> None:

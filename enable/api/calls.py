@@ -105,6 +105,8 @@ def _details() -> calls.CallDetails:
                     200: ok(obj({"call": CALL_REF, "created": {"type": "boolean"}}),
                             "The same file was uploaded before: its call."),
                     413: Reply("The file is larger than MAX_UPLOAD_MB.",
+                               {JSON: {"$ref": "#/components/schemas/Error"}}),
+                    507: Reply("The server's disk is full: nothing was stored.",
                                {JSON: {"$ref": "#/components/schemas/Error"}})})
 def calls_upload():
     """The same checks as the upload page: size limit, content sniffing, longest call, known rep, deal and stage."""
@@ -116,7 +118,7 @@ def calls_upload():
     db.session.commit()
     call = result.call
     if result.created and call.status != CallStatus.FAILED:
-        pipeline.process_call(call.id)
+        pipeline.queue_call(call.id)  # a full queue storage: queued as soon as it has room
         db.session.refresh(call)
     return reply({"call": call_json(call, calls.bite_counts([call.id]).get(call.id, 0)), "created": result.created},
                  201 if result.created else 200)

@@ -33,6 +33,7 @@ from enable.auth.models import Role
 from enable.bites import curation
 from enable.bites.models import Bite
 from enable.bites.page import load_bite
+from enable.database import commit_if_possible
 from enable.extensions import db
 from enable.search import playlists as lists
 from enable.search import services as search
@@ -82,7 +83,7 @@ def bites_search():
     if skip and len(rows) == limit:
         rows += search.search_bites(replace(q, page=number + 1), user(), locale(), record=False).rows
     rows = rows[skip:skip + limit]
-    db.session.commit()
+    commit_if_possible("search log")
     return reply({
         "data": [{"bite": bite_json(row.bite), "snippet_html": row.snippet} for row in rows],
         "next_cursor": _next(offset + limit, limit, found.total),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from enable import audit
 from enable.auth.models import Role, User, enum_column
-from enable.database import lock_row
+from enable.database import commit_if_possible, lock_row
 from enable.db import created_at, utcnow
 from enable.display_names import clean_name
 from enable.errors import NotAllowed, UserError
@@ -139,5 +139,5 @@ def authenticate(secret: str, *, now: datetime | None = None) -> ApiToken | None
     now = now or utcnow()
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         token.last_used_at = now
-        db.session.commit()
+        commit_if_possible("API token's last use")  # bookkeeping: a full disk must not refuse the request
     return token

@@ -44,7 +44,7 @@ from enable.backup import tables
 from enable.calls.models import CallStatus
 from enable.calls.services import INCOMING
 from enable.db import utcnow
-from enable.errors import UserError
+from enable.errors import StorageFull, UserError, is_disk_full
 from enable.extensions import db
 
 log = logging.getLogger(__name__)
@@ -265,6 +265,12 @@ def write_archive_file(path: Path, kind: str) -> ArchiveReport:
         with open(partial, "wb") as fh:
             report = write_archive(fh, kind)
         os.replace(partial, path)
+    except OSError as e:
+        if not is_disk_full(e):
+            raise
+        raise StorageFull(_("The archive %(path)s could not be written: %(why)s. Nothing was left behind; free disk "
+                            "space where it goes and in the data folder (which holds a working copy meanwhile), then "
+                            "try again.", path=str(path), why=e.strerror or str(e))) from e
     finally:
         partial.unlink(missing_ok=True)
     return report

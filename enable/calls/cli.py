@@ -83,8 +83,10 @@ def ingest_command(paths: tuple[Path, ...], title: str | None, rep_email: str | 
 
     for call_id in queued:
         if not wait:
-            pipeline.process_call(call_id)
-            click.echo(f"call {call_id}: queued (`flask serve` or `flask worker` processes it)")
+            if pipeline.queue_call(call_id):
+                click.echo(f"call {call_id}: queued (`flask serve` or `flask worker` processes it)")
+            else:
+                click.echo(f"call {call_id}: the queue's disk is full; the next worker start queues it")
             continue
         processed = _process_now(call_id)
         if processed is None:

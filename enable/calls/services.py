@@ -27,7 +27,7 @@ from enable.auth.models import Role, User
 from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
 from enable.display_names import clean_name
-from enable.errors import NotAllowed, UserError
+from enable.errors import NotAllowed, StorageFull, UserError, is_disk_full
 from enable.extensions import db
 from enable.taxonomy.models import Tag, TagKind
 from enable.transcription.audio import AudioInfo, probe
@@ -209,8 +209,12 @@ def _save_stream(stream: IO[bytes], limit: int, filename: str) -> tuple[Path, st
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-    except BaseException:
+    except BaseException as e:
         part.unlink(missing_ok=True)
+        if is_disk_full(e):
+            log.error("upload of %d+ bytes not stored: %s", size, e)
+            raise StorageFull(_("%(name)s could not be stored: the server's disk is full. Nothing was kept; ask "
+                                "your admin to free disk space, then upload it again.", name=filename)) from e
         raise
     return part, digest.hexdigest(), size
 
@@ -287,11 +291,29 @@ def media_info(path: Path, filename: str) -> AudioInfo:
         info = probe(path)
     except UnsupportedMedia as e:
         raise NotMedia(str(e)) from e
-    max_minutes = int(current_app.config["MAX_CALL_MINUTES"])
+    max_minutes = max_call_s() / 60
     if info.duration_s and info.duration_s > max_minutes * 60:
         raise TooLong(_("%(name)s lasts %(minutes)d minutes; calls may last at most %(max)d minutes.",
                         name=filename, minutes=round(info.duration_s / 60), max=max_minutes))
     return info
+
+
+def max_call_s() -> float:
+    """The longest recording a call may hold (MAX_CALL_MINUTES), in seconds."""
+    return float(current_app.config["MAX_CALL_MINUTES"]) * 60
+
+
+def too_long_when_decoded(call: Call) -> TooLong:
+    """The reason a call fails when its recording decodes past MAX_CALL_MINUTES (its header said less, or nothing)."""
+    return TooLong(_("%(name)s plays for longer than its file says: decoding stopped at %(max)s minutes, the longest "
+                     "a call may last. Cut the recording into shorter parts and upload them.",
+                     name=call.original_filename, max=f"{max_call_s() / 60:g}"))
+
+
+def disk_full_reason() -> str:
+    """The reason a call fails when the server's disk is full while it is processed."""
+    return _("Processing stopped because the server's disk is full. Ask your admin to free disk space, then retry "
+             "the call.")
 
 
 def check_call_media(call: Call) -> dict[str, Any] | None:

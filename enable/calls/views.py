@@ -16,7 +16,7 @@ from enable.calls import services as calls
 from enable.calls.forms import EditCallForm, UploadForm
 from enable.calls.models import Call, CallStatus
 from enable.demo import register_demo_step
-from enable.errors import UserError
+from enable.errors import StorageFull, UserError
 from enable.extensions import db
 from enable.main.dashboard import Panel, add_panel
 from enable.navigation import add_nav_item
@@ -84,7 +84,7 @@ def _accept(form: UploadForm, files: list):
     except UserError as e:
         flash(e.message, "error")
         return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), 422
-    new_ids = []
+    new_ids, full = [], False
     for storage in files:
         title = form.title.data.strip() if form.title.data else ""
         details.title = f"{title} — {storage.filename}" if title and len(files) > 1 else title
@@ -93,6 +93,9 @@ def _accept(form: UploadForm, files: list):
         except UserError as e:
             db.session.rollback()
             flash(e.message, "error")
+            if isinstance(e, StorageFull):  # the next files would not fit either
+                full = True
+                break
             continue
         db.session.commit()
         call = result.call
@@ -103,10 +106,14 @@ def _accept(form: UploadForm, files: list):
             flash(_("%(name)s was refused: %(why)s", name=storage.filename, why=call.error), "error")
         else:
             new_ids.append(call.id)
-    for call_id in new_ids:
-        pipeline.process_call(call_id)
+    waiting = [call_id for call_id in new_ids if not pipeline.queue_call(call_id)]
     if new_ids:
         flash(_("%(n)d recording(s) uploaded; they are being transcribed.", n=len(new_ids)), "success")
+    if waiting:
+        flash(_("The server's disk is full, so %(n)d of them wait to be queued; they are transcribed once it has "
+                "room. Ask your admin to free disk space.", n=len(waiting)), "error")
+    if full:
+        return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), 507
     return redirect(url_for("calls.index"))
 
 
@@ -167,7 +174,7 @@ def retry(call_id: int):
     call = db.get_or_404(Call, call_id)
     calls.retry_call(call, current_user)
     db.session.commit()
-    pipeline.process_call(call.id)
+    pipeline.queue_call(call.id)
     flash(_("“%(title)s” is queued again.", title=call.title), "success")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("calls.index"))
 

@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import make_url, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from enable.bites import services as bite_services
 from enable.bites.models import Bite, BiteTag
 from enable.calls import services as call_services
 from enable.calls.models import Call, CallStatus
+from enable.errors import UserError, is_disk_full
 from enable.extensions import db
 from enable.search.index import TAG_KINDS, BiteDoc, IndexCorrupt, SearchIndex
 from enable.taxonomy.models import TagKind
@@ -177,12 +180,24 @@ def remove_bites(ids: Iterable[int]) -> None:
     get_index().delete(list(ids))
 
 
+class IndexNotWritten(UserError):
+    """The index could not take a call's bites (a full disk, a read-only folder); the index is as it was."""
+
+
 def index_call(call_id: int) -> int:
     """Replace every bite of one call in the index (its old bites, if any, are removed first); archived and
-    retired bites stay out."""
+    retired bites stay out. Raises IndexNotWritten, with the reason, when the index cannot be written."""
     ids = list(db.session.scalars(select(Bite.id).where(Bite.call_id == call_id, _searchable())))
     docs = list(_docs(ids))
-    get_index().replace_call(call_id, docs)
+    try:
+        get_index().replace_call(call_id, docs)
+    except (OSError, SQLAlchemyError) as e:
+        if not (isinstance(e, OSError) or is_disk_full(e)):
+            raise
+        log.error("call %s: the search index could not be written: %s", call_id, e)
+        why = e.strerror if isinstance(e, OSError) and e.strerror else _("the disk is full")
+        raise IndexNotWritten(_("The search index could not be written: %(why)s. Free disk space or fix the "
+                                "permissions of the index folder (INDEX_DIR), then retry the call.", why=why)) from e
     return len(docs)
 
 

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from enable.auth.decorators import role_required
 from enable.auth.models import Role, User
 from enable.bites.models import Bite
+from enable.database import commit_if_possible
 from enable.errors import UserError
 from enable.extensions import db
 from enable.main.dashboard import Panel, add_panel
@@ -86,7 +87,7 @@ def index():
     with db.session.no_autoflush:
         html = render_template("search/index.html", q=q, page=page, problems=parsed.problems, link=link,
                                drops=drops, save_form=save_form, clear_url=clear_url)
-    db.session.commit()
+    commit_if_possible("search log")
     return html
 
 

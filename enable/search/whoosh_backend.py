@@ -16,6 +16,7 @@ whole run, so writes made meanwhile wait, then fail with ``IndexBusy``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import html
 import logging
@@ -425,7 +426,11 @@ class WhooshIndex:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(**commit)
+        try:
+            writer.commit(**commit)
+        except BaseException:
+            _abandon(writer)
+            raise
 
     def add(self, docs: Iterable[BiteDoc]) -> None:
         """Add or replace (by id) these bites."""
@@ -701,3 +706,26 @@ def _corrupt(path: Path, exc: BaseException) -> IndexCorrupt:
         f"The search index in {path} cannot be read ({type(exc).__name__}: {exc}); "
         "rebuild it with `flask search rebuild`."
     )
+
+
+def _abandon(writer: IndexWriter) -> None:
+    """Let go of a writer whose commit failed (a full disk). Whoosh's commit keeps the index's write lock and the
+    new segment's files open when it raises: every later write would wait for the lock until the process ends,
+    and the files, removed by the next commit, would hold their disk space while open. The index keeps its last
+    commit; the failed segment is not in its table of contents."""
+    if getattr(writer, "is_closed", True):
+        return
+    fields, columns = getattr(writer, "fieldwriter", None), getattr(writer, "perdocwriter", None)
+    files = [getattr(getattr(fields, "_tindex", None), "dbfile", None), getattr(fields, "_postfile", None),
+             getattr(getattr(columns, "_cols", None), "_temp", None), getattr(columns, "_vpostfile", None)]
+    for file in files:
+        raw = getattr(file, "file", file)  # a StructFile wraps a Python file
+        if raw is not None:
+            # closing flushes, which fails on a full disk, and closes the file descriptor all the same
+            with contextlib.suppress(OSError, ValueError):
+                raw.close()
+    try:
+        writer.pool.cleanup()
+        writer._finish()  # drops the writer's temporary storage and releases the lock
+    except Exception:  # the commit's error is the one to report
+        log.exception("could not release the search index's write lock after a failed commit")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import av
 import numpy as np
 from faster_whisper.audio import decode_audio
 
-from enable.transcription.errors import UnsupportedMedia
+from enable.transcription.errors import RecordingTooLong, UnsupportedMedia
 
 SAMPLE_RATE = 16000  # Hz, what Whisper and its VAD take
 _FORMATS_HINT = "upload mp3, wav, m4a, ogg, opus, flac, or a video with sound"
@@ -90,11 +90,15 @@ def _ffmpeg_reason(exc: av.FFmpegError) -> str:
     return reason.rstrip(".").lower() if reason else type(exc).__name__
 
 
-def decode(path: Path | str, channel: int | None = None) -> np.ndarray:
-    """Samples of a recording as float32 at 16 kHz: mono mixdown, or one channel (0 left, 1 right)."""
+def decode(path: Path | str, channel: int | None = None, max_s: float | None = None) -> np.ndarray:
+    """Samples of a recording as float32 at 16 kHz: mono mixdown, or one channel (0 left, 1 right).
+
+    With `max_s`, raises RecordingTooLong as soon as decoding passes that many seconds."""
     path = _existing(path)
     if channel not in (None, 0, 1):
         raise ValueError(f"channel must be None, 0 or 1, not {channel!r}")
+    if max_s is not None:
+        return _decode_whole(path, channel is not None, max_s)[channel or 0]
     try:
         if channel is None:
             return np.asarray(decode_audio(str(path), sampling_rate=SAMPLE_RATE), dtype=np.float32)
@@ -103,14 +107,25 @@ def decode(path: Path | str, channel: int | None = None) -> np.ndarray:
         raise _unreadable(_ffmpeg_reason(exc)) from exc
 
 
-def decode_stereo(path: Path | str) -> tuple[np.ndarray, np.ndarray]:
-    """Left and right channels as float32 at 16 kHz (a mono file gives two equal channels)."""
+def decode_stereo(path: Path | str, max_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Left and right channels as float32 at 16 kHz (a mono file gives two equal channels).
+
+    With `max_s`, raises RecordingTooLong as soon as decoding passes that many seconds."""
     path = _existing(path)
+    if max_s is not None:
+        left, right = _decode_whole(path, True, max_s)
+        return left, right
     try:
         left, right = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=True)
     except av.FFmpegError as exc:
         raise _unreadable(_ffmpeg_reason(exc)) from exc
     return np.asarray(left, dtype=np.float32), np.asarray(right, dtype=np.float32)
+
+
+def _decode_whole(path: Path, stereo: bool, max_s: float) -> np.ndarray:
+    """All samples of a recording, (channels, n), decoded in blocks so that the limit is checked as they come."""
+    pieces = [block.samples for block in decode_blocks(path, _WHOLE_BLOCK_S, stereo, max_s=max_s)]
+    return np.concatenate(pieces, axis=1) if len(pieces) > 1 else pieces[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +147,18 @@ _MAX_ROOM = 30 * 60 * SAMPLE_RATE  # samples per channel a block's buffer starts
 # Decoded frames are resampled in groups this large (samples): one resampler call per frame is slow.
 _RESAMPLE_GROUP = 500_000
 _GROUP_ROOM = _RESAMPLE_GROUP * SAMPLE_RATE // 8000  # a resampled group's samples, from sources of 8 kHz and up
+_WHOLE_BLOCK_S = 30 * 60.0  # decode() with a limit: blocks this long, joined
+Decoded = Callable[[float], None]  # seconds decoded so far: a sign of life during a long decode
 
 
-def decode_blocks(path: Path | str, block_s: float, stereo: bool) -> Iterator[Block]:
+def decode_blocks(path: Path | str, block_s: float, stereo: bool, *, max_s: float | None = None,
+                  on_decoded: Decoded | None = None) -> Iterator[Block]:
     """Stream a recording as blocks of about `block_s` seconds (float32, 16 kHz; two channels when `stereo`,
     else a mono mixdown), so that memory does not grow with the length of the recording.
+
+    The decoded samples are counted, not the header's length, which a file may leave out or misstate: past
+    `max_s` seconds decoding stops with RecordingTooLong. `on_decoded` receives the seconds decoded so far after
+    each group of frames (a few seconds of work at most), so a caller can show that it is alive.
 
     Each block but the last ends at the quietest moment of its last 15 seconds; the samples after that
     moment start the next block, so every sample belongs to exactly one block. A recording shorter than
@@ -180,14 +202,21 @@ def decode_blocks(path: Path | str, block_s: float, stereo: bool) -> Iterator[Bl
         buffer, filled, start_n = fresh, rest, start_n + at
         return block
 
+    decoded_s = 0.0
+    limit_s = float("inf") if max_s is None else max_s
     try:
         with av.open(str(path), mode="r", metadata_errors="ignore") as container:
             fifo = av.audio.fifo.AudioFifo()
             for frame in _valid_frames(container.decode(audio=0)):
+                decoded_s += frame.samples / (frame.sample_rate or SAMPLE_RATE)
+                if decoded_s > limit_s:
+                    raise RecordingTooLong(limit_s)
                 frame.pts = None  # timestamps of concatenated frames are not checked
                 fifo.write(frame)
                 if fifo.samples >= _RESAMPLE_GROUP:
                     take(resampler.resample(fifo.read()))
+                    if on_decoded is not None:
+                        on_decoded(decoded_s)
                 while filled >= block_n + _CUT_FRAME:
                     yield cut()
             if fifo.samples:

@@ -51,9 +51,8 @@ def _monotonic(report: Progress) -> Progress:
 
     def forward(done: float) -> None:
         nonlocal furthest
-        if done >= furthest:
-            furthest = done
-            report(done)
+        furthest = max(furthest, done)
+        report(furthest)  # the same share again still tells that the work goes on (decoding, voice detection)
 
     return forward
 
@@ -167,6 +166,7 @@ class Transcriber:
         hotwords: Iterable[str] = (),
         progress: Progress | None = None,
         rep_channel: int = 0,
+        max_s: float | None = None,
     ) -> Transcript:
         """Transcribe a recording into timed words and segments.
 
@@ -175,6 +175,7 @@ class Transcriber:
         share of the audio done, 0..1, as segments arrive. When the two channels of a stereo
         file carry different voices, channel `rep_channel` is the "rep" and the other the
         "customer"; otherwise the speakers are unknown (None). Silence gives no segments.
+        A recording that decodes to more than `max_s` seconds raises RecordingTooLong, whatever its header says.
         Raises UnsupportedMedia, UnsupportedLanguage or ModelUnavailable with a message to act on.
         """
         if rep_channel not in (0, 1):
@@ -197,7 +198,8 @@ class Transcriber:
         several_blocks = expected_s > self.block_s
         detected: str | None = None
         duration_s = 0.0
-        for block in decode_blocks(path, self.block_s, stereo=info.channels >= 2):
+        for block in decode_blocks(path, self.block_s, stereo=info.channels >= 2, max_s=max_s,
+                                   on_decoded=lambda _s: report(0.0)):
             if block.samples.shape[0] == 1:
                 two_party = False
             elif two_party is None:
@@ -208,6 +210,7 @@ class Transcriber:
                                                                                   block.duration_s))
             found, heard = self._transcribe_block(model, block, two_party is not False, language or detected,
                                                   prompt, names, block_report, rep_channel)
+            block_report(1.0)  # a silent block gives no segments: its end is still progress
             segments.extend(found)
             if found and detected is None:  # later blocks keep the first heard language: one call, one language
                 detected = heard
