@@ -27,6 +27,7 @@ ENV_KEYS = (
     "API_RATE_LIMIT_STORAGE",
     "API_AUTH_FAILURE_LIMIT",
     "WEBHOOK_ALLOW_PRIVATE",
+    "LINKCHECK_ALLOW_PRIVATE",
 )
 
 
@@ -75,6 +76,7 @@ class Config:
     WEBHOOK_MAX_ATTEMPTS: int = 5  # attempts of a webhook delivery before it is marked failed
     WEBHOOK_RETRY_BASE_S: float = 30.0  # pause after the first failed attempt; each next pause is 4x longer
     WEBHOOK_ALLOW_PRIVATE: bool = False  # let webhooks go to loopback/private/link-local addresses (trusted networks)
+    LINKCHECK_ALLOW_PRIVATE: bool = False  # let the link checker fetch links to loopback/private/link-local addresses
 
 
 def _coerce(value: str, default: Any) -> Any:
