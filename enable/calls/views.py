@@ -186,7 +186,10 @@ def delete(call_id: int):
 @login_required
 def media(call_id: int):
     call = db.get_or_404(Call, call_id)
-    path = calls.media_file(call)
+    try:
+        path = calls.media_file(call)
+    except calls.MediaOutsideFolder:
+        abort(404)
     if not path.is_file():
         abort(404)
     return send_file(path, mimetype=call.content_type or "application/octet-stream", conditional=True,
