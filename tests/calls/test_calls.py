@@ -312,3 +312,16 @@ def test_a_stored_media_path_outside_the_media_folder_is_never_served_read_or_re
             calls.check_call_media(call_of(sample))  # what the pipeline reads before transcribing
     assert client.post(f"/calls/{sample}/delete").status_code == 302
     assert outside.read_bytes() == secret  # deleting the call leaves a file that is not the media folder's alone
+
+
+@pytest.mark.parametrize("path", ["media", "captions.vtt"])
+def test_recordings_and_captions_are_cached_privately_and_revalidated(app, login, sample, path):
+    client = login(Role.REP)
+    whole = client.get(f"/calls/{sample}/{path}")
+    assert whole.status_code == 200
+    policy = {part.strip() for part in whole.headers["Cache-Control"].split(",")}
+    assert policy == {"private", "no-cache"}  # no shared cache; the browser asks again before reusing it
+    again = client.get(f"/calls/{sample}/{path}", headers={"If-None-Match": whole.headers["ETag"]})
+    assert again.status_code == 304
+    part = client.get(f"/calls/{sample}/{path}", headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.data == whole.data[10:20] and "private" in part.headers["Cache-Control"]
