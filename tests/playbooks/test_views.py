@@ -16,6 +16,7 @@ from enable.notifications import notify
 from enable.playbooks.models import Asset, Playbook, PlaybookVersion
 from enable.usage import UsageEvent, UsageKind
 from tests.playbooks.factories import make_playbook
+from tests.usage_beacon import page_shown
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -80,7 +81,8 @@ def test_reps_read_playbooks_but_cannot_write_them(app, users, login):
         db.session.commit()
     rep = login(Role.REP)
     assert "For everyone" in rep.get("/playbooks/").get_data(as_text=True)
-    assert rep.get(f"/playbooks/{playbook_id}").status_code == 200
+    page = rep.get(f"/playbooks/{playbook_id}")
+    assert page.status_code == 200 and page_shown(rep, page.get_data(as_text=True)) == 204
     assert rep.post(f"/playbooks/{playbook_id}/edit", data={"title": "Mine now", "body": "x"}).status_code == 403
     assert rep.post("/playbooks/new", data={"title": "New", "body": "x"}).status_code == 403
     with app.app_context():
