@@ -200,8 +200,9 @@ class Answer:
 def _classify_exception(url: str, exc: Exception, timeout_s: float) -> LinkResult:
     """What went wrong below HTTP, from the exception's causes (httpx wraps httpcore, which wraps OSError)."""
     if isinstance(exc, PrivateHop):
-        where = "a redirect leads to" if exc.redirected else "the host is"
-        detail = f"Not checked: {where} a private or local address ({exc.host})."
+        # Where a redirect went is not told: the report must not map the private network.
+        where = "a redirect leads to" if exc.redirected else f"{exc.host} is"
+        detail = f"Not checked: {where} a private or local address."
         return LinkResult(url, "private", None, None, detail, _now())
     if isinstance(exc, netguard.UnresolvedHost):
         return LinkResult(url, "dns", None, None, f"The name {_host(url)} does not resolve.", _now())
