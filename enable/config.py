@@ -32,6 +32,7 @@ ENV_KEYS = (
     "TRUSTED_PROXIES",
     "REMEMBER_DAYS",
     "LOGIN_ADDRESS_MAX_FAILURES",
+    "LINKCHECK_ALLOW_PRIVATE",
 )
 
 
@@ -83,6 +84,7 @@ class Config:
     WEBHOOK_MAX_ATTEMPTS: int = 5  # attempts of a webhook delivery before it is marked failed
     WEBHOOK_RETRY_BASE_S: float = 30.0  # pause after the first failed attempt; each next pause is 4x longer
     WEBHOOK_ALLOW_PRIVATE: bool = False  # let webhooks go to loopback/private/link-local addresses (trusted networks)
+    LINKCHECK_ALLOW_PRIVATE: bool = False  # let the link checker fetch links to loopback/private/link-local addresses
 
 
 def _coerce(value: str, default: Any) -> Any:

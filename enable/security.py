@@ -1,4 +1,5 @@
-"""Security headers on every response, and the refusal of NUL characters in any input."""
+"""Security headers on every response, private caching of what a signed-in user is sent, and the refusal of NUL
+characters in any input."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from enable.errors import UserError
 
@@ -73,6 +75,15 @@ def init_app(app: Flask) -> None:
         if request_has_nul():
             raise UserError(_("The request holds a NUL character (\\0), which no text here may contain. "
                               "Remove it and try again."))
+
+    @app.after_request
+    def keep_private(response: Response) -> Response:
+        # A page for a signed-in user is personal: no shared cache (a proxy, a CDN) may keep it, nor the browser's
+        # history hand it to the next person at the keyboard. Static files are the same for everyone; a response
+        # that chose private caching itself (recordings, captions: revalidated, so range requests still work) keeps it.
+        if request.endpoint != "static" and not response.cache_control.private and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     @app.after_request
     def set_headers(response: Response) -> Response:

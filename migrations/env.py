@@ -1,17 +1,18 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging, leaving the loggers the app made (Enable's own) working: a migration
-# run from inside a process (tests, `flask db upgrade` after the app started) must not silence them.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Interpret the config file for Python logging only when nothing configured logging yet: a migration run inside a
+# process (a restore in the web server, tests) must leave its loggers and handlers (enable/logging_setup.py) as they
+# are, and never silence Enable's own loggers.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -43,3 +43,22 @@ def test_postgres_migrations_match_models(own_postgres, tmp_path):
     # An empty database of this test's own: runs at the same time share the database of ENABLE_TEST_DATABASE_URL.
     diff = _upgrade_and_compare(own_postgres, tmp_path)
     assert diff == [], f"models and migrations differ on PostgreSQL: {diff}"
+
+
+def test_running_migrations_in_process_leaves_the_sites_loggers_on(tmp_path, caplog):
+    """A restore upgrades inside the web server: Alembic's logging setup must not silence the site's loggers."""
+    import logging
+
+    from enable.calls import services  # noqa: F401 (its logger exists before the upgrade, as in a running site)
+
+    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.db'}"))
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    assert (root.handlers, root.level) == (handlers, level)
+    assert not logging.getLogger("enable.calls.services").disabled
+    caplog.set_level("WARNING")
+    logging.getLogger("enable.calls.services").warning("still logging")
+    assert "still logging" in caplog.text

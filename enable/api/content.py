@@ -108,4 +108,5 @@ def assets_file(asset_id: int):
     response = send_file(path, mimetype=asset.content_type, as_attachment=True,
                          download_name=asset.original_filename or path.name, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"  # the file is the token holder's, for no shared cache
     return response

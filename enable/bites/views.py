@@ -82,10 +82,8 @@ def detail(bite_id: int):
     opens_at = _number(request.args.get("t"))
     start = opens_at if opens_at is not None and bite.start_s <= opens_at <= bite.end_s else bite.start_s
     deal_id = request.args.get("deal", type=int)
-    # Render before committing the view: a commit expires the bite, its call and tags, which the template would
-    # then reload. No autoflush, so the view's row takes the (SQLite) write lock only at the commit.
+    # The view is counted by the page's beacon (viewed, below), never by fetching the page.
     with db.session.no_autoflush:
-        curation.record_view(bite, current_user, deal_id)
         html = render_template(
             "bites/detail.html", page=page, bite=bite, call=bite.call, start=start,
             deal=curation.deal_for_usage(deal_id, current_user),
@@ -95,8 +93,19 @@ def detail(bite_id: int):
             can_mark_used="deals.mark_used" in current_app.view_functions,
             freshness=governance.item_status("bite", bite, current_user, utcnow().date()),
         )
-    db.session.commit()
     return html
+
+
+@bp.post("/<int:bite_id>/viewed")
+@role_required(Role.REP)
+def viewed(bite_id: int):
+    """The bite page's beacon (enable.js), sent once the page is shown: counts the view (on ?deal=, if any)."""
+    bite = load_bite(bite_id)
+    if bite is None:
+        abort(404)
+    curation.record_view(bite, current_user, request.args.get("deal", type=int))
+    db.session.commit()
+    return "", 204
 
 
 @bp.post("/<int:bite_id>/play")

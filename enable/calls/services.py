@@ -100,6 +100,10 @@ class Accepted:
     created: bool
 
 
+class MediaOutsideFolder(UserError):
+    """A call's stored media path leads outside MEDIA_DIR (as a crafted backup could carry): never read or served."""
+
+
 @dataclass(frozen=True)
 class CallFiles:
     """What remains on disk of a deleted call, removed after the deletion is committed."""
@@ -119,13 +123,22 @@ def transcript_store() -> TranscriptStore:
 
 
 def media_file(call: Call) -> Path:
-    """The absolute path of a call's recording."""
-    return media_dir() / call.media_path
+    """The absolute path of a call's recording, resolved (symbolic links followed) and inside MEDIA_DIR;
+    MediaOutsideFolder (logged) when the stored path leads out of it."""
+    base = media_dir().resolve()
+    path = (base / call.media_path).resolve()
+    if not call.media_path or path == base or not path.is_relative_to(base):
+        log.warning("call %s: its stored media path leads outside MEDIA_DIR; not used", call.id)
+        raise MediaOutsideFolder(_("The recording of this call is not in the media folder; upload it again."))
+    return path
 
 
 def has_recording(call: Call) -> bool:
     """Whether the call's recording is stored (to transcribe it again)."""
-    return bool(call.media_path) and media_file(call).is_file()
+    try:
+        return bool(call.media_path) and media_file(call).is_file()
+    except MediaOutsideFolder:
+        return False
 
 
 def sweep_incoming_at_start(media: Path) -> None:
@@ -490,7 +503,11 @@ def delete_call(call: Call, user: User | None, now: datetime | None = None) -> C
         require_manage(user, call)
     if call.status in RUNNING and not is_abandoned(call, now or utcnow()):
         raise UserError(_("This call is being processed; delete it once it is ready or has failed."))
-    files = CallFiles(call.id, media_file(call) if call.media_path else None)
+    try:
+        media = media_file(call) if call.media_path else None
+    except MediaOutsideFolder:
+        media = None  # never removed: it is not ours
+    files = CallFiles(call.id, media)
     from enable.audit import record
 
     record(user, "call.delete", call, {"title": call.title, "sha256": call.sha256})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -197,11 +197,15 @@ def media(call_id: int):
     call = db.get_or_404(Call, call_id)
     if not calls.can_view(current_user, call):
         abort(404)
-    path = calls.media_file(call)
+    try:
+        path = calls.media_file(call)
+    except calls.MediaOutsideFolder:
+        abort(404)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=call.content_type or "application/octet-stream", conditional=True,
-                     etag=call.sha256, max_age=3600, download_name=f"call-{call.id}{path.suffix}")
+    response = send_file(path, mimetype=call.content_type or "application/octet-stream", conditional=True,
+                         etag=call.sha256, download_name=f"call-{call.id}{path.suffix}")
+    return _privately_cached(response)
 
 
 @bp.get("/<int:call_id>/captions.vtt")
@@ -213,7 +217,17 @@ def vtt(call_id: int):
     path = calls.transcript_store().vtt_path(call.id)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype="text/vtt", conditional=True, max_age=300)
+    return _privately_cached(send_file(path, mimetype="text/vtt", conditional=True))
+
+
+def _privately_cached(response: Response) -> Response:
+    """Only the user's own browser may keep a recording or its captions, and asks again (a 304 by its ETag) before
+    reusing them, so a deleted call or a lost permission is not served from a cache; range requests work as before."""
+    response.cache_control.public = False
+    response.cache_control.max_age = None
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response
 
 
 def _same_site(url: str | None) -> bool:

@@ -78,12 +78,19 @@ def new():
     return render_template("playbooks/asset_form.html", form=form, asset=None)
 
 
+@bp.post("/<int:asset_id>/viewed")
+@role_required(Role.REP)
+def viewed(asset_id: int):
+    """The asset page's beacon (enable.js), sent once the page is shown: counts the view."""
+    record_usage(current_user, UsageKind.VIEW, "asset", _visible(asset_id).id)
+    db.session.commit()
+    return "", 204
+
+
 @bp.get("/<int:asset_id>")
 @role_required(Role.REP)
 def detail(asset_id: int):
     asset = _visible(asset_id)
-    record_usage(current_user, UsageKind.VIEW, "asset", asset.id)
-    db.session.commit()
     status = governance.item_status("asset", asset, current_user, utcnow().date())
     return render_template("playbooks/asset_detail.html", asset=asset, status=status,
                            description=render_markdown(asset.description).html)

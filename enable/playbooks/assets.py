@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 import zipfile
@@ -23,6 +24,8 @@ from enable.extensions import db
 from enable.playbooks import links
 from enable.playbooks.models import Asset, AssetKind, AssetTag
 from enable.taxonomy.models import Tag
+
+log = logging.getLogger(__name__)
 
 _SNIFF_BYTES = 16
 
@@ -200,8 +203,12 @@ def list_assets(kind: AssetKind | None = None, tag_id: int | None = None, query:
 
 
 def file_path(asset: Asset, media_dir: Path) -> Path | None:
-    """Where an uploaded asset's file is, if it is still there."""
+    """Where an uploaded asset's file is, if it is still there and inside MEDIA_DIR (a stored path leading out of it,
+    as a crafted backup could carry, is logged and never used)."""
     if not asset.file_path:
         return None
     path = (media_dir / asset.file_path).resolve()
-    return path if path.is_file() and path.is_relative_to(media_dir.resolve()) else None
+    if not path.is_relative_to(media_dir.resolve()):
+        log.warning("asset %s: its stored file path leads outside MEDIA_DIR; not used", asset.id)
+        return None
+    return path if path.is_file() else None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -17,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from enable import audit, events
+from enable import audit, csvexport, events
 from enable.auth.models import Role, User
 from enable.bites.models import Bite
 from enable.errors import NotAllowed, UserError
@@ -308,16 +306,12 @@ STALE_CSV_HEADER = ("kind", "id", "title", "owner", "verifier", "verified_at", "
 
 
 def stale_csv(rows: list[Row]) -> bytes:
-    """The stale report as CSV, UTF-8 with a byte-order mark so Excel reads it."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(STALE_CSV_HEADER)
-    for r in rows:
-        writer.writerow([r.kind, r.id, r.title, r.owner.email if r.owner else "",
-                         r.verifier.email if r.verifier else "",
-                         r.verified_at.isoformat() if r.verified_at else "", r.due_on.isoformat(), r.days_overdue,
-                         r.interval_days])
-    return out.getvalue().encode("utf-8-sig")
+    """The stale report as CSV, UTF-8 with a byte-order mark so Excel reads it (cells made inert, csvexport)."""
+    return csvexport.to_csv_bytes(STALE_CSV_HEADER, ([r.kind, r.id, r.title, r.owner.email if r.owner else "",
+                                                     r.verifier.email if r.verifier else "",
+                                                     r.verified_at.isoformat() if r.verified_at else "",
+                                                     r.due_on.isoformat(), r.days_overdue, r.interval_days]
+                                                    for r in rows))
 
 
 @dataclass(frozen=True)
@@ -347,15 +341,12 @@ LINKS_CSV_HEADER = ("source_kind", "source_id", "source_title", "url", "status",
 
 
 def links_csv(rows: list[LinkRow]) -> bytes:
-    """The links report as CSV, UTF-8 with a byte-order mark."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(LINKS_CSV_HEADER)
-    for r in rows:
-        writer.writerow([r.source.kind, r.source.id, r.source.title, r.url, r.status, r.http_status or "",
-                         r.final_url or "", r.detail or "", r.since.isoformat() if r.since else "",
-                         r.checked_at.isoformat() if r.checked_at else ""])
-    return out.getvalue().encode("utf-8-sig")
+    """The links report as CSV, UTF-8 with a byte-order mark (cells made inert, csvexport)."""
+    return csvexport.to_csv_bytes(LINKS_CSV_HEADER, ([r.source.kind, r.source.id, r.source.title, r.url, r.status,
+                                                     r.http_status or "", r.final_url or "", r.detail or "",
+                                                     r.since.isoformat() if r.since else "",
+                                                     r.checked_at.isoformat() if r.checked_at else ""]
+                                                    for r in rows))
 
 
 def counts(today: date, user: User) -> dict[str, int]:

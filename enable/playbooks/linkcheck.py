@@ -1,4 +1,9 @@
-"""Find the links in Markdown and check external ones over HTTP, classifying what is wrong with each."""
+"""Find the links in Markdown and check external ones over HTTP, classifying what is wrong with each.
+
+Every request goes through the outbound guard (enable.netguard): a link whose host is, or resolves to, a loopback,
+private, link-local or other non-public address is not fetched ("private"), nor is any redirect hop leading to one,
+unless the caller allows private targets; each hop connects to the very address that was checked.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +17,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from enable import netguard
+
 log = logging.getLogger(__name__)
 
-LinkStatus = Literal["ok", "moved", "broken", "dns", "refused", "tls", "timeout", "server_error", "error"]
+LinkStatus = Literal["ok", "moved", "broken", "dns", "refused", "tls", "timeout", "server_error", "error", "private"]
 USER_AGENT = "EnableLinkChecker/1.0"
 INTERNAL_KINDS = ("bites", "playbooks", "assets")
+MAX_REDIRECTS = 20
 
 # HEAD is widely mishandled (405, 501, or even 403/404 where GET works), so any refusal gets a GET.
 _RETRY_WITH_GET_FROM = 400
@@ -167,11 +175,42 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class TooManyRedirects(Exception):
+    """More than MAX_REDIRECTS redirects in a row."""
+
+
+class PrivateHop(Exception):
+    """A hop (the link itself, or a redirect's target) leads to a non-public address; `redirected` tells which."""
+
+    def __init__(self, host: str, redirected: bool) -> None:
+        super().__init__(host)
+        self.host, self.redirected = host, redirected
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The last answer of a request whose redirects were followed: its status, the redirect codes on the way, and
+    the address it came from."""
+
+    status_code: int
+    history: tuple[int, ...]
+    url: str
+
+
 def _classify_exception(url: str, exc: Exception, timeout_s: float) -> LinkResult:
     """What went wrong below HTTP, from the exception's causes (httpx wraps httpcore, which wraps OSError)."""
+    if isinstance(exc, PrivateHop):
+        # Where a redirect went is not told: the report must not map the private network.
+        where = "a redirect leads to" if exc.redirected else f"{exc.host} is"
+        detail = f"Not checked: {where} a private or local address."
+        return LinkResult(url, "private", None, None, detail, _now())
+    if isinstance(exc, netguard.UnresolvedHost):
+        return LinkResult(url, "dns", None, None, f"The name {_host(url)} does not resolve.", _now())
+    if isinstance(exc, netguard.InvalidAddress):
+        return LinkResult(url, "error", None, None, "Not a valid web address (or a redirect to one).", _now())
     if isinstance(exc, httpx.TimeoutException):
         return LinkResult(url, "timeout", None, None, f"No answer within {timeout_s:g} s.", _now())
-    if isinstance(exc, httpx.TooManyRedirects):
+    if isinstance(exc, TooManyRedirects):
         return LinkResult(url, "error", None, None, "Too many redirects (a redirect loop?).", _now())
     seen: set[int] = set()
     cause: BaseException | None = exc
@@ -191,10 +230,10 @@ def _classify_exception(url: str, exc: Exception, timeout_s: float) -> LinkResul
     return LinkResult(url, "error", None, None, f"{type(exc).__name__}: {exc}".rstrip(":. ") + ".", _now())
 
 
-def _classify_response(url: str, response: httpx.Response, attempts: int) -> LinkResult:
-    code = response.status_code
-    moved = bool(response.history)
-    final_url = str(response.url) if moved else None
+def _classify_response(url: str, answer: Answer, attempts: int) -> LinkResult:
+    code = answer.status_code
+    moved = bool(answer.history)
+    final_url = answer.url if moved else None
     status: LinkStatus
     if code in _BROKEN:
         status, detail = "broken", _BROKEN[code] + (f" (after a redirect to {final_url})." if moved else ".")
@@ -206,7 +245,7 @@ def _classify_response(url: str, response: httpx.Response, attempts: int) -> Lin
     elif code >= 400:
         status, detail = "error", f"The site answered HTTP {code}."
     elif moved:
-        first = response.history[0].status_code
+        first = answer.history[0]
         kind = "permanently" if first in (301, 308) else "temporarily"
         status, detail = "moved", f"Moved {kind} (HTTP {first}) to {final_url}."
     else:
@@ -214,10 +253,41 @@ def _classify_response(url: str, response: httpx.Response, attempts: int) -> Lin
     return LinkResult(url, status, code, final_url, detail, _now())
 
 
-async def _request(client: httpx.AsyncClient, method: str, url: str) -> httpx.Response:
-    # Streaming and closing at once fetches the status and headers, never a large body.
-    async with client.stream(method, url) as response:
-        return response
+async def _request_once(client: httpx.AsyncClient, method: str, url: str, allow_private: bool,
+                        redirected: bool) -> tuple[int, str | None]:
+    """One guarded request: the host resolved once and checked, then the checked address connected to (the next
+    one when a connection fails). Returns the status and the Location header. Streaming and closing at once fetches
+    the status and headers, never a large body."""
+    target = netguard.parse(url)
+    try:
+        found = await asyncio.to_thread(netguard.resolve, target, allow_private)
+    except netguard.PrivateAddress:
+        raise PrivateHop(target.host, redirected) from None
+    headers = {"Host": target.host_header}
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    for n, address in enumerate(found):
+        try:
+            async with client.stream(method, target.url_for(address), headers=headers,
+                                     extensions=extensions) as response:
+                location = response.headers.get("location") if response.is_redirect else None
+                return response.status_code, location
+        except httpx.ConnectError:
+            if n == len(found) - 1:
+                raise
+    raise AssertionError("resolve returns at least one address")
+
+
+async def _request(client: httpx.AsyncClient, method: str, url: str, allow_private: bool) -> Answer:
+    """The request with its redirects followed by hand, each hop guarded as the first (netguard)."""
+    history: list[int] = []
+    while True:
+        code, location = await _request_once(client, method, url, allow_private, redirected=bool(history))
+        if location is None:
+            return Answer(code, tuple(history), url)
+        if len(history) >= MAX_REDIRECTS:
+            raise TooManyRedirects(url)
+        history.append(code)
+        url = urljoin(url, location)
 
 
 async def _check_one(
@@ -227,21 +297,23 @@ async def _check_one(
     timeout_s: float,
     retries_5xx: int,
     backoff_s: float,
+    allow_private: bool,
 ) -> LinkResult:
     if not _is_web_url(url):
         detail = "Not a web address: only http:// and https:// links are checked."
         return LinkResult(url, "error", None, None, detail, _now())
     async with limits[0], limits[1]:
         try:
-            response = await _request(client, "HEAD", url)
+            response = await _request(client, "HEAD", url, allow_private)
             if response.status_code >= _RETRY_WITH_GET_FROM and response.status_code not in _BLOCKED:
-                response = await _request(client, "GET", url)
+                response = await _request(client, "GET", url, allow_private)
             attempts = 1
             while response.status_code >= 500 and response.status_code != 999 and attempts <= retries_5xx:
                 await asyncio.sleep(backoff_s * 2 ** (attempts - 1))
-                response = await _request(client, "GET", url)
+                response = await _request(client, "GET", url, allow_private)
                 attempts += 1
-        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, netguard.InvalidAddress,
+                netguard.UnresolvedHost, PrivateHop, TooManyRedirects) as exc:
             result = _classify_exception(url, exc, timeout_s)
         else:
             result = _classify_response(url, response, attempts)
@@ -257,6 +329,8 @@ async def check_urls_async(
     retries_5xx: int = 2,
     backoff_s: float = 0.5,
     verify: ssl.SSLContext | bool = True,
+    allow_private: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> dict[str, LinkResult]:
     """check_urls for callers already inside an event loop."""
     unique = _dedupe(urls)
@@ -265,17 +339,19 @@ async def check_urls_async(
     overall = asyncio.Semaphore(concurrency)
     hosts: dict[str, asyncio.Semaphore] = {}
     async with httpx.AsyncClient(
-        follow_redirects=True,
+        follow_redirects=False,  # followed by hand, each hop guarded
+        trust_env=False,  # never through a proxy: the checked address is the one connected to
         timeout=httpx.Timeout(timeout_s),
         headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
         limits=httpx.Limits(max_connections=concurrency),
         verify=verify,
+        transport=transport,
     ) as client:
         tasks = []
         for url in unique:
             # Keyed by host name whatever the port: the politeness is owed to the machine.
             limits = (overall, hosts.setdefault(_host(url), asyncio.Semaphore(per_host)))
-            tasks.append(_check_one(client, url, limits, timeout_s, retries_5xx, backoff_s))
+            tasks.append(_check_one(client, url, limits, timeout_s, retries_5xx, backoff_s, allow_private))
         results = await asyncio.gather(*tasks)
     return dict(zip(unique, results, strict=True))
 
@@ -288,9 +364,13 @@ def check_urls(
     retries_5xx: int = 2,
     backoff_s: float = 0.5,
     verify: ssl.SSLContext | bool = True,
+    allow_private: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> dict[str, LinkResult]:
-    """Check each URL over HTTP, blocking; timeout_s is per request, backoff_s doubles per retry."""
-    args = (urls, timeout_s, per_host, concurrency, retries_5xx, backoff_s, verify)
+    """Check each URL over HTTP, blocking; timeout_s is per request, backoff_s doubles per retry. Links to private
+    or local addresses (and redirects to them) are not fetched unless allow_private; `transport` replaces httpx's
+    (the network) for tests."""
+    args = (urls, timeout_s, per_host, concurrency, retries_5xx, backoff_s, verify, allow_private, transport)
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "transcripts" / "samples"
 SAMPLE_EXTENSIONS = (".ogg", ".opus", ".mp3", ".wav", ".m4a", ".flac", ".webm", ".mp4")
 PROBLEM_STATUSES = ("broken", "dns", "refused", "tls", "timeout", "server_error", "error")
-REPORTED_STATUSES = (*PROBLEM_STATUSES, "moved")
+REPORTED_STATUSES = (*PROBLEM_STATUSES, "moved", "private")  # private: not fetched (LINKCHECK_ALLOW_PRIVATE)
 _KIND_OF_PATH = {"bites": "bite", "playbooks": "playbook", "assets": "asset"}
 _LINKS_MD = MarkdownIt("commonmark", {"html": False})
 
@@ -273,7 +273,8 @@ def check_links(now: datetime, *, timeout_s: float = 10.0, per_host: int = 2, co
     links = [lk for lk in links if (lk.source_type, lk.source_id) in active and (external or lk.is_internal)]
     urls = [lk.url for lk in links if not lk.is_internal]
     results = check_urls(urls, timeout_s=timeout_s, per_host=per_host, concurrency=concurrency,
-                         retries_5xx=retries_5xx, backoff_s=backoff_s) if urls else {}
+                         retries_5xx=retries_5xx, backoff_s=backoff_s,
+                         allow_private=bool(current_app.config.get("LINKCHECK_ALLOW_PRIVATE", False))) if urls else {}
     summary = CheckSummary()
     for link in links:
         result = _internal_result(link, now) if link.is_internal else results[link.url]

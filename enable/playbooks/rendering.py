@@ -1,7 +1,8 @@
 """Playbook Markdown to safe HTML: sections, inline bite players, sanitising; and removing links from Markdown.
 
 Raw HTML in Markdown is shown as text, never interpreted, and the HTML we produce is sanitised once more with nh3,
-so a playbook cannot carry script, event handlers, javascript: or data: links, or images from other sites.
+so a playbook cannot carry script, event handlers, javascript: or data: links, or images other than this
+site's static files.
 
 A link to a bite is written `/bites/<id>`, `/bites/<id>?t=<second>` or, in content files shared between installs
 (where ids differ), `bite:<sample-slug>#<seq>`: the bite numbered <seq> (from 0) of the sample call <sample-slug>.
@@ -23,6 +24,7 @@ from markdown_it.token import Token
 BITE_REF = re.compile(r"^bite:(?P<slug>[a-z0-9][a-z0-9_-]{0,79})#(?P<seq>\d{1,5})$")
 BITE_PATH = re.compile(r"^/bites/(?P<id>\d+)/?(?:\?(?P<query>[^#]*))?(?:#.*)?$")
 MEDIA_SRC = re.compile(r"^/calls/\d+/media(?:#t=[0-9.]+(?:,[0-9.]+)?)?$")
+STATIC_SRC = re.compile(r"^/static/[A-Za-z0-9_./-]+$")
 
 _TAGS = (nh3.ALLOWED_TAGS - {"area", "map", "center", "acronym", "strike", "tt"}) | {"audio"}
 _ATTRIBUTES = {
@@ -177,12 +179,13 @@ def _process(tokens: list[Token], resolve: BiteResolver) -> tuple[list[Token], l
 
 
 def _local_only(tag: str, attr: str, value: str) -> str | None:
-    """nh3 attribute filter: media and images only from this site."""
+    """nh3 attribute filter: media only from this site's recordings, images only from its static files. An image
+    pointing at a page or a download (/bites/5, /assets/5/download) would fetch it for every reader, as that reader,
+    so it is dropped."""
     if attr == "src":
         if tag == "audio":
             return value if MEDIA_SRC.match(value) else None
-        local = value.startswith("/") and not value.startswith("//") and "\\" not in value
-        return value if local else None
+        return value if STATIC_SRC.match(value) and ".." not in value else None
     return value
 
 

@@ -77,12 +77,19 @@ def new():
 @role_required(Role.REP)
 def detail(playbook_id: int):
     playbook = _visible(playbook_id)
-    record_usage(current_user, UsageKind.VIEW, "playbook", playbook.id)
-    db.session.commit()
     stage = db.session.scalar(select(Tag).where(Tag.kind == TagKind.STAGE, Tag.key == playbook.stage))
     status = governance.item_status("playbook", playbook, current_user, utcnow().date())
     return render_template("playbooks/detail.html", playbook=playbook, rendered=playbooks.render(playbook),
                            stage=stage, status=status, attachments=playbooks.attachments(playbook))
+
+
+@bp.post("/<int:playbook_id>/viewed")
+@role_required(Role.REP)
+def viewed(playbook_id: int):
+    """The playbook page's beacon (enable.js), sent once the page is shown: counts the view."""
+    record_usage(current_user, UsageKind.VIEW, "playbook", _visible(playbook_id).id)
+    db.session.commit()
+    return "", 204
 
 
 @bp.route("/<int:playbook_id>/edit", methods=["GET", "POST"])

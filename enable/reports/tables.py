@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import Response
 
-# A spreadsheet would run a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from enable import csvexport
 
 
 @dataclass(frozen=True)
@@ -68,23 +65,10 @@ def count(value: int | None) -> str:
     return "" if value is None else str(int(value))
 
 
-def _safe_text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def to_csv(table: Table) -> str:
-    """The table as CSV text: a header of column labels, then the same cells as the page (text cells made inert)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.label for c in table.columns])
-    for row in table.rows:
-        writer.writerow([cell if col.numeric else _safe_text(cell) for col, cell in zip(table.columns, row,
-                                                                                         strict=True)])
-    return out.getvalue()
-
-
 def csv_response(table: Table, filename: str) -> Response:
-    """A download of the table as UTF-8 CSV with a BOM (so Excel reads Cyrillic correctly)."""
-    body = "\ufeff" + to_csv(table)
-    return Response(body.encode("utf-8"), mimetype="text/csv", headers={
+    """A download of the table as UTF-8 CSV with a BOM: a header of column labels, then the same cells as the page
+    (text cells made inert, enable.csvexport)."""
+    numeric = [n for n, col in enumerate(table.columns) if col.numeric]
+    body = csvexport.to_csv_bytes([c.label for c in table.columns], table.rows, numeric)
+    return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

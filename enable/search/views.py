@@ -170,10 +170,16 @@ def playlist_play(playlist_id: int):
     if not playlist.items:
         flash(_("This playlist has no bites yet; add some from a bite page or a search."), "info")
         return _back_to(playlist.id)
-    record_usage(current_user, UsageKind.VIEW, "playlist", playlist.id)
-    db.session.commit()
-    playlist = _playlist_or_404(playlist_id)
     return render_template("search/play.html", playlist=playlist, deal_id=request.args.get("deal", type=int))
+
+
+@bp.post("/playlists/<int:playlist_id>/viewed")
+@role_required(Role.REP)
+def playlist_viewed(playlist_id: int):
+    """The playlist player's beacon (enable.js), sent once the page is shown: counts the view."""
+    record_usage(current_user, UsageKind.VIEW, "playlist", _playlist_or_404(playlist_id).id)
+    db.session.commit()
+    return "", 204
 
 
 def _change(playlist_id: int, work: Callable[[Any], object], done: str | None = None):

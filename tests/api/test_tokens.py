@@ -20,7 +20,7 @@ def _new_token(login, role: Role, scope: str = "read", name: str = "CRM sidebar"
     client = login(role)
     page = client.post("/settings/api-tokens", data={"name": name, "scope": scope})
     assert page.status_code == 200
-    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Cache-Control"] == "private, no-store"
     match = re.search(r'id="new-token"[^>]*>(enb_[A-Za-z0-9_-]+)<', page.get_data(as_text=True))
     assert match, "the new token is shown on the page"
     return match.group(1)
@@ -48,7 +48,7 @@ def test_token_is_shown_once_stored_hashed_and_works(app, login, users):
 
     response = app.test_client().get("/api/v1/playbooks", headers=_bearer(secret))
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store" and "Authorization" in response.headers["Vary"]
+    assert response.headers["Cache-Control"] == "private, no-store" and "Authorization" in response.headers["Vary"]
     with app.app_context():
         assert db.session.scalar(select(ApiToken)).last_used_at is not None
 

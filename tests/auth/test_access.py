@@ -55,6 +55,10 @@ ACCESS: dict[str, Role | str] = {
     "search.playlist_delete": SIGNED_IN,
     "bites.detail": SIGNED_IN,
     "bites.play": SIGNED_IN,
+    "bites.viewed": SIGNED_IN,  # the usage beacons (POST, CSRF), issue 22
+    "playbooks.viewed": SIGNED_IN,
+    "assets.viewed": SIGNED_IN,
+    "search.playlist_viewed": SIGNED_IN,
     "bites.share": SIGNED_IN,
     "bites.tag_add": Role.ENABLEMENT,
     "bites.tag_remove": Role.ENABLEMENT,

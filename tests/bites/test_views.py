@@ -28,6 +28,7 @@ from tests.search.factories import (
     transcript_from_lines,
     write_transcript,
 )
+from tests.usage_beacon import page_shown
 
 LINES = [
     ("rep", "Thanks for joining. Shall we look at the proposal?", 0.0, 4.0),
@@ -135,7 +136,7 @@ def test_a_share_link_opens_at_the_same_second(app, login, call_with_bites, user
 def test_views_and_plays_are_recorded_per_user_bite_and_deal(app, login, call_with_bites, users):
     ids = call_with_bites
     client = login(Role.REP)
-    page_of(client, ids["middle"], deal=ids["deal"])
+    assert page_shown(client, page_of(client, ids["middle"], deal=ids["deal"])) == 204
     played = client.post(f"/bites/{ids['middle']}/play", json={"seconds": 3.25, "deal_id": ids["deal"]})
     assert played.status_code == 200 and played.get_json() == {"recorded": True, "seconds": 3.25}
     assert client.post(f"/bites/{ids['middle']}/play", data={"seconds": "2"}).get_json()["recorded"] is True
@@ -161,7 +162,7 @@ def test_a_deal_the_rep_does_not_own_is_not_credited(app, login, call_with_bites
         db.session.commit()
         other_id = other.id
     client = login(Role.REP)
-    page_of(client, ids["middle"], deal=other_id)
+    assert page_shown(client, page_of(client, ids["middle"], deal=other_id)) == 204
     client.post(f"/bites/{ids['middle']}/play", json={"seconds": 1.5, "deal_id": other_id})
     with app.app_context():
         assert db.session.scalars(select(UsageEvent.deal_id)).all() == [None, None]

@@ -287,3 +287,41 @@ def test_cli_ingest_rejects_unknown_rep_deal_and_stage(app, runner, users):
                                    ("--stage", "nope", "There is no stage")):
         result = runner.invoke(args=["calls", "ingest", path, option, value])
         assert result.exit_code == 1 and message in result.output
+
+
+@pytest.mark.parametrize("escape", ["../outside.ogg", "{outside}", "sub/../../outside.ogg", "link.ogg", "", "."])
+def test_a_stored_media_path_outside_the_media_folder_is_never_served_read_or_removed(app, login, sample, tmp_path,
+                                                                                      caplog, escape):
+    outside = tmp_path / "outside.ogg"  # beside MEDIA_DIR (tmp_path/media), as a crafted backup could point
+    secret = (SAMPLES_DIR / "negotiation-price.ogg").read_bytes()
+    outside.write_bytes(secret)
+    media = app.config["MEDIA_DIR"]
+    (media / "link.ogg").symlink_to(outside)
+    with app.app_context():
+        call = call_of(sample)
+        call.media_path = escape.format(outside=outside)
+        db.session.commit()
+    client = login(Role.ENABLEMENT)
+    caplog.set_level("WARNING", logger="enable.calls.services")
+    response = client.get(f"/calls/{sample}/media")
+    assert response.status_code == 404 and secret not in response.data
+    assert f"call {sample}: its stored media path leads outside MEDIA_DIR" in caplog.text
+    with app.app_context():
+        assert not calls.has_recording(call_of(sample))
+        with pytest.raises(calls.MediaOutsideFolder):
+            calls.check_call_media(call_of(sample))  # what the pipeline reads before transcribing
+    assert client.post(f"/calls/{sample}/delete").status_code == 302
+    assert outside.read_bytes() == secret  # deleting the call leaves a file that is not the media folder's alone
+
+
+@pytest.mark.parametrize("path", ["media", "captions.vtt"])
+def test_recordings_and_captions_are_cached_privately_and_revalidated(app, login, sample, path):
+    client = login(Role.REP)
+    whole = client.get(f"/calls/{sample}/{path}")
+    assert whole.status_code == 200
+    policy = {part.strip() for part in whole.headers["Cache-Control"].split(",")}
+    assert policy == {"private", "no-cache"}  # no shared cache; the browser asks again before reusing it
+    again = client.get(f"/calls/{sample}/{path}", headers={"If-None-Match": whole.headers["ETag"]})
+    assert again.status_code == 304
+    part = client.get(f"/calls/{sample}/{path}", headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.data == whole.data[10:20] and "private" in part.headers["Cache-Control"]

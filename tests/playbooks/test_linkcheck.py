@@ -8,8 +8,9 @@ import threading
 from collections import Counter
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,6 +93,7 @@ class LinkServer(ThreadingHTTPServer):
         self.active = 0
         self.max_active = 0
         self.user_agents: set[str] = set()
+        self.hosts: set[str] = set()
         self.release = threading.Event()
 
     @property
@@ -132,8 +134,11 @@ class Handler(BaseHTTPRequestHandler):
             srv.active += 1
             srv.max_active = max(srv.max_active, srv.active)
             srv.user_agents.add(self.headers.get("User-Agent", ""))
+            srv.hosts.add(self.headers.get("Host", ""))
         try:
-            if path in REDIRECTS:
+            if path == "/redirect":
+                self.reply(302, parse_qs(urlsplit(self.path).query)["to"][0])
+            elif path in REDIRECTS:
                 code, target = REDIRECTS[path]
                 self.reply(code, target)
             elif path in CODES:
@@ -178,6 +183,7 @@ def server():
 def check(server, path, **kwargs):
     url = server.base + path
     kwargs.setdefault("backoff_s", 0.01)
+    kwargs.setdefault("allow_private", True)  # the test site is on 127.0.0.1
     return check_urls([url], **kwargs)[url]
 
 
@@ -256,7 +262,7 @@ def test_refused_connection():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/"
-    assert check_urls([url])[url].status == "refused"
+    assert check_urls([url], allow_private=True)[url].status == "refused"
 
 
 def test_name_that_does_not_resolve():
@@ -268,14 +274,14 @@ def test_name_that_does_not_resolve():
 
 def test_per_host_limit_is_respected(server):
     urls = [f"{server.base}/busy?n={n}" for n in range(6)]
-    results = check_urls(urls, per_host=2, concurrency=16)
+    results = check_urls(urls, per_host=2, concurrency=16, allow_private=True)
     assert [results[u].status for u in urls] == ["ok"] * 6
     assert 1 <= server.max_active <= 2
 
 
 def test_many_urls_are_checked_once_each(server):
     urls = [server.base + p for p in ("/gone", "/ok", "/gone", "/old")]
-    results = check_urls(urls, backoff_s=0.01)
+    results = check_urls(urls, backoff_s=0.01, allow_private=True)
     assert {u: r.status for u, r in results.items()} == {
         server.base + "/gone": "broken",
         server.base + "/ok": "ok",
@@ -286,7 +292,7 @@ def test_many_urls_are_checked_once_each(server):
 
 def test_check_urls_works_inside_a_running_event_loop(server):
     async def from_async_code():
-        return check_urls([server.base + "/ok"])
+        return check_urls([server.base + "/ok"], allow_private=True)
 
     # A fresh thread: other tests (Playwright's sync API) may leave a loop registered on this one.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
@@ -365,7 +371,7 @@ def tls_server(tmp_path):
 
 def test_untrusted_certificate_is_a_tls_error(tls_server):
     url, _ = tls_server
-    result = check_urls([url], timeout_s=5)[url]
+    result = check_urls([url], timeout_s=5, allow_private=True)[url]
     assert result.status == "tls"
     assert "certificate" in result.detail
 
@@ -373,4 +379,83 @@ def test_untrusted_certificate_is_a_tls_error(tls_server):
 def test_the_same_tls_server_is_ok_when_its_certificate_is_trusted(tls_server):
     url, cert = tls_server
     trusting = ssl.create_default_context(cafile=str(cert))
-    assert check_urls([url], timeout_s=5, verify=trusting)[url].status == "ok"
+    assert check_urls([url], timeout_s=5, verify=trusting, allow_private=True)[url].status == "ok"
+
+
+# The outbound guard: private targets are not fetched -----------------------------------------------------------------
+
+PUBLIC = "93.184.216.34"  # a public address, standing for a web site on the internet
+
+
+class Internet(httpx.AsyncHTTPTransport):
+    """The network beyond this machine, where PUBLIC happens to be served by the local test server."""
+
+    async def handle_async_request(self, request):
+        if request.url.host == PUBLIC:
+            request.url = request.url.copy_with(host="127.0.0.1")
+        return await super().handle_async_request(request)
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Names outside the machine: www.public.test resolves to PUBLIC, both.public.test to PUBLIC and loopback."""
+    real = socket.getaddrinfo
+    answers = {"www.public.test": [PUBLIC], "both.public.test": [PUBLIC, "127.0.0.1"]}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in answers[host]]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def _served(server) -> int:
+    return sum(server.hits.values())
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "localhost",
+                                  "[::1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]"])
+def test_a_link_to_this_machine_is_not_fetched_in_any_spelling(server, host):
+    url = f"http://{host}:{server.server_address[1]}/ok"
+    result = check_urls([url])[url]
+    assert (result.status, result.http_status, result.final_url) == ("private", None, None)
+    assert result.detail.startswith("Not checked")
+    assert _served(server) == 0
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://192.168.1.1/",
+                                 "http://172.16.0.1/", "http://100.64.0.1/", "http://224.0.0.1/", "http://0.0.0.0/",
+                                 "http://240.0.0.1/", "http://[fe80::1]/", "http://[fc00::1]/", "https://[::]/"])
+def test_links_to_private_and_special_networks_are_not_fetched(url):
+    assert check_urls([url], timeout_s=2)[url].status == "private"
+
+
+def test_a_public_name_is_fetched_at_its_checked_address_with_its_own_host_header(server, dns):
+    url = f"http://www.public.test:{server.server_address[1]}/old"
+    result = check_urls([url], transport=Internet())[url]
+    assert (result.status, result.final_url) == ("moved", f"http://www.public.test:{server.server_address[1]}/ok")
+    assert server.hosts == {f"www.public.test:{server.server_address[1]}"}
+
+
+@pytest.mark.parametrize("to", ["http://127.0.0.1:{port}/ok", "http://localhost:{port}/ok", "http://2130706433:{port}/ok",
+                                "http://both.public.test:{port}/ok"])
+def test_a_redirect_from_a_public_site_into_this_machine_is_not_followed(server, dns, to):
+    port = server.server_address[1]
+    url = f"http://www.public.test:{port}/redirect?to=" + to.format(port=port)
+    result = check_urls([url], transport=Internet())[url]
+    assert (result.status, result.http_status, result.final_url) == ("private", None, None)
+    assert "redirect" in result.detail and "127.0.0.1" not in result.detail and "localhost" not in result.detail
+    assert server.hits[("HEAD", "/ok")] + server.hits[("GET", "/ok")] == 0
+
+
+def test_a_name_with_one_private_address_among_public_ones_is_not_fetched(server, dns):
+    url = f"http://both.public.test:{server.server_address[1]}/ok"
+    assert check_urls([url], transport=Internet())[url].status == "private"
+    assert _served(server) == 0
+
+
+def test_private_targets_are_checked_when_allowed(server, dns):
+    port = server.server_address[1]
+    for url in (f"http://127.1:{port}/ok", f"http://www.public.test:{port}/redirect?to=http://localhost:{port}/ok"):
+        assert check_urls([url], transport=Internet(), allow_private=True)[url].status in ("ok", "moved")

@@ -16,6 +16,7 @@ from enable.db import utcnow
 from enable.extensions import db
 from enable.playbooks import governance
 from enable.playbooks.models import Link, LinkCheck
+from tests.factories import PASSWORD, make_user
 from tests.playbooks.factories import make_bite, make_link_asset, make_playbook
 
 SLOW_S = 2.0
@@ -50,6 +51,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+
+@pytest.fixture
+def app_config(app_config: dict) -> dict:
+    """The link checker may fetch the local test site (127.0.0.1) in these tests, as an admin may allow."""
+    return {**app_config, "LINKCHECK_ALLOW_PRIVATE": True}
 
 
 @pytest.fixture
@@ -164,3 +171,29 @@ def test_check_now_runs_the_check(app, users, login):
     response = login(Role.ENABLEMENT).post("/links/check")
     assert response.status_code == 302
     assert _statuses(app)["/playbooks/424242"][0] == "broken"
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_links_to_private_addresses_are_not_fetched_unless_allowed(app_config, site, allowed):
+    from tests.conftest import made_app
+
+    _Handler.flaky_hits = {}
+    with made_app({**app_config, "LINKCHECK_ALLOW_PRIVATE": allowed}) as app:
+        with app.app_context():
+            make_playbook(title="Internal wiki", body=f"[ops](http://127.1:{site.rsplit(':', 1)[1]}/flaky)")
+            db.session.commit()
+        result = app.test_cli_runner().invoke(args=["links", "check", "--timeout", "2", "--backoff", "0.05"])
+        assert result.exit_code == 0, result.output
+        status = next(iter(_statuses(app).values()))
+        if allowed:
+            assert status[:2] == ("ok", 200) and _Handler.flaky_hits["/flaky"] == 3
+            return
+        assert status == ("private", None, None) and _Handler.flaky_hits == {}
+        with app.app_context():
+            lead = make_user(role=Role.ENABLEMENT, email="lead@example.test", locale="ru")
+            db.session.commit()
+            email = lead.email
+        client = app.test_client()
+        assert client.post("/auth/login", data={"email": email, "password": PASSWORD}).status_code == 302
+        page = client.get("/links/?status=private").get_data(as_text=True)
+        assert "Internal wiki" in page and "Не проверена: частный адрес" in page

@@ -16,6 +16,7 @@ from enable.notifications import notify
 from enable.playbooks.models import Asset, Playbook, PlaybookVersion
 from enable.usage import UsageEvent, UsageKind
 from tests.playbooks.factories import make_playbook
+from tests.usage_beacon import page_shown
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -80,7 +81,8 @@ def test_reps_read_playbooks_but_cannot_write_them(app, users, login):
         db.session.commit()
     rep = login(Role.REP)
     assert "For everyone" in rep.get("/playbooks/").get_data(as_text=True)
-    assert rep.get(f"/playbooks/{playbook_id}").status_code == 200
+    page = rep.get(f"/playbooks/{playbook_id}")
+    assert page.status_code == 200 and page_shown(rep, page.get_data(as_text=True)) == 204
     assert rep.post(f"/playbooks/{playbook_id}/edit", data={"title": "Mine now", "body": "x"}).status_code == 403
     assert rep.post("/playbooks/new", data={"title": "New", "body": "x"}).status_code == 403
     with app.app_context():
@@ -240,3 +242,20 @@ def test_assets_linked_from_a_playbook_are_its_attachments(app, users, login):
     assert "[Unrelated sheet](/assets/" in editor  # the editor offers what can be attached
     asset_page = login(Role.REP).get(f"/assets/{deck_id}").get_data(as_text=True)
     assert f'href="/playbooks/{playbook_id}"' in asset_page  # and the asset shows where it is attached
+
+
+def test_an_asset_file_path_outside_the_media_folder_is_not_served(app, users, login, tmp_path, caplog):
+    client = login(Role.ENABLEMENT)
+    client.post("/assets/new", content_type="multipart/form-data", data={
+        "title": "Deck", "kind": "case_study", "url": "", "description": "", "file": (io.BytesIO(PDF), "deck.pdf")})
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes(PDF + b"%secret")
+    with app.app_context():
+        asset = db.session.scalar(select(Asset))
+        asset.file_path = "../secret.pdf"  # beside MEDIA_DIR, as a crafted backup could carry
+        db.session.commit()
+        asset_id = asset.id
+    caplog.set_level("WARNING", logger="enable.playbooks.assets")
+    response = login(Role.REP).get(f"/assets/{asset_id}/open")
+    assert response.status_code == 404 and b"%secret" not in response.data
+    assert f"asset {asset_id}: its stored file path leads outside MEDIA_DIR" in caplog.text

@@ -13,6 +13,7 @@ from enable.search.models import Playlist, PlaylistItem
 from enable.usage import UsageEvent, UsageKind
 from tests.factories import PASSWORD, make_team, make_user
 from tests.search.factories import index_everything, make_bite, make_call, seed_taxonomy, tag
+from tests.usage_beacon import page_shown
 
 
 @pytest.fixture
@@ -175,6 +176,7 @@ def test_play_all_queues_every_bite_in_order_and_counts_playlist_plays(app, logi
     playlist_id = _create(client, bite_id=bites[2])
     _add(client, playlist_id, bites[0])
     html = client.get(f"/search/playlists/{playlist_id}/play").get_data(as_text=True)
+    assert page_shown(client, html) == 204
     queue = re.findall(r'<li data-queue-item data-src="([^"]+)"\s+data-start="([\d.]+)" data-end="([\d.]+)"\s+'
                        r'data-play-url="/bites/(\d+)/play"', html)
     assert [int(b) for *_, b in queue] == [bites[2], bites[0]]

@@ -150,7 +150,7 @@ def test_the_page_showing_a_new_signing_secret_is_not_cached(app, login):
     admin = login(Role.ADMIN)
     page = admin.post("/webhooks/", data={"url": "https://crm.example.test/hooks", "events": ["call.failed"]})
     assert page.status_code == 200 and 'id="webhook-secret"' in page.get_data(as_text=True)
-    assert page.headers.get("Cache-Control") == "no-store"
+    assert page.headers.get("Cache-Control") == "private, no-store"
 
 
 def test_secrets_in_a_receiver_url_stay_out_of_the_audit_log_and_the_export(app, login, runner, tmp_path):

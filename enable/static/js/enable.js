@@ -25,6 +25,22 @@
   }
   scrollableTables();
   window.addEventListener("resize", scrollableTables);
+  // A page view is counted by a POST (with the CSRF token) once the page is shown to its reader, never by fetching
+  // the page, so an image, a prefetch or a prerender pointing at a page counts nothing.
+  document.querySelectorAll("[data-usage-beacon]").forEach(function (beacon) {
+    var sent = false;
+    function send() {
+      if (sent || document.visibilityState !== "visible" || document.prerendering) { return; }
+      sent = true;
+      fetch(beacon.dataset.usageBeacon, {
+        method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "X-CSRFToken": beacon.dataset.csrf, "Accept": "application/json" }
+      }).catch(function () { sent = false; });
+    }
+    send();
+    document.addEventListener("visibilitychange", send);
+    document.addEventListener("prerenderingchange", send);
+  });
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
