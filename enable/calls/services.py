@@ -485,6 +485,9 @@ def retry_call(call: Call, user: User | None) -> Call:
                               "the transcript file from a backup."))
     elif call.status != CallStatus.FAILED:
         raise UserError(_("Only a failed call can be retried; this one is %(status)s.", status=call.status.label))
+    elif not call.is_playable:
+        raise UserError(_("%(name)s is not a recording, so processing it again cannot help: upload the recording "
+                          "itself (mp3, wav, m4a, ogg, flac or a video).", name=call.original_filename))
     call.status = CallStatus.QUEUED
     call.error = None
     call.progress = 0.0

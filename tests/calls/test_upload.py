@@ -9,7 +9,6 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from enable import pipeline
 from enable.auth.models import Role
 from enable.calls.models import Call, CallStatus
 from enable.extensions import db
@@ -88,7 +87,7 @@ def test_a_batch_keeps_the_good_file_and_fails_each_bad_one_with_its_reason(app,
     assert page.count("This file is not audio or video we can read") >= 4  # 2 flashes + 2 rows
 
 
-def test_a_file_that_is_not_media_fails_again_on_retry_and_again_as_a_duplicate(app, login, content, tmp_path):
+def test_a_file_that_is_not_media_is_listed_without_a_retry_that_cannot_help(app, login, content, tmp_path):
     notes = hostile_files(tmp_path)["text"]
     client = login(Role.ENABLEMENT)
     _upload(client, notes)
@@ -100,13 +99,13 @@ def test_a_file_that_is_not_media_fails_again_on_retry_and_again_as_a_duplicate(
     page = _upload(client, notes).get_data(as_text=True)
     assert "notes.mp3 was uploaded before, as “notes” (Failed)." in page
     assert len(_calls(app)) == 1
-    # Retry probes the file again and fails with the same reason.
-    assert "is queued again" in client.post(f"/calls/{call.id}/retry", follow_redirects=True).get_data(as_text=True)
-    with app.app_context():
-        assert pipeline.ingest_call(call.id).status == CallStatus.FAILED
+    # No Retry offered on the list or the page; asked anyway, it says why and changes nothing.
+    for url in ("/calls/", f"/calls/{call.id}"):
+        assert f'/calls/{call.id}/retry"' not in client.get(url).get_data(as_text=True)
+    refused = client.post(f"/calls/{call.id}/retry", follow_redirects=True).get_data(as_text=True)
+    assert "notes.mp3 is not a recording, so processing it again cannot help" in refused
     (again,) = _calls(app)
-    assert again.status == CallStatus.FAILED and again.error == call.error and again.claimed_by is None
-    assert again.attempts == 1
+    assert again.status == CallStatus.FAILED and again.error == call.error and again.attempts == call.attempts
 
 
 def test_the_same_file_twice_yields_the_existing_call(app, login, content):
