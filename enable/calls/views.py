@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from enable import pipeline
@@ -108,7 +109,8 @@ def _accept(form: UploadForm, files: list):
             new_ids.append(call.id)
     waiting = [call_id for call_id in new_ids if not pipeline.queue_call(call_id)]
     if new_ids:
-        flash(_("%(n)d recording(s) uploaded; they are being transcribed.", n=len(new_ids)), "success")
+        flash(ngettext("%(num)d recording uploaded; it is being transcribed.",
+                       "%(num)d recordings uploaded; they are being transcribed.", len(new_ids)), "success")
     if waiting:
         flash(_("The server's disk is full, so %(n)d of them wait to be queued; they are transcribed once it has "
                 "room. Ask your admin to free disk space.", n=len(waiting)), "error")

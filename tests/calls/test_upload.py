@@ -58,7 +58,7 @@ def test_a_batch_keeps_the_good_file_and_fails_each_bad_one_with_its_reason(app,
     assert "corrupt.ogg was refused: This file is not audio or video we can read" in page
     assert "empty.wav was refused: The file is empty: it holds no recording." in page
     assert "notes.mp3 was refused: This file is not audio or video we can read" in page
-    assert "1 recording(s) uploaded" in page
+    assert "1 recording uploaded" in page
 
     calls = {c.original_filename: c for c in _calls(app)}
     assert list(calls) == ["corrupt.ogg", "short_en.ogg", "empty.wav", "notes.mp3"]

@@ -44,9 +44,21 @@ def test_upload_progress_and_the_finished_call(live_server, page, shot, users, c
     page.set_input_files("input[name=files]", [str(AUDIO / "sales_dialogue.ogg")])
     page.fill("input[name=title]", "Northwind discovery")
     page.select_option("select[name=stage]", "discovery")
+    # A slow link (300 KB/s up: the 1.3 MB file takes about 4 s): the page shows how much of it is sent.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": 300_000})
     page.click("input[type=submit][value=Upload]")
+    page.wait_for_function("() => { const p = document.querySelector('.upload-progress progress');"
+                           " return p && p.value > 0 && p.value < p.max; }", timeout=30_000)
+    assert "Sending:" in page.inner_text(".upload-percent") and "MB" in page.inner_text(".upload-percent")
+    shot(page, "sending")
     page.wait_for_url(f"{live_server}/calls/")
-    assert "1 recording(s) uploaded" in page.inner_text("main")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    page.wait_for_selector("tr[data-call-id]")
+    assert "1 recording uploaded" in page.inner_text("main")
     row = page.locator("tr[data-call-id]")
     assert "Northwind discovery" in row.inner_text()
     shot(page, "queued")

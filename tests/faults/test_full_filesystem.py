@@ -132,7 +132,7 @@ def test_an_upload_on_a_full_disk_answers_507_with_the_reason_and_keeps_nothing(
     free(small_disk)  # space again: the same upload goes through
     page = web.post("/calls/upload", data=_form(recording), content_type="multipart/form-data",
                     follow_redirects=True)
-    assert page.status_code == 200 and "1 recording(s) uploaded" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "1 recording uploaded" in page.get_data(as_text=True)
 
 
 def test_any_other_write_on_a_full_disk_answers_507_with_a_sentence(site, small_disk):
@@ -238,7 +238,7 @@ def test_a_full_job_queue_keeps_the_upload_and_queues_its_job_once_there_is_room
         page = web.post("/calls/upload", data=_form(AUDIO / "short_en.ogg"), content_type="multipart/form-data",
                         follow_redirects=True)
         html = page.get_data(as_text=True)
-        assert page.status_code == 200 and "1 recording(s) uploaded" in html
+        assert page.status_code == 200 and "1 recording uploaded" in html
         assert "The server&#39;s disk is full, so 1 of them wait to be queued" in html
         with app.app_context():
             assert db.session.scalars(select(Call.status)).all() == [CallStatus.QUEUED]

@@ -72,6 +72,50 @@
     });
   }
 
+  function megabytes(bytes) { return (bytes / 1048576).toFixed(1); }
+
+  // The upload form sends its files with a progress bar: an hour-long recording over a slow link takes minutes.
+  // The answer (the calls list with its messages, or the form with its errors) then replaces the page, as a plain
+  // submit would show it; without JavaScript the form submits as usual.
+  function uploadWithProgress() {
+    var form = document.querySelector("form.upload-form");
+    var box = document.querySelector(".upload-progress");
+    if (!form || !box || !window.FormData || !window.XMLHttpRequest) { return; }
+    var bar = box.querySelector("progress");
+    var label = box.querySelector(".upload-percent");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = new FormData(form);
+      var submit = form.querySelector("[type=submit]");
+      if (submit) { submit.disabled = true; }
+      box.hidden = false;
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action || window.location.href);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) { return; }
+        bar.max = e.total;
+        bar.value = e.loaded;
+        label.textContent = box.getAttribute("data-sent")
+          .replace("{percent}", String(Math.floor(100 * e.loaded / e.total)))
+          .replace("{sent}", megabytes(e.loaded)).replace("{total}", megabytes(e.total));
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.responseURL) { window.history.replaceState(null, "", xhr.responseURL); }
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", function () {
+        box.hidden = true;
+        if (submit) { submit.disabled = false; }
+        label.textContent = "";
+        window.alert(box.getAttribute("data-failed"));
+      });
+      xhr.send(data);
+    });
+  }
+
   seekers();
+  uploadWithProgress();
   if (activeRows().length) { window.setTimeout(poll, POLL_MS); }
 })();
