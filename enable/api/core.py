@@ -28,9 +28,9 @@ from enable.api.tokens import ApiToken, authenticate
 from enable.auth.models import Role, User
 from enable.errors import UserError
 from enable.extensions import db, login_manager
+from enable.request_args import MAX_ID
 
 log = logging.getLogger(__name__)
-MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (PostgreSQL's integer); such URLs are 404
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 JSON = "application/json"

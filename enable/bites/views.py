@@ -18,6 +18,7 @@ from enable.bites.models import Bite
 from enable.bites.page import bite_page, load_bite
 from enable.errors import UserError
 from enable.extensions import db
+from enable.request_args import query_int
 from enable.search import playlists as lists
 from enable.search.forms import AddToPlaylistForm, PlaylistForm
 from enable.search.indexing import index_bites
@@ -79,7 +80,7 @@ def detail(bite_id: int):
     page = bite_page(bite, with_addable=current_user.has_role(Role.ENABLEMENT))
     opens_at = _number(request.args.get("t"))
     start = opens_at if opens_at is not None and bite.start_s <= opens_at <= bite.end_s else bite.start_s
-    deal_id = request.args.get("deal", type=int)
+    deal_id = query_int(request.args, "deal")
     # Render before committing the view: a commit expires the bite, its call and tags, which the template would
     # then reload. No autoflush, so the view's row takes the (SQLite) write lock only at the commit.
     with db.session.no_autoflush:

@@ -15,6 +15,7 @@ from wtforms.validators import Optional
 
 from enable.auth.models import Role, Team, User
 from enable.extensions import db
+from enable.request_args import parse_id
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,8 @@ def read_filters(args: MultiDict, user: User, *, today: date, default_days: int 
         start = end = None
     team_ids = allowed
     chosen = form.team.data or ""
-    if chosen.isdigit() and (allowed is None or int(chosen) in allowed):
-        team_ids = frozenset({int(chosen)})
+    if (team_id := parse_id(chosen)) is not None and (allowed is None or team_id in allowed):
+        team_ids = frozenset({team_id})
     elif chosen:
         form.team.errors = [*form.team.errors, _("Choose one of the listed teams.")]
         form.team.data = ""
