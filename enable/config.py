@@ -27,6 +27,7 @@ ENV_KEYS = (
     "API_RATE_LIMIT_STORAGE",
     "API_AUTH_FAILURE_LIMIT",
     "WEBHOOK_ALLOW_PRIVATE",
+    "REPORT_MAX_DAYS",
 )
 
 
@@ -42,6 +43,7 @@ class Config:
     WHISPER_COMPUTE_TYPE: str = "int8"  # CTranslate2 compute type (int8, float16 on GPUs, ...)
     MAX_UPLOAD_MB: int = 500  # largest accepted upload, in megabytes
     MAX_CALL_MINUTES: int = 240  # longest accepted recording, in minutes
+    REPORT_MAX_DAYS: int = 1830  # longest date range a report (page, CSV or API) covers, in days (about 5 years)
     CONTENT_DIR: str = "content"  # starter content loaded by `flask content load`
     SEARCH_BACKEND: str = "whoosh"  # whoosh (embedded) or postgres
     REP_CHANNEL: int = 0  # in two-channel recordings, the channel (0 left, 1 right) that carries the rep

@@ -1,20 +1,26 @@
-"""Numbers from URLs and forms, bounded to what the database can hold: ids in paths, integer query arguments.
+"""Numbers and days from URLs and forms, bounded to what the database and date arithmetic can hold.
 
 An id beyond MAX_ID cannot name a row (PostgreSQL's integer is 32-bit; SQLite overflows past 64 bits), so a path
 holding one is a 404 and a query argument holding one is a 400 with a message, never an overflow in the driver.
+A day people enter lies in FIRST_DAY..LAST_DAY: years 1 or 9999 overflow the day after or before them, and
+nothing a sales team records is that old or that far ahead.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
+from wtforms.validators import ValidationError
 
 from enable.errors import UserError
 
 MAX_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL's integer)
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
 _DIGITS = re.compile(r"-?[0-9]{1,12}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
 
 
@@ -58,3 +64,18 @@ def query_choice(args: Mapping[str, str], name: str, choices: list[str], default
     if raw not in choices:
         raise BadArgument(_("“%(name)s” must be one of: %(choices)s.", name=name, choices=", ".join(choices)))
     return raw
+
+
+def day_problem(day: date | None) -> str | None:
+    """Why a day someone entered is refused (outside FIRST_DAY..LAST_DAY), else None."""
+    if day is None or FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return _("Enter a date between %(first)s and %(last)s.", first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+
+
+class DayInBounds:
+    """WTForms validator: the field's day lies within FIRST_DAY..LAST_DAY."""
+
+    def __call__(self, form, field) -> None:
+        if (problem := day_problem(field.data)) is not None:
+            raise ValidationError(problem)

@@ -296,3 +296,14 @@ def test_a_warning_says_memory_limits_count_per_process(tmp_path, caplog):
     assert any("per process" in r.getMessage() for r in caplog.records)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("query", ["start=0001-01-01&end=9999-12-31", "start=9999-12-31",
+                                   "start=2015-01-01&end=2024-12-31"])
+def test_report_dates_out_of_bounds_or_too_long_are_a_400(api, query):
+    response = api(Role.ENABLEMENT).get(f"/reports/objections?{query}")
+    assert response.status_code == 400, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert ("Enter a date between 1900-01-01 and 2199-12-31." in error["message"]
+            or "A report covers at most 1830 days" in error["message"])

@@ -70,7 +70,7 @@ def test_huge_ids_and_huge_or_unknown_arguments_on_every_route_are_never_a_serve
         real_url = re.sub(r"<int:[^>]+>", "1", re.sub(r"<(?!int:)[^>]+>", "x", rule.rule))
         cases = [(huge_url, {}, True), (huge_url.replace(HUGE, JUST_ABOVE), {}, True)]
         cases += [(real_url, dict.fromkeys(QUERY_NAMES, value), False)
-                  for value in (HUGE, JUST_ABOVE, "-" + HUGE, "zzz-unknown")]
+                  for value in (HUGE, JUST_ABOVE, "-" + HUGE, "zzz-unknown", "9999-12-31", "0001-01-01")]
         for url, query, huge_id in cases:
             response = client.get(url, query_string=query)
             checked += 1
