@@ -23,7 +23,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from limits import parse, storage, strategies
 from sqlalchemy import Select, and_, or_
 
-from enable.api import bp
+from enable.api import bp, validation
 from enable.api.tokens import ApiToken, authenticate
 from enable.auth.models import Role, User
 from enable.errors import UserError
@@ -138,6 +138,8 @@ def operation(method: str, rule: str, *, role: Role | None, summary: str, tag: s
                 _authorize(role, is_write)
             if any(isinstance(v, int) and v > MAX_ID for v in kwargs.values()):
                 raise not_found()
+            if (problem := _request_problem(op)) is not None:
+                raise invalid(problem)
             try:
                 return view(**kwargs)
             except UserError:
@@ -150,6 +152,22 @@ def operation(method: str, rule: str, *, role: Role | None, summary: str, tag: s
         return guarded
 
     return decorator
+
+
+def _request_problem(op: Operation) -> str | None:
+    """Why the request's query arguments or body do not fit what the operation declares, or None."""
+    for param in op.params:
+        if param.name in request.args:
+            if (problem := validation.text_problem(param.name, param.schema, request.args.getlist(param.name))):
+                return problem
+    if op.body is None:
+        return None
+    if op.body.media == JSON and request.is_json:
+        data = request.get_json(silent=True)
+        return validation.object_problem(op.body.schema, data) if isinstance(data, dict) else None
+    if op.body.media == "multipart/form-data":
+        return validation.form_problem(op.body.schema, request.form)
+    return None
 
 
 # Authentication, scope, role ----------------------------------------------------------------------------------
