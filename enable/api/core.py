@@ -157,9 +157,9 @@ def operation(method: str, rule: str, *, role: Role | None, summary: str, tag: s
 def _request_problem(op: Operation) -> str | None:
     """Why the request's query arguments or body do not fit what the operation declares, or None."""
     for param in op.params:
-        if param.name in request.args:
-            if (problem := validation.text_problem(param.name, param.schema, request.args.getlist(param.name))):
-                return problem
+        if param.name in request.args and (
+                problem := validation.text_problem(param.name, param.schema, request.args.getlist(param.name))):
+            return problem
     if op.body is None:
         return None
     if op.body.media == JSON and request.is_json:

@@ -157,7 +157,7 @@ def form_problem(schema: Mapping[str, Any], form: MultiDict) -> str | None:
     """Why multipart form fields do not fit the declared object schema (files are not checked here), or None."""
     properties = schema.get("properties") or {}
     for key, prop in properties.items():
-        if prop.get("format") != "binary" and key in form:
-            if (problem := text_problem(key, prop, form.getlist(key))) is not None:
-                return problem
+        if prop.get("format") != "binary" and key in form \
+                and (problem := text_problem(key, prop, form.getlist(key))) is not None:
+            return problem
     return None
