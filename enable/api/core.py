@@ -163,8 +163,11 @@ def _request_problem(op: Operation) -> str | None:
     if op.body is None:
         return None
     if op.body.media == JSON and request.is_json:
-        data = request.get_json(silent=True)
-        return validation.object_problem(op.body.schema, data) if isinstance(data, dict) else None
+        data = request.get_json(silent=True)  # cached: the view's json_body() gets this same dict
+        if not isinstance(data, dict):
+            return None
+        validation.integral_numbers(op.body.schema, data)
+        return validation.object_problem(op.body.schema, data)
     if op.body.media == "multipart/form-data":
         return validation.form_problem(op.body.schema, request.form)
     return None
@@ -352,13 +355,18 @@ def encode_cursor(*, limit: int, offset: int | None = None, key: list[Any] | Non
     return _signer().dumps(data)
 
 
+def _bad_cursor() -> ApiError:
+    # A string the document allows but no list gave out: a 422, as the document says of well-formed refusals.
+    return ApiError(422, "invalid", _("This cursor is not one the API gave out for this list; start again without it."))
+
+
 def read_cursor() -> Cursor:
-    """The page asked for by ?cursor= and ?limit= (the cursor's page size when ?limit= is absent), else a 400."""
+    """The page asked for by ?cursor= and ?limit= (the cursor's page size when ?limit= is absent), else a 400/422."""
     given = arg_int("limit", high=MAX_LIMIT)
     raw = request.args.get("cursor") or ""
     if not raw:
         return Cursor(limit=given or DEFAULT_LIMIT)
-    refused = invalid(_("This cursor is not one the API gave out for this list; start again without it."))
+    refused = _bad_cursor()
     try:
         data = _signer().loads(raw)
     except BadData:
@@ -433,8 +441,7 @@ def page_of_keyset(stmt: Select, order: Sequence[Any], render_all: Callable[[lis
                 raise TypeError(cursor.key)
             values = [_key_column_value(c, v) for c, v in zip(order, cursor.key, strict=True)]
         except (TypeError, ValueError):
-            raise invalid(_("This cursor is not one the API gave out for this list; start again without it.")) \
-                from None
+            raise _bad_cursor() from None
         after = []  # (a < x) OR (a = x AND b < y) OR ...
         for i, column in enumerate(order):
             after.append(and_(*(order[j] == values[j] for j in range(i)), column < values[i]))
@@ -455,8 +462,7 @@ def page_of_sorted(items: Sequence[Any], key_of: Callable[[Any], list[Any]],
         try:
             last = rank(cursor.key)
         except (TypeError, ValueError, IndexError):
-            raise invalid(_("This cursor is not one the API gave out for this list; start again without it.")) \
-                from None
+            raise _bad_cursor() from None
         items = [item for item in items if rank(key_of(item)) > last]
     chunk = list(items[:cursor.limit])
     more = len(items) > cursor.limit

@@ -1,7 +1,8 @@
 """Requests checked against the schemas their operation declares, so the OpenAPI document is also the contract
 enforced: types, minimum/maximum, minLength/maxLength, enum, pattern, minItems/maxItems, required properties and
 the date formats. Query arguments and multipart form fields arrive as text and are read as the declared type;
-JSON bodies are checked as they are. An empty query argument counts as absent (a cleared filter). The objects of
+JSON bodies are checked as they are. An empty value is only a cleared filter for free text; elsewhere it is checked
+like any other (`?limit=` is not a number). The objects of
 a batch (an array of objects) are left to their operation, which accepts the valid ones and reports each other.
 """
 
@@ -104,10 +105,10 @@ def value_problem(name: str, schema: Mapping[str, Any], value: Any) -> str | Non
             return _("“%(name)s” must have at least %(n)d characters.", name=name, n=schema["minLength"])
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             return _("“%(name)s” may have at most %(n)d characters.", name=name, n=schema["maxLength"])
+        if "format" in schema and (problem := _format_problem(name, schema["format"], value)) is not None:
+            return problem
         if "pattern" in schema and not re.search(schema["pattern"], value):
             return _("“%(name)s” is not in the expected form.", name=name)
-        if "format" in schema:
-            return _format_problem(name, schema["format"], value)
     if isinstance(value, list):
         if "minItems" in schema and len(value) < schema["minItems"]:
             return _("“%(name)s” must have at least %(n)d items.", name=name, n=schema["minItems"])
@@ -121,6 +122,14 @@ def value_problem(name: str, schema: Mapping[str, Any], value: Any) -> str | Non
     if isinstance(value, dict):
         return object_problem(schema, value, prefix=f"{name}.")
     return None
+
+
+def integral_numbers(schema: Mapping[str, Any], data: dict[str, Any]) -> None:
+    """Turn 12.0 into 12 where the schema declares an integer: JSON Schema counts it as one, so the views get ints."""
+    for key, prop in (schema.get("properties") or {}).items():
+        value = data.get(key)
+        if "integer" in _types(prop) and isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+            data[key] = int(value)
 
 
 def object_problem(schema: Mapping[str, Any], value: Mapping[str, Any], prefix: str = "") -> str | None:
@@ -147,8 +156,9 @@ def text_problem(name: str, schema: Mapping[str, Any], values: list[str]) -> str
             decoded.append(item)
         return value_problem(name, schema, decoded)
     raw = values[-1] if values else ""
-    if raw == "":
-        return None
+    free_text = _types(schema) in ([], ["string"]) and not {"enum", "format", "pattern", "minLength"} & set(schema)
+    if raw == "" and free_text:
+        return None  # a cleared text filter
     value, problem = _from_text(name, schema, raw)
     return problem if problem is not None else value_problem(name, schema, value)
 

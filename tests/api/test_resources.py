@@ -102,7 +102,7 @@ def test_upload_sniffs_refuses_and_deduplicates(api, api_app, world):
 
     assert manager.post("/calls", data={"title": "no file"}).status_code == 400
     bad_rep = manager.post("/calls", data={"file": (io.BytesIO(recording), "b.ogg"), "rep_id": "999999"})
-    assert bad_rep.status_code == 400 and bad_rep.get_json()["error"]["code"] == "invalid"
+    assert bad_rep.status_code == 422 and bad_rep.get_json()["error"]["code"] == "invalid"  # no such rep here
 
     assert manager.delete(f"/calls/{call['id']}").status_code == 204
     assert manager.get(f"/calls/{call['id']}").status_code == 404
