@@ -73,6 +73,18 @@ def day_problem(day: date | None) -> str | None:
     return _("Enter a date between %(first)s and %(last)s.", first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
 
 
+def parse_day(raw: str) -> date | None:
+    """The day written as YYYY-MM-DD within FIRST_DAY..LAST_DAY, else None (20240101, 2024-W01-1 and 0001-01-01
+    too, which date.fromisoformat would take)."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return day if day_problem(day) is None else None
+
+
 class DayInBounds:
     """WTForms validator: the field's day lies within FIRST_DAY..LAST_DAY."""
 

@@ -64,3 +64,11 @@ def test_declared_body_limits_are_enforced(api):
     response = api(Role.MANAGER).post("/calls", content_type="multipart/form-data",
                                       data={"file": (io.BytesIO(b"not audio"), "call.wav"), "title": "t" * 201})
     assert response.status_code == 400 and "“title” may have at most 200" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("value", ["20240101", "2024-W01-1", "0001-01-01", "9999-12-31"])
+def test_a_deal_in_a_batch_with_a_malformed_or_far_date_is_refused_and_reported(api, value):
+    deal = {"external_id": f"CRM-DATE-{value}", "name": "Dated", "outcome": "open", "close_on": value}
+    body = api(Role.ENABLEMENT).post("/deals/batch", json={"deals": [deal]}).get_json()
+    assert (body["created"], body["rejected"]) == (0, 1)
+    assert "“close_on” must be a date as YYYY-MM-DD." in body["errors"][0]["reason"]
