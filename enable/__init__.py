@@ -20,6 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for folder in ("ENABLE_DATA_DIR", "MEDIA_DIR", "INDEX_DIR", "TRANSCRIPTS_DIR"):
         app.config[folder].mkdir(parents=True, exist_ok=True)
 
+    from enable.request_args import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any rule is added: every <int:id> is bounded
     _init_extensions(app)
     _register_blueprints(app)
     _register_commands(app)

@@ -33,6 +33,8 @@ ENV_KEYS = (
     "REMEMBER_DAYS",
     "LOGIN_ADDRESS_MAX_FAILURES",
     "LINKCHECK_ALLOW_PRIVATE",
+    "REPORT_MAX_DAYS",
+    "RESTORE_MAX_MB",
 )
 
 
@@ -48,6 +50,8 @@ class Config:
     WHISPER_COMPUTE_TYPE: str = "int8"  # CTranslate2 compute type (int8, float16 on GPUs, ...)
     MAX_UPLOAD_MB: int = 500  # largest accepted upload, in megabytes
     MAX_CALL_MINUTES: int = 240  # longest accepted recording, in minutes
+    RESTORE_MAX_MB: int = 204800  # most a restore may extract (files, database, table rows), in megabytes
+    REPORT_MAX_DAYS: int = 1830  # longest date range a report (page, CSV or API) covers, in days (about 5 years)
     CONTENT_DIR: str = "content"  # starter content loaded by `flask content load`
     SEARCH_BACKEND: str = "whoosh"  # whoosh (embedded) or postgres
     REP_CHANNEL: int = 0  # in two-channel recordings, the channel (0 left, 1 right) that carries the rep

@@ -108,9 +108,12 @@ def init_app(app: Flask) -> None:
     def http_error(e: HTTPException):
         code = e.code or 500
         if code == 413:
-            limit = app.config["MAX_UPLOAD_MB"]
-            return _render(413, _("This file is larger than the %(mb)s MB limit.", mb=limit))
-        return _render(code, str(_TITLES.get(code, e.name)))
+            message = _("This file is larger than the %(mb)s MB limit.", mb=app.config["MAX_UPLOAD_MB"])
+        else:
+            message = str(_TITLES.get(code, e.name))
+        body, status = _render(code, message)
+        # The exception's own headers stay (Allow on a 405, WWW-Authenticate, Retry-After); the body is ours.
+        return body, status, [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
 
     @app.errorhandler(UserError)
     def user_error(e: UserError):

@@ -30,10 +30,11 @@ from enable.api.core import (
     reply,
 )
 from enable.api.core import api_user as user
-from enable.api.schemas import INT, NUM, STR, bite_json, call_json, null, obj
+from enable.api.schemas import DAY_IN, INT, NUM, STR, bite_json, call_json, null, obj
 from enable.auth.models import Role
 from enable.calls import services as calls
 from enable.calls.models import Call, CallStatus
+from enable.errors import UserError
 from enable.extensions import db
 from enable.transcription.types import Transcript
 from enable.transcription.vtt import to_srt as captions_srt
@@ -63,9 +64,10 @@ def calls_list():
 UPLOAD = obj({
     "file": {"type": "string", "format": "binary", "description": "The recording (audio or video)."},
     "title": {"type": "string", "maxLength": 200},
-    "rep_id": {"type": "integer", "minimum": 1, "description": "The user who is the rep on the call."},
-    "deal_id": {"type": "integer", "minimum": 1, "description": "The deal the call belongs to."},
-    "call_date": {"type": "string", "format": "date"},
+    "rep_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
+               "description": "The user who is the rep on the call."},
+    "deal_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "The deal the call belongs to."},
+    "call_date": DAY_IN,
     "stage": {"type": "string", "maxLength": 60, "description": "A stage tag key of the taxonomy."},
     "language": {"type": "string", "maxLength": 10, "description": "Language spoken; leave out to detect it."},
 }, required=["file"])
@@ -91,11 +93,15 @@ def _details() -> calls.CallDetails:
         raise invalid(_("“%(value)s” is not a date (use YYYY-MM-DD).", value=raw_date[:20])) from None
     language = (request.form.get("language") or "").strip().lower() or None
     if language and language not in {code for code, _name in calls.language_choices()}:
-        raise invalid(_("The speech model cannot be asked for the language “%(code)s”.", code=language[:10]))
+        raise ApiError(422, "invalid", _("The speech model cannot be asked for the language “%(code)s”.",
+                                         code=language[:10]))
     stage = (request.form.get("stage") or "").strip() or None
     details = calls.CallDetails(title=title, rep_id=_form_int("rep_id"), deal_id=_form_int("deal_id"),
                                 call_date=call_date, stage=stage, language=language)
-    return calls.check_details(details)
+    try:
+        return calls.check_details(details)
+    except UserError as e:  # well-formed, but no such rep, deal or stage here
+        raise ApiError(422, "invalid", e.message) from e
 
 
 @operation("POST", "/calls", role=Role.MANAGER, tag=TAG, summary="Upload a recording",

@@ -24,14 +24,14 @@ from itsdangerous import BadData, URLSafeSerializer
 from limits import parse, storage, strategies
 from sqlalchemy import Select, and_, or_
 
-from enable.api import bp
+from enable.api import bp, validation
 from enable.api.tokens import ApiToken, authenticate
 from enable.auth.models import Role, User
 from enable.errors import UserError
 from enable.extensions import db, login_manager
+from enable.request_args import MAX_ID
 
 log = logging.getLogger(__name__)
-MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (PostgreSQL's integer); such URLs are 404
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 JSON = "application/json"
@@ -139,6 +139,8 @@ def operation(method: str, rule: str, *, role: Role | None, summary: str, tag: s
                 _authorize(role, is_write)
             if any(isinstance(v, int) and v > MAX_ID for v in kwargs.values()):
                 raise not_found()
+            if (problem := _request_problem(op)) is not None:
+                raise invalid(problem)
             try:
                 return view(**kwargs)
             except UserError:
@@ -151,6 +153,25 @@ def operation(method: str, rule: str, *, role: Role | None, summary: str, tag: s
         return guarded
 
     return decorator
+
+
+def _request_problem(op: Operation) -> str | None:
+    """Why the request's query arguments or body do not fit what the operation declares, or None."""
+    for param in op.params:
+        if param.name in request.args and (
+                problem := validation.text_problem(param.name, param.schema, request.args.getlist(param.name))):
+            return problem
+    if op.body is None:
+        return None
+    if op.body.media == JSON and request.is_json:
+        data = request.get_json(silent=True)  # cached: the view's json_body() gets this same dict
+        if not isinstance(data, dict):
+            return None
+        validation.integral_numbers(op.body.schema, data)
+        return validation.object_problem(op.body.schema, data)
+    if op.body.media == "multipart/form-data":
+        return validation.form_problem(op.body.schema, request.form)
+    return None
 
 
 # Authentication, scope, role ----------------------------------------------------------------------------------
@@ -337,13 +358,18 @@ def encode_cursor(*, limit: int, offset: int | None = None, key: list[Any] | Non
     return _signer().dumps(data)
 
 
+def _bad_cursor() -> ApiError:
+    # A string the document allows but no list gave out: a 422, as the document says of well-formed refusals.
+    return ApiError(422, "invalid", _("This cursor is not one the API gave out for this list; start again without it."))
+
+
 def read_cursor() -> Cursor:
-    """The page asked for by ?cursor= and ?limit= (the cursor's page size when ?limit= is absent), else a 400."""
+    """The page asked for by ?cursor= and ?limit= (the cursor's page size when ?limit= is absent), else a 400/422."""
     given = arg_int("limit", high=MAX_LIMIT)
     raw = request.args.get("cursor") or ""
     if not raw:
         return Cursor(limit=given or DEFAULT_LIMIT)
-    refused = invalid(_("This cursor is not one the API gave out for this list; start again without it."))
+    refused = _bad_cursor()
     try:
         data = _signer().loads(raw)
     except BadData:
@@ -418,8 +444,7 @@ def page_of_keyset(stmt: Select, order: Sequence[Any], render_all: Callable[[lis
                 raise TypeError(cursor.key)
             values = [_key_column_value(c, v) for c, v in zip(order, cursor.key, strict=True)]
         except (TypeError, ValueError):
-            raise invalid(_("This cursor is not one the API gave out for this list; start again without it.")) \
-                from None
+            raise _bad_cursor() from None
         after = []  # (a < x) OR (a = x AND b < y) OR ...
         for i, column in enumerate(order):
             after.append(and_(*(order[j] == values[j] for j in range(i)), column < values[i]))
@@ -440,8 +465,7 @@ def page_of_sorted(items: Sequence[Any], key_of: Callable[[Any], list[Any]],
         try:
             last = rank(cursor.key)
         except (TypeError, ValueError, IndexError):
-            raise invalid(_("This cursor is not one the API gave out for this list; start again without it.")) \
-                from None
+            raise _bad_cursor() from None
         items = [item for item in items if rank(key_of(item)) > last]
     chunk = list(items[:cursor.limit])
     more = len(items) > cursor.limit

@@ -25,7 +25,7 @@ from enable.api.core import (
     reply,
 )
 from enable.api.core import api_user as user
-from enable.api.schemas import BOOL, DEAL, INT, STR, USAGE_EVENT, deal_json, obj, usage_json
+from enable.api.schemas import BOOL, DAY_IN, DEAL, INT, STR, USAGE_EVENT, deal_json, null, obj, usage_json
 from enable.auth.models import Role
 from enable.bites import curation
 from enable.bites.models import Bite
@@ -35,6 +35,7 @@ from enable.deals import services as deals
 from enable.deals.csv_import import MAX_CENTS, DealRow, ParseResult, RowError
 from enable.deals.models import DealOutcome
 from enable.extensions import db
+from enable.request_args import parse_day
 from enable.search import playlists as lists
 from enable.usage import UsageKind, record_usage
 
@@ -64,8 +65,8 @@ DEAL_IN = obj({
     "currency": {"type": ["string", "null"], "pattern": "^[A-Z]{3}$"},
     "stage": {"type": ["string", "null"], "maxLength": 100},
     "outcome": {"type": "string", "enum": OUTCOMES},
-    "close_on": {"type": ["string", "null"], "format": "date"},
-    "created_on": {"type": ["string", "null"], "format": "date"},
+    "close_on": null(DAY_IN),
+    "created_on": null(DAY_IN),
     "owner": {"type": ["string", "null"], "maxLength": 255, "description": "The owner's email or name."},
 }, required=["external_id", "name"])
 BATCH_OUT = obj({"dry_run": BOOL, "created": INT, "updated": INT, "unchanged": INT, "rejected": INT,
@@ -87,11 +88,8 @@ def _date(item: dict[str, Any], name: str, reasons: list[str]) -> date | None:
     value = item.get(name)
     if value is None:
         return None
-    try:
-        if isinstance(value, str):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
+    if isinstance(value, str) and (day := parse_day(value)) is not None:
+        return day
     reasons.append(_("“%(name)s” must be a date as YYYY-MM-DD.", name=name))
     return None
 

@@ -28,7 +28,7 @@ from enable.api.core import (
     reply,
 )
 from enable.api.core import api_user as user
-from enable.api.schemas import BOOL, INT, STR, bite_json, locale, null, obj, playlist_json
+from enable.api.schemas import BOOL, DAY_IN, INT, STR, bite_json, locale, null, obj, playlist_json
 from enable.auth.models import Role
 from enable.bites import curation
 from enable.bites.models import Bite
@@ -62,8 +62,8 @@ SEARCH = obj({"data": {"type": "array", "items": obj({"bite": BITE_REF, "snippet
                        "page of a search is logged for the search-gap report like a search on the site.",
            params=[Param("q", {"type": "string", "maxLength": QUERY_MAX_CHARS}, "The search text."),
                    *_FILTER_PARAMS,
-                   Param("from", {"type": "string", "format": "date"}, "Calls on or after this day."),
-                   Param("to", {"type": "string", "format": "date"}, "Calls on or before this day."),
+                   Param("from", DAY_IN, "Calls on or after this day."),
+                   Param("to", DAY_IN, "Calls on or before this day."),
                    Param("sort", {"type": "string", "enum": list(SORTS)}, "relevance (default) or date."),
                    *LIST_PARAMS],
            replies={200: ok(SEARCH), 503: Reply("The search index cannot be read.",

@@ -39,14 +39,15 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before the next r
 
 
 def _errors(op: Operation) -> dict[int, Reply]:
-    found = {400: error_reply("The request is not valid: a parameter or the body is wrong."),
+    found = {400: error_reply("The request does not fit this document: a parameter or the body is of the wrong type, "
+                              "out of its range or too long."),
              404: error_reply("No such item, or it is not visible to you.")}
     if op.role is not None:
         found[401] = error_reply("No token, or an unknown or revoked one, or its account is deactivated.")
         found[403] = error_reply("The token's scope or its owner's role does not allow this.")
         found[429] = error_reply("Too many requests with this token.", RETRY_AFTER)
-    if op.method != "GET":
-        found[422] = error_reply("The change cannot be made as asked (the message says why).")
+    found[422] = error_reply("The request fits this document but cannot be served as asked (the message says why): "
+                             "a change that cannot be made, a cursor no list gave out, an unknown taxonomy key.")
     return found
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from enable.api.core import MAX_ID, ApiError, Param, not_found, ok, operation, reply
 from enable.api.core import api_user as user
-from enable.api.schemas import BOOL, DATE, INT, STR, null, obj
+from enable.api.schemas import BOOL, DATE, DAY_IN, INT, STR, null, obj
 from enable.auth.models import Role
 from enable.db import utcnow
 from enable.errors import UserError
@@ -75,8 +75,8 @@ def reports_list():
            path_schemas={"name": {"type": "string", "enum": [r.name for r in API_REPORTS]}},
            description="Managers read their own teams' figures, enablement and admins every team's. Cells are the "
                        "formatted strings of the report page and its CSV download.",
-           params=[Param("start", {"type": "string", "format": "date"}, "First day counted (default: the page's)."),
-                   Param("end", {"type": "string", "format": "date"}, "Last day counted."),
+           params=[Param("start", DAY_IN, "First day counted (default: the page's)."),
+                   Param("end", DAY_IN, "Last day counted."),
                    Param("team", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Only this team."),
                    Param("few", {"type": "integer", "minimum": 0, "maximum": 50},
                          "search-gaps: a search with at most this many results counts as a gap.")],

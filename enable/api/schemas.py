@@ -16,6 +16,8 @@ NUM: dict[str, Any] = {"type": "number"}
 BOOL: dict[str, Any] = {"type": "boolean"}
 DATE: dict[str, Any] = {"type": "string", "format": "date"}
 DATETIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+# A day a client sends: ISO YYYY-MM-DD within request_args.FIRST_DAY..LAST_DAY (1900-01-01 to 2199-12-31).
+DAY_IN: dict[str, Any] = {"type": "string", "format": "date", "pattern": "^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
 
 
 def obj(properties: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:

@@ -15,8 +15,9 @@ with SQLite's online backup API, or a REPEATABLE READ transaction on PostgreSQL,
 The files copied are the ones that snapshot refers to; any that are gone by then (a call deleted meanwhile) are
 listed under "missing" in the manifest.
 
-A restore checks the whole archive before it changes anything (every member's path, the manifest, the format, the
-tables, the migration revision, free space), extracts the files into staging folders, replaces the database, and
+A restore checks the whole archive before it changes anything (every member's path and kind, the manifest, the
+format, the tables, the migration revision, the declared sizes against RESTORE_MAX_MB and the free space: see
+members.py), extracts the files into staging folders, replaces the database, and
 only then swaps the files into place with renames; when anything fails, the database and files stay as they were.
 """
 
@@ -41,6 +42,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Connection, create_engine, inspect, select, text
 
 from enable.backup import tables
+from enable.backup.members import SMALL_MEMBER, Budget, RestoreRefused, check_kind, check_names, check_space
 from enable.calls.models import CallStatus
 from enable.calls.services import INCOMING
 from enable.db import utcnow
@@ -61,10 +63,6 @@ REPLACED = ".replaced-"  # prefix of the folder the files being replaced are mov
 # Entries of a folder that a restore keeps: uploads in progress, and the sample transcripts that ship with Enable.
 KEEP = {"media": {INCOMING}, "transcripts": {"samples"}}
 TRANSCRIBED = {CallStatus.SLICING, CallStatus.INDEXING, CallStatus.READY}  # calls that must have a transcript
-
-
-class RestoreRefused(UserError):
-    """The archive cannot be restored here, or restoring would overwrite data without --force."""
 
 
 @dataclass
@@ -292,10 +290,13 @@ def _safe_target(root: Path, relative: str) -> Path:
     return target
 
 
-def read_manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
+def read_manifest(zf: zipfile.ZipFile, budget: Budget) -> dict[str, Any]:
     try:
-        manifest = json.loads(zf.read(MANIFEST))
-    except (KeyError, ValueError, zipfile.BadZipFile) as e:
+        info = zf.getinfo(MANIFEST)
+        check_kind(info)
+        with zf.open(info) as fh:
+            manifest = json.loads(budget.read(fh, info, most=SMALL_MEMBER))
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as e:
         raise RestoreRefused(_("This file is not an Enable backup (no readable manifest.json inside).")) from e
     if not isinstance(manifest, dict) or manifest.get("format") not in (BACKUP, EXPORT):
         raise RestoreRefused(_("This file is not an Enable backup (its manifest.json is not one)."))
@@ -319,7 +320,7 @@ class _Plan:
 
     files: dict[str, list[zipfile.ZipInfo]]
     table_members: list[str]
-    size: int
+    sizes: dict[str, int]  # declared bytes per destination: "transcripts", "media", "database"
 
 
 def _check_members(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> _Plan:
@@ -332,9 +333,11 @@ def _check_members(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> _Plan:
                                "it with a newer version.", names=", ".join(unknown)))
     files: dict[str, list[zipfile.ZipInfo]] = {"transcripts": [], "media": []}
     table_members: list[str] = []
-    size = 0
+    sizes = {"transcripts": 0, "media": 0, "database": 0}
     names = set()
+    check_names(zf.infolist())
     for info in zf.infolist():
+        check_kind(info)
         name = info.filename
         names.add(name)
         folder, _sep, relative = name.partition("/")
@@ -345,13 +348,19 @@ def _check_members(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> _Plan:
         if folder in files and relative:
             _safe_target(Path("/restore") / folder, relative)  # refuses ../, absolute paths and the like
             files[folder].append(info)
-            size += info.file_size
+            sizes[folder] += info.file_size
         elif folder == "tables" and relative.endswith(".json") and relative[:-5] in known_tables \
                 and "/" not in relative:
             table_members.append(name)
+            sizes["database"] += info.file_size
         elif name == SQLITE_NAME:
-            size += info.file_size
-        elif name not in (MANIFEST, README, SECRET_KEY_FILE):
+            sizes["database"] += info.file_size
+        elif name in (MANIFEST, README, SECRET_KEY_FILE):
+            if info.file_size > SMALL_MEMBER:
+                raise RestoreRefused(_("The archive's %(name)s is %(size)s MB, far larger than an Enable backup "
+                                       "writes it; nothing was restored.", name=name, size=info.file_size // 2**20))
+            sizes["database"] += info.file_size
+        else:
             raise RestoreRefused(_("The archive holds %(name)s, which an Enable backup never holds; it is not "
                                    "restored.", name=name))
     layout = manifest["database"]["layout"]
@@ -363,7 +372,7 @@ def _check_members(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> _Plan:
         if absent:
             raise RestoreRefused(_("This backup lacks the rows of %(names)s; it cannot be restored.",
                                    names=", ".join(sorted(absent))))
-    return _Plan(files=files, table_members=table_members, size=size)
+    return _Plan(files=files, table_members=table_members, sizes=sizes)
 
 
 def _migrations() -> tuple[set[str], str | None]:
@@ -433,16 +442,17 @@ def migrate_to_head() -> None:
         db.engine.dispose()
 
 
-def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: Budget) -> None:
     try:
         with zf.open(info) as src, open(target, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1024 * 1024)
+            budget.copy(src, dst, info)
     except (zipfile.BadZipFile, zlib.error, EOFError) as e:  # a bad CRC, a truncated member
         raise RestoreRefused(_("The backup is damaged (%(name)s cannot be read: %(why)s); nothing was restored.",
                                name=info.filename, why=str(e))) from e
 
 
-def _stage_files(zf: zipfile.ZipFile, name: str, root: Path, members: list[zipfile.ZipInfo]) -> Path:
+def _stage_files(zf: zipfile.ZipFile, name: str, root: Path, members: list[zipfile.ZipInfo],
+                 budget: Budget) -> Path:
     """Extract the archive's `name/` files into a new staging folder inside `root` (same file system: renames)."""
     root.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(dir=root, prefix=STAGING))
@@ -453,7 +463,7 @@ def _stage_files(zf: zipfile.ZipFile, name: str, root: Path, members: list[zipfi
                 continue  # kept as it is here
             target = _safe_target(staged, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
-            _extract(zf, info, target)
+            _extract(zf, info, target, budget)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
@@ -484,12 +494,13 @@ def _swap(root: Path, staged: Path, keep: set[str]) -> None:
     shutil.rmtree(staged, ignore_errors=True)
 
 
-def _table_rows(zf: zipfile.ZipFile, table_name: str) -> list[dict[str, Any]]:
-    with zf.open(f"tables/{table_name}.json") as fh:
-        return json.load(fh)["rows"]
+def _table_rows(zf: zipfile.ZipFile, table_name: str, budget: Budget) -> list[dict[str, Any]]:
+    info = zf.getinfo(f"tables/{table_name}.json")
+    with zf.open(info) as fh:
+        return json.loads(budget.read(fh, info))["rows"]
 
 
-def _load_rows(zf: zipfile.ZipFile, manifest: dict[str, Any], sqlite_copy: Path | None) -> None:
+def _load_rows(zf: zipfile.ZipFile, manifest: dict[str, Any], sqlite_copy: Path | None, budget: Budget) -> None:
     """In one transaction, replace every table's rows in the configured database (at this code's schema) with the
     archive's, from table files or the archived SQLite database; a failure leaves the database as it was."""
     source_engine = create_engine(f"sqlite:///{sqlite_copy}") if sqlite_copy is not None else None
@@ -507,7 +518,8 @@ def _load_rows(zf: zipfile.ZipFile, manifest: dict[str, Any], sqlite_copy: Path 
                         rows = (dict(r) for r in src.execute(select(table)).mappings())
                         tables.insert_rows(conn, table, rows)
                 else:
-                    tables.insert_rows(conn, table, iter(tables.decode_rows(table, _table_rows(zf, table.name))))
+                    rows_in = _table_rows(zf, table.name, budget)
+                    tables.insert_rows(conn, table, iter(tables.decode_rows(table, rows_in)))
             tables.reset_sequences(conn, db.metadata)
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, TypeError) as e:
         raise RestoreRefused(_("The backup is damaged (%(why)s); nothing was restored.", why=str(e))) from e
@@ -516,10 +528,10 @@ def _load_rows(zf: zipfile.ZipFile, manifest: dict[str, Any], sqlite_copy: Path 
             source_engine.dispose()
 
 
-def _copy_sqlite_member(zf: zipfile.ZipFile, work: Path) -> Path:
+def _copy_sqlite_member(zf: zipfile.ZipFile, work: Path, budget: Budget) -> Path:
     """The archived SQLite database, extracted into `work` and checked."""
     copy = work / "restore.sqlite3"
-    _extract(zf, zf.getinfo(SQLITE_NAME), copy)
+    _extract(zf, zf.getinfo(SQLITE_NAME), copy, budget)
     check = sqlite3.connect(copy)
     try:
         ok = check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -581,9 +593,10 @@ def restore_archive(path: Path, force: bool = False) -> RestoreReport:
     cfg = current_app.config
     data_dir = Path(cfg["ENABLE_DATA_DIR"])
     roots = _file_roots(include_media=True)
+    budget = Budget(int(cfg["RESTORE_MAX_MB"]) * 2**20)
     with zf:
         # 1. Check everything; nothing is changed yet.
-        manifest = read_manifest(zf)
+        manifest = read_manifest(zf, budget)
         plan = _check_members(zf, manifest)
         target = _sqlite_path()
         into_sqlite_file = manifest["database"]["layout"] == "sqlite" and target is not None
@@ -593,18 +606,20 @@ def restore_archive(path: Path, force: bool = False) -> RestoreReport:
                 raise RestoreRefused(_("The database already holds data; restoring would replace it. Run again with "
                                        "--force to replace it."))
         state = "empty" if into_sqlite_file else _target_state(head)
-        free = shutil.disk_usage(data_dir).free
-        if plan.size > free:
-            raise RestoreRefused(_("The backup needs %(need)s MB and the data folder has %(free)s MB free; nothing "
-                                   "was restored.", need=plan.size // 2**20 + 1, free=free // 2**20))
+        check_space({roots["transcripts"]: plan.sizes["transcripts"], roots["media"]: plan.sizes["media"],
+                     data_dir: plan.sizes["database"]}, limit=int(cfg["RESTORE_MAX_MB"]) * 2**20)
         staged: dict[str, Path] = {}
         with tempfile.TemporaryDirectory(dir=data_dir, prefix=STAGING) as work:
             try:
                 # 2. Extract the files and the database into staging folders (reading checks every CRC).
-                for name, root in roots.items():
-                    staged[name] = _stage_files(zf, name, root, plan.files[name])
-                sqlite_copy = _copy_sqlite_member(zf, Path(work)) if manifest["database"]["layout"] == "sqlite" \
-                    else None
+                try:
+                    for name, root in roots.items():
+                        staged[name] = _stage_files(zf, name, root, plan.files[name], budget)
+                    sqlite_copy = _copy_sqlite_member(zf, Path(work), budget) \
+                        if manifest["database"]["layout"] == "sqlite" else None
+                except OSError as e:  # a full disk, a name the file system refuses
+                    raise RestoreRefused(_("The backup's files could not be written here (%(why)s); nothing was "
+                                           "restored.", why=e.strerror or str(e))) from e
                 # 3. Replace the database (on SQLite, keep the one replaced until the files are in place).
                 previous = None
                 if into_sqlite_file:
@@ -614,7 +629,7 @@ def restore_archive(path: Path, force: bool = False) -> RestoreReport:
                 else:
                     if state == "empty":
                         migrate_to_head()
-                    _load_rows(zf, manifest, sqlite_copy)
+                    _load_rows(zf, manifest, sqlite_copy, budget)
                 try:
                     if revision != head:  # an older backup in SQLite: bring its schema to this version's
                         migrate_to_head()
@@ -631,7 +646,8 @@ def restore_archive(path: Path, force: bool = False) -> RestoreReport:
         if SECRET_KEY_FILE in zf.namelist():
             secret = data_dir / SECRET_KEY_FILE
             partial = data_dir / (SECRET_KEY_FILE + ".partial")
-            partial.write_bytes(zf.read(SECRET_KEY_FILE))
+            with zf.open(SECRET_KEY_FILE) as fh:
+                partial.write_bytes(budget.read(fh, zf.getinfo(SECRET_KEY_FILE), most=SMALL_MEMBER))
             partial.chmod(0o600)
             os.replace(partial, secret)
     db.session.remove()

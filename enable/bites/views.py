@@ -20,6 +20,7 @@ from enable.db import utcnow
 from enable.errors import UserError
 from enable.extensions import db
 from enable.playbooks import governance
+from enable.request_args import query_int
 from enable.search import playlists as lists
 from enable.search.forms import AddToPlaylistForm, PlaylistForm
 from enable.search.indexing import index_bites
@@ -81,7 +82,7 @@ def detail(bite_id: int):
     page = bite_page(bite, with_addable=current_user.has_role(Role.ENABLEMENT))
     opens_at = _number(request.args.get("t"))
     start = opens_at if opens_at is not None and bite.start_s <= opens_at <= bite.end_s else bite.start_s
-    deal_id = request.args.get("deal", type=int)
+    deal_id = query_int(request.args, "deal")
     # The view is counted by the page's beacon (viewed, below), never by fetching the page.
     with db.session.no_autoflush:
         html = render_template(

@@ -8,9 +8,15 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
+from enable.request_args import DayInBounds, parse_id
+
 
 def _optional_int(value: object) -> int | None:
-    return int(value) if value not in (None, "", "None") else None  # type: ignore[call-overload]
+    if value in (None, "", "None"):
+        return None
+    if (parsed := parse_id(str(value))) is None:
+        raise ValueError("not an id")  # WTForms shows it as an invalid choice
+    return parsed
 
 
 class CallDetailsForm(FlaskForm):
@@ -19,7 +25,7 @@ class CallDetailsForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
     rep = SelectField(_l("Rep"), coerce=_optional_int, choices=[])
     deal = SelectField(_l("Deal"), coerce=_optional_int, choices=[])
-    call_date = DateField(_l("Call date"), validators=[Optional()])
+    call_date = DateField(_l("Call date"), validators=[Optional(), DayInBounds()])
     stage = SelectField(_l("Stage"), choices=[])
 
 

@@ -21,6 +21,7 @@ from enable.errors import StorageFull, UserError
 from enable.extensions import db
 from enable.main.dashboard import Panel, add_panel
 from enable.navigation import add_nav_item
+from enable.request_args import parse_id, query_int
 from enable.search import indexing
 from enable.taxonomy import services as taxonomy_services
 from enable.taxonomy.models import TagKind
@@ -52,7 +53,7 @@ def _fill_choices(form, with_language: bool = False) -> None:
 @login_required
 def index():
     status = request.args.get("status")
-    pagination = calls.list_calls(current_user, page=request.args.get("page", 1, type=int),
+    pagination = calls.list_calls(current_user, page=query_int(request.args, "page", 1),
                                   status=CallStatus(status) if status in set(CallStatus) else None)
     counts = calls.bite_counts(c.id for c in pagination.items)
     manageable = {c.id for c in pagination.items if calls.can_manage(current_user, c)}
@@ -122,7 +123,7 @@ def _accept(form: UploadForm, files: list):
 @bp.get("/status")
 @login_required
 def status():
-    ids = [int(x) for x in request.args.get("ids", "").split(",") if x.strip().isdigit()]
+    ids = [i for x in request.args.get("ids", "").split(",")[:200] if (i := parse_id(x)) is not None]
     return jsonify({"calls": calls.call_statuses(current_user, ids)})
 
 

@@ -30,6 +30,7 @@ from enable.deals.models import DealOutcome
 from enable.errors import UserError
 from enable.extensions import db
 from enable.navigation import add_nav_item
+from enable.request_args import parse_id, query_choice, query_int
 
 add_nav_item("deals.index", _l("Deals"), Role.REP, order=60)
 bp.add_app_template_global(item_url, "content_url")
@@ -63,8 +64,8 @@ def index():
     owners = services.deal_owners() if services.can_see_all_deals(current_user) else []
     form.owner.choices = [("", _("Any owner"))] + [(str(u.id), u.name) for u in owners]
     filters = services.DealFilters(
-        q=(form.q.data or "").strip(), outcome=DealOutcome(form.outcome.data) if form.outcome.data else None,
-        owner_id=int(form.owner.data) if (form.owner.data or "").isdigit() else None)
+        q=(form.q.data or "").strip(), owner_id=query_int(request.args, "owner"),
+        outcome=DealOutcome(o) if (o := query_choice(request.args, "outcome", list(DealOutcome))) else None)
     page = db.paginate(services.deals_select(current_user, filters), per_page=50, error_out=False)
     return render_template("deals/list.html", form=form, page=page, owners=owners,
                            call_counts=services.call_counts([d.id for d in page.items]),
@@ -182,7 +183,7 @@ def mark_used():
     item_type, item_id = form.item_type.data or "", form.item_id.data
     if not item_type and ":" in (form.item.data or ""):
         item_type, _sep, raw_id = form.item.data.partition(":")
-        item_id = int(raw_id) if raw_id.isdigit() else None
+        item_id = parse_id(raw_id)
     if not form.validate_on_submit() or not item_type or item_id is None:
         raise UserError(_("Choose the content and the deal it was used on."))
     _event, created = services.mark_used(current_user, item_type, item_id, form.deal_id.data, now=utcnow())

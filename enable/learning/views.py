@@ -14,6 +14,7 @@ from enable.extensions import db
 from enable.learning import bp, certifications, overview, quizzes, refs, review, tracks
 from enable.learning.forms import ConfirmForm
 from enable.learning.models import QuestionKind
+from enable.request_args import parse_id, query_int
 
 
 @bp.get("/")
@@ -59,8 +60,8 @@ def _answers(form) -> dict[int, set[int]]:
     """Chosen option ids per question id from fields named q<question id>."""
     answers: dict[int, set[int]] = {}
     for key in form:
-        if key.startswith("q") and key[1:].isdigit():
-            answers[int(key[1:])] = {int(v) for v in form.getlist(key) if v.isdigit()}
+        if key.startswith("q") and (question_id := parse_id(key[1:])) is not None:
+            answers[question_id] = {i for v in form.getlist(key) if (i := parse_id(v)) is not None}
     return answers
 
 
@@ -99,7 +100,7 @@ def attempt(attempt_id: int):
 def review_page():
     now = utcnow()
     last = None
-    if (last_id := request.args.get("last", type=int)) is not None:
+    if (last_id := query_int(request.args, "last")) is not None:
         last = review.last_answer(current_user, last_id)
     card = review.next_due(current_user, now)
     bites = quizzes.bites_for([card.question]) if card else {}
@@ -116,7 +117,7 @@ def review_answer(card_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        chosen = {int(v) for v in request.form.getlist("answer") if v.isdigit()}
+        chosen = {i for v in request.form.getlist("answer") if (i := parse_id(v)) is not None}
         card, _correct = review.answer_review(current_user, card_id, chosen, utcnow())
     except review.NothingToReview as e:
         flash(e.message, "info")

@@ -19,6 +19,7 @@ from enable.playbooks import governance
 from enable.playbooks.forms import AssetForm
 from enable.playbooks.models import Asset, AssetKind
 from enable.playbooks.rendering import render_markdown
+from enable.request_args import query_int
 from enable.taxonomy.services import all_tags
 from enable.usage import UsageKind, record_usage
 
@@ -50,7 +51,7 @@ def _stored(form: AssetForm) -> asset_services.StoredFile | None:
 def index():
     kind = request.args.get("kind") or None
     kind_value = AssetKind(kind) if kind in {k.value for k in AssetKind} else None
-    tag_id = request.args.get("tag", type=int)
+    tag_id = query_int(request.args, "tag")
     query = request.args.get("q", "").strip()
     return render_template("playbooks/asset_list.html", assets=asset_services.list_assets(kind_value, tag_id, query),
                            can_edit=current_user.has_role(Role.ENABLEMENT),

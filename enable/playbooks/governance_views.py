@@ -22,6 +22,7 @@ from enable.playbooks import governance, links, links_bp
 from enable.playbooks import governance_bp as bp
 from enable.playbooks.forms import RetireForm, SettingsForm
 from enable.playbooks.jobs import check_links_now
+from enable.request_args import query_int
 
 add_nav_item("governance.index", _l("Content health"), Role.ENABLEMENT, order=79)
 
@@ -161,7 +162,7 @@ def archived():
 
 def _stale_report_rows() -> tuple[list[governance.Row], str | None, int | None]:
     kind = request.args.get("kind") or None
-    owner_id = request.args.get("owner", type=int)
+    owner_id = query_int(request.args, "owner")
     kinds = [kind] if kind in governance.MODELS else list(governance.MODELS)
     return governance.stale_items(utcnow().date(), owner_id=owner_id, kinds=kinds), kind, owner_id
 

@@ -19,6 +19,7 @@ from enable.playbooks import bp, governance
 from enable.playbooks import services as playbooks
 from enable.playbooks.forms import PlaybookForm
 from enable.playbooks.models import Playbook
+from enable.request_args import query_int
 from enable.taxonomy.models import Tag, TagKind
 from enable.taxonomy.services import tags_of_kind
 from enable.usage import UsageKind, record_usage
@@ -143,8 +144,8 @@ def version(playbook_id: int, number: int):
 def diff(playbook_id: int):
     playbook = _visible(playbook_id)
     numbers = [v.number for v in playbooks.versions(playbook)]
-    new_n = request.args.get("b", type=int) or (numbers[0] if numbers else 0)
-    old_n = request.args.get("a", type=int) or max(new_n - 1, 1)
+    new_n = query_int(request.args, "b") or (numbers[0] if numbers else 0)
+    old_n = query_int(request.args, "a") or max(new_n - 1, 1)
     old, new_v = playbooks.version_of(playbook, old_n), playbooks.version_of(playbook, new_n)
     if old is None or new_v is None:
         abort(404)

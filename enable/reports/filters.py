@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,6 +17,7 @@ from wtforms.validators import Optional
 
 from enable.auth.models import Role, Team, User
 from enable.extensions import db
+from enable.request_args import DayInBounds, parse_id
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,8 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), DayInBounds()])
+    end = DateField(_l("To"), validators=[Optional(), DayInBounds()])
     team = SelectField(_l("Team"), choices=[], validate_choice=False, validators=[Optional()])
 
 
@@ -85,8 +88,27 @@ class Filters:
     query: dict[str, str]  # the arguments to keep in links (CSV download, other tables)
 
 
+def range_problem(start: date | None, end: date | None, *, today: date, max_days: int) -> str | None:
+    """Why a report's date range is refused (the end before the start, or longer than max_days), else None.
+
+    A range open at its end counts to today (or to its start, if that is later); one open at its start is
+    every day until its end, which reports bound themselves (their per-period tables list at most max_days).
+    """
+    if start and end and end < start:
+        return _("The end date is before the start date.")
+    if start and ((end or max(today, start)) - start).days + 1 > max_days:
+        return _("A report covers at most %(days)d days (%(years)s years); choose a shorter date range.",
+                 days=max_days, years=format_decimal(round(max_days / 365.25, 1)))
+    return None
+
+
 def read_filters(args: MultiDict, user: User, *, today: date, default_days: int | None) -> Filters:
-    """Parse the filter arguments: absent dates default to the last default_days; cleared dates mean unbounded."""
+    """Parse the filter arguments: absent dates default to the last default_days; cleared dates mean unbounded.
+
+    Every report page and the API read their dates here: days outside FIRST_DAY..LAST_DAY and ranges longer than
+    REPORT_MAX_DAYS are field errors (the page shows them; the API answers 400), and the scope falls back to the
+    report's default range.
+    """
     allowed = allowed_team_ids(user)
     teams = list(db.session.scalars(select(Team).order_by(Team.name)))
     if allowed is not None:
@@ -97,15 +119,16 @@ def read_filters(args: MultiDict, user: User, *, today: date, default_days: int 
     valid = form.validate()
     if "start" not in args and "end" not in args and default_days is not None:
         form.start.data, form.end.data = today - timedelta(days=default_days - 1), today
-    start = form.start.data if valid else None
-    end = form.end.data if valid else None
-    if start and end and end < start:
-        form.end.errors = [*form.end.errors, _("The end date is before the start date.")]
-        start = end = None
+    start, end = (form.start.data, form.end.data) if valid else (None, None)
+    problem = range_problem(start, end, today=today, max_days=current_app.config["REPORT_MAX_DAYS"])
+    if problem is not None:
+        form.end.errors = [*form.end.errors, problem]
+    if not valid or problem is not None:
+        start, end = (today - timedelta(days=default_days - 1), today) if default_days is not None else (None, None)
     team_ids = allowed
     chosen = form.team.data or ""
-    if chosen.isdigit() and (allowed is None or int(chosen) in allowed):
-        team_ids = frozenset({int(chosen)})
+    if (team_id := parse_id(chosen)) is not None and (allowed is None or team_id in allowed):
+        team_ids = frozenset({team_id})
     elif chosen:
         form.team.errors = [*form.team.errors, _("Choose one of the listed teams.")]
         form.team.data = ""

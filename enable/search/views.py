@@ -21,6 +21,7 @@ from enable.errors import UserError
 from enable.extensions import db
 from enable.main.dashboard import Panel, add_panel
 from enable.navigation import add_nav_item
+from enable.request_args import parse_id, query_int
 from enable.search import bp, demo, services
 from enable.search import playlists as lists
 from enable.search.forms import (
@@ -125,7 +126,7 @@ def playlist_create():
         return render_template("search/playlists.html", playlists=lists.visible_playlists(current_user),
                                form=form), 422
     playlist = lists.create_playlist(current_user, form.name.data, form.description.data)
-    bite = db.session.get(Bite, int(form.bite_id.data)) if (form.bite_id.data or "").isdigit() else None
+    bite = db.session.get(Bite, parsed) if (parsed := parse_id(form.bite_id.data)) is not None else None
     if bite is not None:
         lists.add_bite(playlist, bite, current_user)
     db.session.commit()
@@ -170,7 +171,7 @@ def playlist_play(playlist_id: int):
     if not playlist.items:
         flash(_("This playlist has no bites yet; add some from a bite page or a search."), "info")
         return _back_to(playlist.id)
-    return render_template("search/play.html", playlist=playlist, deal_id=request.args.get("deal", type=int))
+    return render_template("search/play.html", playlist=playlist, deal_id=query_int(request.args, "deal"))
 
 
 @bp.post("/playlists/<int:playlist_id>/viewed")
@@ -215,7 +216,7 @@ def playlist_edit(playlist_id: int):
 def playlist_add():
     form = AddToPlaylistForm()
     bite_id = form.bite_id.data or ""
-    bite = db.session.get(Bite, int(bite_id)) if bite_id.isdigit() else None
+    bite = db.session.get(Bite, parsed) if (parsed := parse_id(bite_id)) is not None else None
     if bite is None or not form.validate_on_submit():
         abort(404 if bite is None else 400)
     try:
@@ -242,7 +243,7 @@ def playlist_move(playlist_id: int, item_id: int):
 @bp.post("/playlists/<int:playlist_id>/order")
 @role_required(Role.REP)
 def playlist_reorder(playlist_id: int):
-    ids = [int(v) for v in request.form.getlist("item_id") if v.isdigit()]
+    ids = [i for v in request.form.getlist("item_id") if (i := parse_id(v)) is not None]
     return _change(playlist_id, lambda p: lists.reorder(p, ids, current_user))
 
 

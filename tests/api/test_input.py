@@ -233,13 +233,13 @@ def test_forged_and_foreign_cursors_are_refused(api, api_app, world):
     forged = base64.urlsafe_b64encode(json.dumps({"o": 10_000_000}).encode()).decode().rstrip("=")
     for path in ("/deals", "/playlists", "/calls", "/bites", "/tracks"):
         response = client.get(f"{path}?cursor={forged}")
-        assert response.status_code == 400, path
+        assert response.status_code == 422, path  # a well-formed string no list gave out
         assert response.get_json()["error"]["code"] == "invalid"
     client.post("/playlists", json={"name": "one"})
     client.post("/playlists", json={"name": "two"})
     playbooks_cursor = client.get("/playbooks?limit=1").get_json()["next_cursor"]
     assert playbooks_cursor
-    assert client.get(f"/playlists?cursor={playbooks_cursor}").status_code == 400
+    assert client.get(f"/playlists?cursor={playbooks_cursor}").status_code == 422
     assert client.get(f"/playbooks?cursor={playbooks_cursor}").status_code == 200
 
 
@@ -305,3 +305,14 @@ def test_a_warning_says_memory_limits_count_per_process(tmp_path, caplog, monkey
     assert any("per process" in r.getMessage() for r in caplog.records)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("query", ["start=0001-01-01&end=9999-12-31", "start=9999-12-31",
+                                   "start=2015-01-01&end=2024-12-31"])
+def test_report_dates_out_of_bounds_or_too_long_are_a_400(api, query):
+    response = api(Role.ENABLEMENT).get(f"/reports/objections?{query}")
+    assert response.status_code == 400, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert ("Enter a date between 1900-01-01 and 2199-12-31." in error["message"]
+            or "A report covers at most 1830 days" in error["message"])

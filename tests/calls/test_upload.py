@@ -175,3 +175,15 @@ def test_a_recording_longer_than_allowed_is_refused(app, login, content):
     assert _calls(app) == []
     media = app.config["MEDIA_DIR"]
     assert [p for p in media.iterdir() if p.is_file()] == [] and list((media / ".incoming").iterdir()) == []
+
+
+@pytest.mark.parametrize("fields", [{"call_date": "0001-01-01"}, {"call_date": "9999-12-31"},
+                                    {"rep": "99999999999999999999999"}, {"deal": "²"}])
+def test_upload_form_refuses_far_dates_and_ids_beyond_any_row_with_a_message(app, login, content, fields):
+    response = _upload(login(Role.MANAGER), AUDIO / "short_en.ogg", **fields)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    if "call_date" in fields:
+        assert "Enter a date between 1900-01-01 and 2199-12-31." in html
+    assert 'class="field has-error"' in html
+    assert _calls(app) == []

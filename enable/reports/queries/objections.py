@@ -22,6 +22,7 @@ from enable.reports.tables import Column, Table, count, pct, points
 from enable.taxonomy.models import Tag, TagKind
 
 CHART_SERIES = 6  # the chart draws the most frequent objections; the tables have them all
+MAX_MONTHS = 120  # ten years of monthly rows; an open range over older calls lists the most recent of them
 
 
 @dataclass(frozen=True)
@@ -144,4 +145,5 @@ def objection_trends(scope: Scope, today: date) -> ObjectionReport:
     days = [day for day, _deal in calls.values()]
     first = scope.start or min(days, default=today)
     last = scope.end or max(days, default=today)
-    return ObjectionReport(len(calls), _months_between(first, last) if first <= last else [], objections, per_month)
+    months = _months_between(first, last)[-MAX_MONTHS:] if first <= last else []
+    return ObjectionReport(len(calls), months, objections, per_month)
