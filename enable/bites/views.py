@@ -14,7 +14,8 @@ from flask_login import current_user
 from enable.auth.decorators import role_required
 from enable.auth.models import Role
 from enable.bites import bp, curation
-from enable.bites.models import Bite
+from enable.bites import review as moments
+from enable.bites.models import Bite, MomentReview
 from enable.bites.page import bite_page, load_bite
 from enable.errors import UserError
 from enable.extensions import db
@@ -175,3 +176,35 @@ def best(bite_id: int):
     is_best = request.form.get("best") == "1"
     done = _("Marked as a best example; it now ranks first in search.") if is_best else _("No longer a best example.")
     return _curate(bite_id, lambda b: curation.set_best(b, current_user, is_best), done)
+
+
+@bp.get("/review")
+@role_required(Role.ENABLEMENT)
+def review():
+    queues = moments.review_queues()
+    tag_id = _id(request.args.get("tag")) or (queues[0].tag.id if queues else None)
+    pending = moments.pending_moments(tag_id) if tag_id else []
+    return render_template("bites/review.html", queues=queues, tag_id=tag_id, moments=pending)
+
+
+@bp.post("/review/<int:bite_tag_id>")
+@role_required(Role.ENABLEMENT)
+def review_decide(bite_tag_id: int):
+    decision = {"confirm": MomentReview.CONFIRMED, "reject": MomentReview.REJECTED}.get(request.form.get("decision"))
+    if decision is None:
+        abort(400)
+    try:
+        row = moments.review_moment(bite_tag_id, current_user, decision)
+    except UserError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("bites.review", tag=_id(request.form.get("tag"))))
+    tag_id, bite = row.tag_id, row.bite
+    db.session.commit()
+    if decision == MomentReview.REJECTED:
+        _reindex(bite)
+        flash(_("Rejected: the tag is off this bite, and similar sentences will not be tagged after the next "
+                "retag."), "success")
+    else:
+        flash(_("Confirmed: the tag stays on this bite."), "success")
+    return redirect(url_for("bites.review", tag=tag_id))

@@ -1,0 +1,62 @@
+"""smart trackers
+
+Revision ID: 0016_smart_trackers
+Revises: 0010_playbook_language
+Create Date: 2026-12-07 20:00:00.000000
+
+Tags matched by meaning: a bite tag's evidence records how it matched (literal or by meaning), the sentence,
+its speaker and the cosine, and enablement's review of it; rejected moments are kept as negative examples.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import enable.db
+
+# revision identifiers, used by Alembic.
+revision = '0016_smart_trackers'
+down_revision = '0010_playbook_language'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('bite_tag', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('match', sa.Enum('literal', 'meaning', name='tag_match', native_enum=False,
+                                                       create_constraint=True, length=20), nullable=True))
+        batch_op.add_column(sa.Column('sentence', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('speaker', sa.String(length=60), nullable=True))
+        batch_op.add_column(sa.Column('score', sa.Double(), nullable=True))
+        batch_op.add_column(sa.Column('review', sa.Enum('confirmed', 'rejected', name='moment_review',
+                                                        native_enum=False, create_constraint=True, length=20),
+                                      nullable=True))
+    # evidence found before meaning was matched is literal
+    op.execute("UPDATE bite_tag SET \"match\" = 'literal' WHERE source = 'detected' AND phrase IS NOT NULL")
+    op.create_table('tracker_rejection',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.Column('sentence', sa.String(length=1000), nullable=False),
+    sa.Column('bite_id', sa.Integer(), nullable=True),
+    sa.Column('rejected_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', enable.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['bite_id'], ['bite.id'], name=op.f('fk_tracker_rejection_bite_id_bite'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['rejected_by_id'], ['user.id'], name=op.f('fk_tracker_rejection_rejected_by_id_user'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], name=op.f('fk_tracker_rejection_tag_id_tag'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tracker_rejection')),
+    sa.UniqueConstraint('tag_id', 'sentence', name='uq_tracker_rejection_tag_id_sentence')
+    )
+    with op.batch_alter_table('tracker_rejection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tracker_rejection_tag_id'), ['tag_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('tracker_rejection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tracker_rejection_tag_id'))
+    op.drop_table('tracker_rejection')
+    with op.batch_alter_table('bite_tag', schema=None) as batch_op:
+        batch_op.drop_column('review')
+        batch_op.drop_column('score')
+        batch_op.drop_column('speaker')
+        batch_op.drop_column('sentence')
+        batch_op.drop_column('match')
