@@ -101,26 +101,25 @@ class MeaningExamples:
             return found
         sims = vectors @ self.vectors.T
         neg_sims = vectors @ self.negatives.T if self.negatives is not None and len(self.negatives) else None
-        best: dict[str, tuple[np.ndarray, np.ndarray, list[TagPhrase]]] = {}  # kind -> (score, example, owners)
-        for (kind, key), idx in self._groups.items():
-            group = sims[:, idx]
-            nearest = group.argmax(axis=1)
-            score = group[np.arange(len(vectors)), nearest]
+        tags = list(self._groups)
+        scores = np.empty((len(vectors), len(tags)), dtype=np.float32)  # each sentence's cosine to each tag
+        nearest = np.empty((len(vectors), len(tags)), dtype=np.int64)  # ... and the example it is nearest
+        for t, key in enumerate(tags):
+            idx = self._groups[key]
+            best = sims[:, idx].argmax(axis=1)
+            nearest[:, t] = idx[best]
+            scores[:, t] = sims[np.arange(len(vectors)), nearest[:, t]]
             if neg_sims is not None:
-                mine = [j for j, owner in enumerate(self.negative_owners) if owner == (kind, key)]
-                if mine:  # nearer to a rejected moment than to any example: not this tag
-                    score = np.where(neg_sims[:, mine].max(axis=1) >= score, -1.0, score)
-            examples = [self.owners[i] for i in idx[nearest]]
-            if kind not in best:
-                best[kind] = (score, np.zeros(len(vectors), dtype=int), [examples])  # type: ignore[list-item]
-            else:
-                top, which, groups = best[kind]
-                better = score > top
-                best[kind] = (np.where(better, score, top), np.where(better, len(groups), which),
-                              [*groups, examples])  # type: ignore[list-item]
-        for kind, (top, which, groups) in best.items():
-            for row in np.flatnonzero(top >= self.thresholds[kind]):
-                found[row].append((groups[which[row]][row], float(top[row])))  # type: ignore[index]
+                mine = [j for j, owner in enumerate(self.negative_owners) if owner == key]
+                if mine:  # at least as close to a rejected moment as to any example: not this tag
+                    scores[neg_sims[:, mine].max(axis=1) >= scores[:, t], t] = -np.inf
+        for kind in {kind for kind, _key in tags}:
+            columns = np.asarray([t for t, (k, _key) in enumerate(tags) if k == kind])
+            top = columns[scores[:, columns].argmax(axis=1)]
+            for row in range(len(vectors)):
+                score = float(scores[row, top[row]])
+                if score >= self.thresholds[kind]:
+                    found[row].append((self.owners[nearest[row, top[row]]], score))
         return found
 
 
