@@ -286,3 +286,16 @@ def test_bites_carry_their_sentences_vectors(app, content):
         bite = db.session.scalars(select(Bite).where(Bite.call_id == call_id)).one()
         assert said.vectors is not None and len(said.vectors) == len(said.sentences) == len(PARAPHRASES) + 1
         assert all(bite.first_word <= s.first_word <= bite.last_word for s in said.sentences)
+
+
+def test_deleting_a_call_removes_its_sentence_vectors(app, content, users):
+    from enable.auth.models import User
+
+    with app.app_context():
+        call_id = ingest("negotiation-price", PARAPHRASES)
+        path = transcript_store().vectors_path(call_id)
+        assert path.is_file()
+        files = calls.delete_call(call_of(call_id), db.session.get(User, users[Role.ADMIN]))
+        db.session.commit()
+        pipeline.forget_call(files)
+        assert not path.exists()
