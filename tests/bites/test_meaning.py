@@ -299,3 +299,28 @@ def test_deleting_a_call_removes_its_sentence_vectors(app, content, users):
         db.session.commit()
         pipeline.forget_call(files)
         assert not path.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("ffmpeg") is None,
+                    reason="needs espeak-ng and ffmpeg to synthesize the call")
+def test_a_synthesized_call_is_tagged_by_meaning_end_to_end(app, content, tmp_path):
+    """Speech in, through faster-whisper (tiny.en), sentences embedded, the paraphrase tagged with its evidence."""
+    import sys
+
+    from tests.conftest import REPO
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from synth_dialogue import synthesize_dialogue
+
+    audio = tmp_path / "paraphrase.ogg"
+    synthesize_dialogue([("rep", "Thanks for walking me through your process."),
+                         ("customer", "Honestly, it costs a lot more than we had expected.")], audio)
+    with app.app_context():
+        accepted = calls.accept_file(audio, calls.CallDetails(title="paraphrase"))
+        db.session.commit()
+        call = pipeline.ingest_call(accepted.call.id)
+        assert call is not None and call.status.value == "ready", call.status
+        price = detected(call.id)["price"]
+        assert price.match == TagMatch.MEANING and price.speaker == "customer"
+        assert "expected" in price.sentence.lower() and 2 < price.at_s < 12
