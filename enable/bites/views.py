@@ -194,7 +194,8 @@ def review():
 @bp.post("/review/<int:bite_tag_id>")
 @role_required(Role.ENABLEMENT)
 def review_decide(bite_tag_id: int):
-    decision = {"confirm": MomentReview.CONFIRMED, "reject": MomentReview.REJECTED}.get(request.form.get("decision"))
+    decision = {"confirm": MomentReview.CONFIRMED, "reject": MomentReview.REJECTED}.get(
+        request.form.get("decision", ""))
     if decision is None:
         abort(400)
     try:

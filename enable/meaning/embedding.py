@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -130,17 +131,17 @@ def verify_weights(spec: ModelSpec) -> None:
     recorded = {str(f): f for f in dist.files or ()}
     for name in spec.weights:
         entry = recorded.get(name)
-        path = dist.locate_file(name)
+        path = Path(str(dist.locate_file(name)))
         problem = None
         if entry is None or entry.hash is None:
             problem = "it is not recorded by the installed package"
-        elif not path.exists():  # type: ignore[union-attr]
+        elif not path.exists():
             problem = "it is missing"
-        elif entry.size is not None and path.stat().st_size != entry.size:  # type: ignore[union-attr]
-            problem = f"it has {path.stat().st_size} bytes instead of {entry.size}"  # type: ignore[union-attr]
+        elif entry.size is not None and path.stat().st_size != entry.size:
+            problem = f"it has {path.stat().st_size} bytes instead of {entry.size}"
         else:
             digest = hashlib.new(entry.hash.mode)
-            with open(path, "rb") as handle:  # type: ignore[call-overload]
+            with path.open("rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
             if base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode() != entry.hash.value:
