@@ -175,8 +175,9 @@ def main() -> None:
 
 def review_loop(items: list[Item], phrases: list[TagPhrase], name: str, examples: np.ndarray, vectors: np.ndarray,
                 p0_r0: tuple[float, float]) -> None:
-    """Enablement reviews half the sentences (every other one): each wrong moment matched by meaning is rejected
-    and becomes a negative example; precision and recall are then measured on the other half, at each threshold."""
+    """Enablement reviews the moments matched by meaning in half the sentences (every other one): a right one is
+    confirmed and becomes an example, a wrong one is rejected and becomes a negative example; precision and recall
+    are then measured on the other half, at each threshold."""
     review, held = list(range(0, len(items), 2)), list(range(1, len(items), 2))
     held_items = [items[i] for i in held]
     rows = []
@@ -185,22 +186,27 @@ def review_loop(items: list[Item], phrases: list[TagPhrase], name: str, examples
         tagger = Tagger(phrases, MeaningExamples(name, tuple(phrases), examples, thresholds))
         literal = Tagger(phrases)
         rejected: list[tuple[tuple[str, str], int]] = []
+        confirmed: list[tuple[str, int]] = []
         for i in review:
             got = predict(tagger, [items[i]], vectors[i : i + 1])[0] - predict(literal, [items[i]], None)[0]
             rejected += [(("objection", key), i) for key in got - items[i].tags]
+            confirmed += [(key, i) for key in got & items[i].tags]
         negatives = vectors[[i for _, i in rejected]] if rejected else None
-        reviewed = Tagger(phrases, MeaningExamples(name, tuple(phrases), examples, thresholds,
+        owners = (*phrases, *(TagPhrase(key, "objection", "", items[i].text) for key, i in confirmed))
+        more = np.vstack([examples, *(vectors[i : i + 1] for _, i in confirmed)])
+        reviewed = Tagger(phrases, MeaningExamples(name, owners, more, thresholds,
                                                    tuple(owner for owner, _ in rejected), negatives))
         before = scores(held_items, predict(tagger, held_items, vectors[held]))
         after = scores(held_items, predict(reviewed, held_items, vectors[held]))
-        rows.append((float(threshold), len(rejected), before, after))
+        rows.append((float(threshold), (len(confirmed), len(rejected)), before, after))
     ok = [r for r in rows if r[3][0] >= TARGET_PRECISION]
     if not ok:
         print("  after reviewing half: no threshold reaches the target precision on the other half")
         return
     t, n, before, after = max(ok, key=lambda r: (r[3][1], r[3][0]))
-    print(f"  after enablement reviews half the set ({n} moments rejected at threshold {t:.2f}), on the other half: "
-          f"precision {after[0]:.3f}, recall {after[1]:.3f} (before review {before[0]:.3f}/{before[1]:.3f})")
+    print(f"  after enablement reviews half the set at threshold {t:.2f} ({n[0]} moments confirmed, {n[1]} rejected), "
+          f"on the other half: precision {after[0]:.3f}, recall {after[1]:.3f} (before review {before[0]:.3f}/"
+          f"{before[1]:.3f})")
 
 
 def ingest_overhead(embedder: Embedder) -> None:

@@ -90,17 +90,19 @@ class BiteTag(db.Model):
     tag: Mapped[Tag] = relationship()
 
 
-class TrackerRejection(db.Model):
-    """A sentence enablement said does not mean the tag: a negative example that suppresses similar sentences."""
+class TrackerExample(db.Model):
+    """A sentence enablement reviewed for a tracker: confirmed, a further example of the tag; rejected
+    (``is_negative``), a negative example that suppresses sentences at least as close to it as to any example."""
 
-    __tablename__ = "tracker_rejection"
-    __table_args__ = (UniqueConstraint("tag_id", "sentence", name="uq_tracker_rejection_tag_id_sentence"),)
+    __tablename__ = "tracker_example"
+    __table_args__ = (UniqueConstraint("tag_id", "sentence", name="uq_tracker_example_tag_id_sentence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), index=True)
     sentence: Mapped[str] = mapped_column(String(1000))
+    is_negative: Mapped[bool] = mapped_column(default=False)
     bite_id: Mapped[int | None] = mapped_column(ForeignKey("bite.id", ondelete="SET NULL"))
-    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[created_at]
 
     tag: Mapped[Tag] = relationship()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from enable import audit
 from enable.auth.models import Role, User
-from enable.bites.models import Bite, BiteTag, MomentReview, TrackerRejection
+from enable.bites.models import Bite, BiteTag, MomentReview, TrackerExample
 from enable.bites.tagging import TagMatch
 from enable.db import utcnow
 from enable.errors import NotAllowed, UserError
@@ -52,23 +52,26 @@ def pending_moments(tag_id: int, limit: int = 100) -> list[BiteTag]:
 
 
 def review_moment(bite_tag_id: int, user: User, decision: MomentReview, *, now: datetime | None = None) -> BiteTag:
-    """Confirm a moment matched by meaning (retagging keeps it), or reject it: the tag comes off the bite, stays
-    off, and its sentence becomes a negative example of the tracker."""
+    """Confirm a moment matched by meaning: retagging keeps it, and its sentence becomes a further example of the
+    tracker; or reject it: the tag comes off the bite, stays off, and its sentence becomes a negative example."""
     if not user.has_role(Role.ENABLEMENT):
         raise NotAllowed(_("Only enablement can review trackers."))
     row = db.session.get(BiteTag, bite_tag_id)
     if row is None or row.match != TagMatch.MEANING or row.is_removed:
         raise MomentNotFound(_("This moment is no longer tagged by meaning; it may have been reviewed already."))
     row.review = decision
-    if decision == MomentReview.REJECTED:
+    rejected = decision == MomentReview.REJECTED
+    if rejected:
         row.is_removed = True
         row.added_by_id = user.id
-        sentence = (row.sentence or "")[:1000]
-        known = db.session.scalar(select(TrackerRejection.id).where(TrackerRejection.tag_id == row.tag_id,
-                                                                    TrackerRejection.sentence == sentence))
-        if sentence and known is None:
-            db.session.add(TrackerRejection(tag_id=row.tag_id, sentence=sentence, bite_id=row.bite_id,
-                                            rejected_by_id=user.id))
+    sentence = (row.sentence or "")[:1000]
+    known = db.session.scalar(select(TrackerExample).where(TrackerExample.tag_id == row.tag_id,
+                                                           TrackerExample.sentence == sentence))
+    if known is not None:  # the same words said again elsewhere: the latest decision stands
+        known.is_negative, known.reviewed_by_id = rejected, user.id
+    elif sentence:
+        db.session.add(TrackerExample(tag_id=row.tag_id, sentence=sentence, is_negative=rejected,
+                                      bite_id=row.bite_id, reviewed_by_id=user.id))
     row.bite.updated_at = now or utcnow()
     audit.record(user, f"bite.tag_{decision.value}", row.bite, {"tag": f"{row.tag.kind.value}:{row.tag.key}"}, at=now)
     db.session.flush()

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from enable.bites.models import Bite, BiteTag, MomentReview, TagSource, TrackerRejection
+from enable.bites.models import Bite, BiteTag, MomentReview, TagSource, TrackerExample
 from enable.bites.sentences import Sentence, split_sentences
 from enable.bites.slicer import WordLike, cut_bites, flatten_words
 from enable.bites.tagging import MeaningExamples, Tagger, TagHit
@@ -101,11 +101,14 @@ def load_taxonomy() -> Taxonomy:
         embedder = meaning_embedder()
         if embedder is None:
             return Taxonomy(Tagger(phrases), by_key)
-        rejected = db.session.execute(select(Tag.kind, Tag.key, TrackerRejection.sentence)
-                                      .join(Tag, Tag.id == TrackerRejection.tag_id)
-                                      .order_by(TrackerRejection.id)).all()
+        reviewed = db.session.execute(select(Tag.kind, Tag.key, TrackerExample.sentence, TrackerExample.is_negative)
+                                      .join(Tag, Tag.id == TrackerExample.tag_id).order_by(TrackerExample.id)).all()
+        rejected = [(kind, key, sentence) for kind, key, sentence, negative in reviewed if negative]
+        # Confirmed sentences are examples for meaning only: the literal tagger keeps the taxonomy's phrases.
+        owners = [*phrases, *(PhraseSpec(tag_key=key, kind=kind.value, language="", phrase=sentence)
+                              for kind, key, sentence, negative in reviewed if not negative)]
         examples = MeaningExamples(
-            model=embedder.name, owners=tuple(phrases), vectors=_vectors_of(embedder, [p.phrase for p in phrases]),
+            model=embedder.name, owners=tuple(owners), vectors=_vectors_of(embedder, [p.phrase for p in owners]),
             thresholds=MODELS[embedder.name].thresholds,
             negative_owners=tuple((kind.value, key) for kind, key, _ in rejected),
             negatives=_vectors_of(embedder, [sentence for _, _, sentence in rejected]))

@@ -211,5 +211,5 @@ def review_decide(bite_tag_id: int):
         flash(_("Rejected: the tag is off this bite, and similar sentences will not be tagged after the next "
                 "retag."), "success")
     else:
-        flash(_("Confirmed: the tag stays on this bite."), "success")
+        flash(_("Confirmed: the tag stays on this bite, and its sentence is now an example of the tracker."), "success")
     return redirect(url_for("bites.review", tag=tag_id))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from enable import pipeline
 from enable.auth.models import Role
-from enable.bites.models import Bite, BiteTag, MomentReview, TrackerRejection
+from enable.bites.models import Bite, BiteTag, MomentReview, TrackerExample
 from enable.bites.tagging import TagMatch
 from enable.calls import services as calls
 from enable.calls.samples import SAMPLES_DIR
@@ -183,7 +183,8 @@ def test_a_rejected_moment_stays_rejected_and_suppresses_similar_ones(app, conte
     with app.app_context():
         row = db.session.get(BiteTag, moment_id)
         assert row.is_removed and row.review == MomentReview.REJECTED
-        assert db.session.scalars(select(TrackerRejection.sentence)).all() == [said[1]]
+        assert db.session.execute(select(TrackerExample.sentence, TrackerExample.is_negative)).all() == [
+            (said[1], True)]
         assert index_total({"objection": ["price"]}) == 1  # the rejected bite left the facet at once
 
     result = runner.invoke(args=["bites", "retag"])
@@ -324,3 +325,20 @@ def test_a_synthesized_call_is_tagged_by_meaning_end_to_end(app, content, tmp_pa
         price = detected(call.id)["price"]
         assert price.match == TagMatch.MEANING and price.speaker == "customer"
         assert "expected" in price.sentence.lower() and 2 < price.at_s < 12
+
+
+def test_a_confirmed_moment_becomes_an_example_of_its_tracker(app, content, login, runner):
+    confirmed = "We have no money set aside for something like this."
+    with app.app_context():
+        first = ingest("negotiation-price", [("customer", confirmed)])
+        second = ingest("discovery-competitor", [("customer", "There's no money earmarked for this kind of tool.")])
+        moment_id = detected(first)["price"].id
+        assert "price" not in detected(second)  # no taxonomy example is close enough
+    login(Role.ENABLEMENT).post(f"/bites/review/{moment_id}", data={"decision": "confirm"})
+    result = runner.invoke(args=["bites", "retag"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.execute(select(TrackerExample.sentence, TrackerExample.is_negative)).all() == [
+            (confirmed, False)]
+        price = detected(second)["price"]
+        assert price.match == TagMatch.MEANING and price.phrase == confirmed  # matched the confirmed sentence
