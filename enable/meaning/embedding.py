@@ -86,7 +86,6 @@ MODELS: dict[str, ModelSpec] = {
                              384,
                              _build_e5, _thresholds(0.915)),
 }
-DEFAULT_MODEL = "e5-small-q4"
 
 
 class _Loaded:
