@@ -156,7 +156,10 @@ def call_sentences(call_id: int, words: Sequence[WordLike], taxonomy: Taxonomy,
             report.meaning_problem = str(exc)
         return CallSentences(words, sentences, None)
     spans = np.asarray([(s.first_word, s.last_word) for s in sentences], dtype=np.int32)
-    store.write(call_id, SentenceVectors(embedder.name, digest, spans, vectors))
+    try:
+        store.write(call_id, SentenceVectors(embedder.name, digest, spans, vectors))
+    except OSError as exc:  # a derived file: the tags are right without it, the next retag embeds again
+        log.warning("sentence vectors of call %s could not be stored (%s)", call_id, exc)
     if report is not None:
         report.embedded_calls += 1
     log.info("call %s: %d sentences embedded with %s", call_id, len(sentences), embedder.name)
