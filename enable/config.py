@@ -41,7 +41,7 @@ class Config:
     WHISPER_MODEL: str = "tiny.en"  # tiny.en (bundled), base (multilingual extra), any faster-whisper name or folder
     WHISPER_DEVICE: str = "cpu"  # cpu or cuda
     WHISPER_COMPUTE_TYPE: str = "int8"  # CTranslate2 compute type (int8, float16 on GPUs, ...)
-    EMBEDDING_MODEL: str = "e5-small-q4"  # sentence model for trackers by meaning: e5-small-q4, use-multilingual-v3, off
+    EMBEDDING_MODEL: str = "e5-small-q4"  # trackers' sentence model: e5-small-q4, use-multilingual-v3 or off
     MAX_UPLOAD_MB: int = 500  # largest accepted upload, in megabytes
     MAX_CALL_MINUTES: int = 240  # longest accepted recording, in minutes
     CONTENT_DIR: str = "content"  # starter content loaded by `flask content load`
