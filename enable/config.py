@@ -17,6 +17,7 @@ ENV_KEYS = (
     "WHISPER_MODEL",
     "WHISPER_DEVICE",
     "WHISPER_COMPUTE_TYPE",
+    "EMBEDDING_MODEL",
     "MAX_UPLOAD_MB",
     "MAX_CALL_MINUTES",
     "SECRET_KEY",
@@ -48,6 +49,7 @@ class Config:
     WHISPER_MODEL: str = "tiny.en"  # tiny.en (bundled), base (multilingual extra), any faster-whisper name or folder
     WHISPER_DEVICE: str = "cpu"  # cpu or cuda
     WHISPER_COMPUTE_TYPE: str = "int8"  # CTranslate2 compute type (int8, float16 on GPUs, ...)
+    EMBEDDING_MODEL: str = "e5-small-q4"  # trackers' sentence model: e5-small-q4, use-multilingual-v3 or off
     MAX_UPLOAD_MB: int = 500  # largest accepted upload, in megabytes
     MAX_CALL_MINUTES: int = 240  # longest accepted recording, in minutes
     RESTORE_MAX_MB: int = 204800  # most a restore may extract (files, database, table rows), in megabytes

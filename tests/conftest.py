@@ -58,6 +58,9 @@ def base_config(tmp_path: Path, **overrides) -> dict:
         "TRANSCRIPTS_DIR": tmp_path / "transcripts",
         "CONTENT_DIR": REPO / "content",
         "LOGIN_MAX_FAILURES": 3,
+        # Trackers match literally in tests unless a test turns meaning on (tests/bites/test_meaning.py): the
+        # many tests of literal tagging keep exact expectations, and only the meaning tests pay for the model.
+        "EMBEDDING_MODEL": "off",
     }
     cfg.update(overrides)
     return cfg

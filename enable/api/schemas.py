@@ -64,7 +64,10 @@ def tag_json(tag) -> dict[str, Any]:
     return {"id": tag.id, "kind": tag.kind.value, "key": tag.key, "name": tag.name_in(locale())}
 
 
-BITE_TAG = obj({**TAG["properties"], "source": STR, "phrase": null(STR), "at_s": null(NUM)})
+# Evidence: the example phrase matched, the second, how (literal or meaning), the sentence and who said it.
+BITE_TAG = obj({**TAG["properties"], "source": STR, "phrase": null(STR), "at_s": null(NUM),
+                "match": null({"type": "string", "enum": ["literal", "meaning"]}), "sentence": null(STR),
+                "speaker": null(STR)})
 BITE = obj({
     "id": INT, "call_id": INT, "seq": INT, "title": STR, "text": STR, "start_s": NUM, "end_s": NUM,
     "duration_s": NUM, "language": null(STR), "is_best": BOOL, "call_title": STR, "call_date": null(DATE),
@@ -74,7 +77,8 @@ BITE = obj({
 
 def bite_json(bite) -> dict[str, Any]:
     call = bite.call
-    tags = [{**tag_json(bt.tag), "source": bt.source.value, "phrase": bt.phrase, "at_s": bt.at_s}
+    tags = [{**tag_json(bt.tag), "source": bt.source.value, "phrase": bt.phrase, "at_s": bt.at_s,
+             "match": bt.match.value if bt.match else None, "sentence": bt.sentence, "speaker": bt.speaker}
             for bt in bite.tags if not bt.is_removed]
     return {"id": bite.id, "call_id": bite.call_id, "seq": bite.seq, "title": bite.title, "text": bite.text,
             "start_s": bite.start_s, "end_s": bite.end_s, "duration_s": round(bite.duration_s, 3),

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import enum_column
+from enable.bites.tagging import TagMatch
 from enable.db import created_at
 from enable.extensions import db
 from enable.freshness import Governed
@@ -25,6 +26,13 @@ class TagSource(StrEnum):
     DETECTED = "detected"  # a taxonomy phrase was spoken in the bite
     CALL_STAGE = "call_stage"  # the call's stage tags all its bites
     MANUAL = "manual"  # added by enablement
+
+
+class MomentReview(StrEnum):
+    """What enablement decided about a tag matched by meaning."""
+
+    CONFIRMED = "confirmed"  # right: retagging keeps it even if the examples change
+    REJECTED = "rejected"  # wrong: the tag is off the bite and the sentence is a negative example
 
 
 class Bite(Governed, db.Model):
@@ -69,9 +77,32 @@ class BiteTag(db.Model):
     source: Mapped[TagSource] = mapped_column(enum_column(TagSource, "tag_source"))
     phrase: Mapped[str | None] = mapped_column(String(200))  # evidence: the phrase matched
     at_s: Mapped[float | None]  # evidence: the second it was said (call time)
+    match: Mapped[TagMatch | None] = mapped_column(enum_column(TagMatch, "tag_match"))  # evidence: how it matched
+    sentence: Mapped[str | None] = mapped_column(Text)  # evidence: the sentence said
+    speaker: Mapped[str | None] = mapped_column(String(60))  # evidence: who said it (the transcript's label)
+    score: Mapped[float | None]  # evidence, by meaning: cosine between the sentence and the example
+    review: Mapped[MomentReview | None] = mapped_column(enum_column(MomentReview, "moment_review"))
     is_removed: Mapped[bool] = mapped_column(default=False)  # removed by a person: retagging keeps it off
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[created_at]
 
     bite: Mapped[Bite] = relationship(back_populates="tags")
+    tag: Mapped[Tag] = relationship()
+
+
+class TrackerExample(db.Model):
+    """A sentence enablement reviewed for a tracker: confirmed, a further example of the tag; rejected
+    (``is_negative``), a negative example that suppresses sentences at least as close to it as to any example."""
+
+    __tablename__ = "tracker_example"
+    __table_args__ = (UniqueConstraint("tag_id", "sentence", name="uq_tracker_example_tag_id_sentence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), index=True)
+    sentence: Mapped[str] = mapped_column(String(1000))
+    is_negative: Mapped[bool] = mapped_column(default=False)
+    bite_id: Mapped[int | None] = mapped_column(ForeignKey("bite.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
+
     tag: Mapped[Tag] = relationship()

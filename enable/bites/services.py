@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from enable.bites.models import Bite, BiteTag, TagSource
+from enable.bites.models import Bite, BiteTag, MomentReview, TagSource, TrackerExample
+from enable.bites.sentences import Sentence, split_sentences
 from enable.bites.slicer import WordLike, cut_bites, flatten_words
-from enable.bites.tagging import Tagger, TagHit
+from enable.bites.tagging import MeaningExamples, Tagger, TagHit
 from enable.bites.tagging import TagPhrase as PhraseSpec
 from enable.calls import services as call_services
 from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
 from enable.extensions import db
+from enable.meaning.embedding import MODELS, Embedder, EmbeddingUnavailable, get_embedder
+from enable.meaning.vectors import SentenceVectors, VectorStore, sentences_digest
 from enable.taxonomy.models import Tag, TagKind
 from enable.taxonomy.services import all_tags
 from enable.transcription.store import TranscriptUnreadable
@@ -28,10 +33,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """The tagger for the current taxonomy and its tags by (kind, key)."""
+    """The tagger for the current taxonomy and its tags by (kind, key); with the embedding model when trackers
+    match by meaning, else ``meaning_problem`` says why they match literally only (None: meaning is off)."""
 
     tagger: Tagger
     tags: dict[tuple[str, str], Tag]
+    embedder: Embedder | None = None
+    meaning_problem: str | None = None
 
     def stage(self, key: str | None) -> Tag | None:
         """The stage tag with this key, if any."""
@@ -47,21 +55,115 @@ class RetagReport:
     added: int = 0
     removed: int = 0
     skipped_calls: int = 0  # calls whose transcript file is missing or damaged
+    embedded_calls: int = 0  # calls whose sentences had no stored vectors of the current model
+    meaning_problem: str | None = field(default=None)  # why trackers matched literally only
 
     def summary(self) -> str:
         text = (f"{self.bites} bites of {self.calls} calls retagged: {self.added} tags added, "
                 f"{self.removed} removed")
         if self.skipped_calls:
             text += f"; {self.skipped_calls} calls skipped (transcript file missing or damaged)"
+        if self.embedded_calls:
+            text += f"; sentences of {self.embedded_calls} calls embedded"
+        if self.meaning_problem:
+            text += f"; trackers matched phrases literally only: {self.meaning_problem}"
         return text
 
 
+# Vectors of example phrases and rejected sentences, by (model, text): only new examples are embedded.
+_example_vectors: dict[tuple[str, str], np.ndarray] = {}
+
+
+def _vectors_of(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    missing = sorted({t for t in texts if (embedder.name, t) not in _example_vectors})
+    if missing:
+        for text, row in zip(missing, embedder.embed(missing), strict=True):
+            _example_vectors[(embedder.name, text)] = row
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.stack([_example_vectors[(embedder.name, t)] for t in texts])
+
+
+def meaning_embedder() -> Embedder | None:
+    """The sentence model EMBEDDING_MODEL names, or None when it is "off"; raises EmbeddingUnavailable."""
+    name = str(current_app.config.get("EMBEDDING_MODEL") or "off")
+    return None if name == "off" else get_embedder(name)
+
+
 def load_taxonomy() -> Taxonomy:
-    """Build the tagger from every tag phrase of the taxonomy, in all languages."""
+    """Build the tagger from every tag phrase of the taxonomy, in all languages, with the phrases and the rejected
+    moments as examples for matching by meaning; when the model cannot be loaded, matching is literal only."""
     tags = all_tags()
     phrases = [PhraseSpec(tag_key=t.key, kind=t.kind.value, language=p.language, phrase=p.phrase)
                for t in tags for p in t.phrases]
-    return Taxonomy(Tagger(phrases), {(t.kind.value, t.key): t for t in tags})
+    by_key = {(t.kind.value, t.key): t for t in tags}
+    try:
+        embedder = meaning_embedder()
+        if embedder is None:
+            return Taxonomy(Tagger(phrases), by_key)
+        reviewed = db.session.execute(select(Tag.kind, Tag.key, TrackerExample.sentence, TrackerExample.is_negative)
+                                      .join(Tag, Tag.id == TrackerExample.tag_id).order_by(TrackerExample.id)).all()
+        rejected = [(kind, key, sentence) for kind, key, sentence, negative in reviewed if negative]
+        # Confirmed sentences are examples for meaning only: the literal tagger keeps the taxonomy's phrases.
+        owners = [*phrases, *(PhraseSpec(tag_key=key, kind=kind.value, language="", phrase=sentence)
+                              for kind, key, sentence, negative in reviewed if not negative)]
+        examples = MeaningExamples(
+            model=embedder.name, owners=tuple(owners), vectors=_vectors_of(embedder, [p.phrase for p in owners]),
+            thresholds=MODELS[embedder.name].thresholds,
+            negative_owners=tuple((kind.value, key) for kind, key, _ in rejected),
+            negatives=_vectors_of(embedder, [sentence for _, _, sentence in rejected]))
+    except EmbeddingUnavailable as exc:
+        log.warning("trackers match phrases literally only: %s", exc)
+        return Taxonomy(Tagger(phrases), by_key, meaning_problem=str(exc))
+    return Taxonomy(Tagger(phrases, examples), by_key, embedder)
+
+
+@dataclass(frozen=True)
+class CallSentences:
+    """A call's words, its sentences and their vectors (None when matching is literal only)."""
+
+    words: Sequence[WordLike]
+    sentences: list[Sentence]
+    vectors: np.ndarray | None
+
+    def hits(self, tagger: Tagger, first_word: int, last_word: int) -> list[TagHit]:
+        """Tag the words first_word..last_word and the sentences starting among them."""
+        starts = [s.first_word for s in self.sentences]
+        lo, hi = bisect.bisect_left(starts, first_word), bisect.bisect_right(starts, last_word)
+        rows = self.vectors[lo:hi] if self.vectors is not None else None
+        return tagger.tag(self.words[first_word : last_word + 1], self.sentences[lo:hi], rows, offset=first_word)
+
+
+def call_sentences(call_id: int, words: Sequence[WordLike], taxonomy: Taxonomy,
+                   report: RetagReport | None = None) -> CallSentences:
+    """Split a call's words into sentences and get their vectors: stored ones when the model and the sentences are
+    unchanged, else embedded now and stored beside the transcript."""
+    sentences = split_sentences(words)
+    embedder = taxonomy.embedder
+    if embedder is None or not sentences:
+        return CallSentences(words, sentences, None)
+    texts = [s.text for s in sentences]
+    digest = sentences_digest(texts)
+    store = VectorStore(call_services.transcript_store())
+    stored = store.read(call_id, embedder.name, digest)
+    if stored is not None:
+        return CallSentences(words, sentences, stored.vectors)
+    try:
+        vectors = embedder.embed(texts)
+    except EmbeddingUnavailable as exc:
+        log.warning("call %s tagged literally only: %s", call_id, exc)
+        if report is not None:
+            report.meaning_problem = str(exc)
+        return CallSentences(words, sentences, None)
+    spans = np.asarray([(s.first_word, s.last_word) for s in sentences], dtype=np.int32)
+    try:
+        store.write(call_id, SentenceVectors(embedder.name, digest, spans, vectors))
+    except OSError as exc:  # a derived file: the tags are right without it, the next retag embeds again
+        log.warning("sentence vectors of call %s could not be stored (%s)", call_id, exc)
+    if report is not None:
+        report.embedded_calls += 1
+    log.info("call %s: %d sentences embedded with %s", call_id, len(sentences), embedder.name)
+    return CallSentences(words, sentences, vectors)
 
 
 def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None = None) -> list[Bite]:
@@ -84,6 +186,7 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
     ranges = cut_bites(segments, target_s=float(cfg["BITE_TARGET_S"]), min_s=float(cfg["BITE_MIN_S"]),
                        max_s=float(cfg["BITE_MAX_S"]))
     words = flatten_words(segments)
+    said = call_sentences(call.id, words, taxonomy)
     language = transcript.language or call.effective_language
     stage = taxonomy.stage(call.stage)
     old = sorted(call.bites, key=lambda b: (b.start_s, b.id))
@@ -94,13 +197,13 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
     db.session.flush()
     bites: list[Bite] = []
     for seq, r in enumerate(ranges):
-        span = words[r.first_word : r.last_word + 1]
+        hits = said.hits(taxonomy.tagger, r.first_word, r.last_word)
         bite = old[taken[seq]] if seq in taken else None
         if bite is None:
-            bite = Bite(call_id=call.id, tags=_new_tags(taxonomy.tagger.tag(span), taxonomy, stage))
+            bite = Bite(call_id=call.id, tags=_new_tags(hits, taxonomy, stage))
             db.session.add(bite)
         else:
-            retag_bite(bite, span, taxonomy, stage)
+            retag_bite(bite, hits, taxonomy, stage)
             if (bite.start_s, bite.end_s, bite.text) != (r.start_s, r.end_s, r.text):
                 bite.updated_at = utcnow()
         bite.seq, bite.start_s, bite.end_s = seq, r.start_s, r.end_s
@@ -198,18 +301,24 @@ def _new_tags(hits: Sequence[TagHit], taxonomy: Taxonomy, stage: Tag | None) -> 
     for hit in hits:
         tag = taxonomy.tags.get((hit.kind, hit.tag_key))
         if tag is not None and tag.id not in rows:
-            rows[tag.id] = BiteTag(tag_id=tag.id, source=TagSource.DETECTED, phrase=hit.phrase[:200],
-                                   at_s=hit.start_s)
+            rows[tag.id] = BiteTag(tag_id=tag.id, source=TagSource.DETECTED)
+            _set_evidence(rows[tag.id], hit)
     return list(rows.values())
 
 
-def retag_bite(bite: Bite, words: Sequence[WordLike], taxonomy: Taxonomy, stage: Tag | None) -> tuple[int, int]:
-    """Recompute a bite's detected and call-stage tags; tags a person removed stay off, manual ones stay on.
+def _set_evidence(row: BiteTag, hit: TagHit) -> None:
+    row.phrase, row.at_s, row.match = hit.phrase[:200], hit.start_s, hit.match
+    row.sentence, row.speaker, row.score = hit.sentence, (hit.speaker or None) and hit.speaker[:60], hit.score
+
+
+def retag_bite(bite: Bite, found: Sequence[TagHit], taxonomy: Taxonomy, stage: Tag | None) -> tuple[int, int]:
+    """Recompute a bite's detected and call-stage tags from its hits; tags a person removed (or rejected) stay off,
+    manual and confirmed ones stay on.
 
     Returns (added, removed).
     """
     hits: dict[int, TagHit] = {}
-    for hit in taxonomy.tagger.tag(words):
+    for hit in found:
         tag = taxonomy.tags.get((hit.kind, hit.tag_key))
         if tag is not None:
             hits.setdefault(tag.id, hit)
@@ -218,15 +327,20 @@ def retag_bite(bite: Bite, words: Sequence[WordLike], taxonomy: Taxonomy, stage:
     for tag_id, row in list(existing.items()):
         if row.is_removed or row.source == TagSource.MANUAL:
             continue
+        if row.review == MomentReview.CONFIRMED:  # a person said it is right: it stays, with its evidence
+            continue
         if row.source == TagSource.CALL_STAGE:
             if stage is None or tag_id != stage.id:
                 if tag_id in hits:  # no longer the call's stage, but its phrases were spoken
-                    row.source, row.phrase, row.at_s = TagSource.DETECTED, hits[tag_id].phrase, hits[tag_id].start_s
+                    row.source = TagSource.DETECTED
+                    _set_evidence(row, hits[tag_id])
                 else:
                     bite.tags.remove(row)
                     removed += 1
         elif tag_id in hits:
-            row.phrase, row.at_s = hits[tag_id].phrase[:200], hits[tag_id].start_s
+            if (row.match, row.sentence) != (hits[tag_id].match, hits[tag_id].sentence):
+                row.review = None  # other evidence: to be reviewed again
+            _set_evidence(row, hits[tag_id])
         else:
             bite.tags.remove(row)
             removed += 1
@@ -238,8 +352,8 @@ def retag_bite(bite: Bite, words: Sequence[WordLike], taxonomy: Taxonomy, stage:
         existing[stage.id].source = TagSource.CALL_STAGE
     for tag_id, hit in hits.items():
         if tag_id not in existing:
-            bite.tags.append(BiteTag(tag_id=tag_id, source=TagSource.DETECTED, phrase=hit.phrase[:200],
-                                     at_s=hit.start_s))
+            bite.tags.append(BiteTag(tag_id=tag_id, source=TagSource.DETECTED))
+            _set_evidence(bite.tags[-1], hit)
             added += 1
     if added or removed:
         bite.updated_at = utcnow()
@@ -258,10 +372,11 @@ def retag_call(call: Call, taxonomy: Taxonomy, report: RetagReport) -> list[Bite
         log.warning("call %s has bites but no transcript file; not retagged", call.id)
         report.skipped_calls += 1
         return []
-    words = flatten_words(transcript.segments)
+    said = call_sentences(call.id, flatten_words(transcript.segments), taxonomy, report)
     stage = taxonomy.stage(call.stage)
     for bite in call.bites:
-        added, removed = retag_bite(bite, words[bite.first_word : bite.last_word + 1], taxonomy, stage)
+        added, removed = retag_bite(bite, said.hits(taxonomy.tagger, bite.first_word, bite.last_word), taxonomy,
+                                    stage)
         report.added += added
         report.removed += removed
         report.bites += 1
@@ -273,7 +388,7 @@ def retag_call(call: Call, taxonomy: Taxonomy, report: RetagReport) -> list[Bite
 def retag_all(taxonomy: Taxonomy | None = None) -> tuple[RetagReport, list[int]]:
     """Re-apply the taxonomy to every bite of every ready call; return the report and the bite ids to reindex."""
     taxonomy = taxonomy or load_taxonomy()
-    report = RetagReport()
+    report = RetagReport(meaning_problem=taxonomy.meaning_problem)
     bite_ids: list[int] = []
     call_ids = list(db.session.scalars(select(Call.id).where(Call.status == CallStatus.READY).order_by(Call.id)))
     for start in range(0, len(call_ids), 50):

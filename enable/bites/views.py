@@ -9,16 +9,19 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from enable.auth.decorators import role_required
 from enable.auth.models import Role
 from enable.bites import bp, curation
-from enable.bites.models import Bite
+from enable.bites import review as moments
+from enable.bites.models import Bite, MomentReview
 from enable.bites.page import bite_page, load_bite
 from enable.db import utcnow
 from enable.errors import UserError
 from enable.extensions import db
+from enable.navigation import add_nav_item
 from enable.playbooks import governance
 from enable.request_args import query_int
 from enable.search import playlists as lists
@@ -26,6 +29,8 @@ from enable.search.forms import AddToPlaylistForm, PlaylistForm
 from enable.search.indexing import index_bites
 
 log = logging.getLogger(__name__)
+
+add_nav_item("bites.review", _l("Review trackers"), Role.ENABLEMENT, order=78)
 
 
 @bp.app_template_filter("clock")
@@ -188,3 +193,36 @@ def best(bite_id: int):
     is_best = request.form.get("best") == "1"
     done = _("Marked as a best example; it now ranks first in search.") if is_best else _("No longer a best example.")
     return _curate(bite_id, lambda b: curation.set_best(b, current_user, is_best), done)
+
+
+@bp.get("/review")
+@role_required(Role.ENABLEMENT)
+def review():
+    queues = moments.review_queues()
+    tag_id = _id(request.args.get("tag")) or (queues[0].tag.id if queues else None)
+    pending = moments.pending_moments(tag_id) if tag_id else []
+    return render_template("bites/review.html", queues=queues, tag_id=tag_id, moments=pending)
+
+
+@bp.post("/review/<int:bite_tag_id>")
+@role_required(Role.ENABLEMENT)
+def review_decide(bite_tag_id: int):
+    decision = {"confirm": MomentReview.CONFIRMED, "reject": MomentReview.REJECTED}.get(
+        request.form.get("decision", ""))
+    if decision is None:
+        abort(400)
+    try:
+        row = moments.review_moment(bite_tag_id, current_user, decision)
+    except UserError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("bites.review", tag=_id(request.form.get("tag"))))
+    tag_id, bite = row.tag_id, row.bite
+    db.session.commit()
+    if decision == MomentReview.REJECTED:
+        _reindex(bite)
+        flash(_("Rejected: the tag is off this bite, and similar sentences will not be tagged after the next "
+                "retag."), "success")
+    else:
+        flash(_("Confirmed: the tag stays on this bite, and its sentence is now an example of the tracker."), "success")
+    return redirect(url_for("bites.review", tag=tag_id))

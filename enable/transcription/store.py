@@ -34,6 +34,10 @@ class TranscriptStore:
         """Where the WebVTT captions of a call live (they may not exist yet)."""
         return self.root / f"{_checked(call_id)}.vtt"
 
+    def vectors_path(self, call_id: int) -> Path:
+        """Where the sentence vectors of a call live (``enable.meaning.vectors``; derived, rebuilt when absent)."""
+        return self.root / f"{_checked(call_id)}.vectors.npz"
+
     def write(self, call_id: int, transcript: Transcript) -> None:
         """Save a call's transcript and captions, replacing any earlier ones whole."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -72,9 +76,9 @@ class TranscriptStore:
         return self.json_path(call_id).is_file()
 
     def delete(self, call_id: int) -> bool:
-        """Remove a call's transcript and captions; returns whether there was anything to remove."""
+        """Remove a call's transcript, captions and sentence vectors; returns whether there was anything to remove."""
         removed = False
-        for path in (self.json_path(call_id), self.vtt_path(call_id)):
+        for path in (self.json_path(call_id), self.vtt_path(call_id), self.vectors_path(call_id)):
             try:
                 path.unlink()
                 removed = True

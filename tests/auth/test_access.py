@@ -62,6 +62,8 @@ ACCESS: dict[str, Role | str] = {
     "bites.share": SIGNED_IN,
     "bites.tag_add": Role.ENABLEMENT,
     "bites.tag_remove": Role.ENABLEMENT,
+    "bites.review": Role.ENABLEMENT,
+    "bites.review_decide": Role.ENABLEMENT,
     "bites.best": Role.MANAGER,
     # issue 5: playbooks, assets, content governance, links, notifications
     "playbooks.index": SIGNED_IN,

@@ -203,7 +203,8 @@ def test_enablement_adds_and_removes_tags_and_search_follows(app, login, call_wi
         assert link.is_removed
         # Retagging from the transcript (which still says "too expensive") keeps the removed tag off.
         bite = db.session.get(Bite, ids["middle"])
-        retag_bite(bite, bite_words(bite, read_transcript(bite.call_id)), load_taxonomy(), None)
+        taxonomy = load_taxonomy()
+        retag_bite(bite, taxonomy.tagger.tag(bite_words(bite, read_transcript(bite.call_id))), taxonomy, None)
         db.session.commit()
         link = db.session.scalar(select(BiteTag).where(BiteTag.bite_id == ids["middle"], BiteTag.tag_id == price))
         assert link.is_removed
