@@ -16,6 +16,8 @@ ENV_KEYS = (
     "WHISPER_MODEL",
     "WHISPER_DEVICE",
     "WHISPER_COMPUTE_TYPE",
+    "TRANSCRIPTION_QUALITY",
+    "TRANSCRIPTION_LANGUAGES",
     "MAX_UPLOAD_MB",
     "MAX_CALL_MINUTES",
     "SECRET_KEY",
@@ -37,7 +39,10 @@ class Config:
     DATABASE_URL: str | None = None  # SQLAlchemy URL; default sqlite:///<data>/enable.db
     QUEUE_URL: str | None = None  # redis://host:6379/0 for Redis; default Huey SQLite in the data folder
     TRANSCRIPTS_DIR: str = "transcripts"  # the transcript store: <call id>.json + .vtt; samples/ ships with Enable
-    WHISPER_MODEL: str = "tiny.en"  # tiny.en (bundled), base (multilingual extra), any faster-whisper name or folder
+    WHISPER_MODEL: str = "auto"  # auto (language identified per call: English to tiny.en, others to base), or one
+    # model for every call: tiny.en (bundled), base (multilingual extra), any faster-whisper name or folder
+    TRANSCRIPTION_QUALITY: str = "fast"  # auto routing: fast (English by tiny.en) or accurate (English by base too)
+    TRANSCRIPTION_LANGUAGES: str = "en,ru"  # languages the models handle well; others are marked and not tagged
     WHISPER_DEVICE: str = "cpu"  # cpu or cuda
     WHISPER_COMPUTE_TYPE: str = "int8"  # CTranslate2 compute type (int8, float16 on GPUs, ...)
     MAX_UPLOAD_MB: int = 500  # largest accepted upload, in megabytes

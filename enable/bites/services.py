@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -21,7 +21,7 @@ from enable.extensions import db
 from enable.taxonomy.models import Tag, TagKind
 from enable.taxonomy.services import all_tags
 from enable.transcription.store import TranscriptUnreadable
-from enable.transcription.types import Transcript
+from enable.transcription.types import Segment, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
     ranges = cut_bites(segments, target_s=float(cfg["BITE_TARGET_S"]), min_s=float(cfg["BITE_MIN_S"]),
                        max_s=float(cfg["BITE_MAX_S"]))
     words = flatten_words(segments)
+    skip = untagged_words(segments)
     language = transcript.language or call.effective_language
     stage = taxonomy.stage(call.stage)
     old = sorted(call.bites, key=lambda b: (b.start_s, b.id))
@@ -97,16 +98,16 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
         span = words[r.first_word : r.last_word + 1]
         bite = old[taken[seq]] if seq in taken else None
         if bite is None:
-            bite = Bite(call_id=call.id, tags=_new_tags(taxonomy.tagger.tag(span), taxonomy, stage))
+            bite = Bite(call_id=call.id, tags=_new_tags(taxonomy.tagger.tag(span, skip), taxonomy, stage))
             db.session.add(bite)
         else:
-            retag_bite(bite, span, taxonomy, stage)
+            retag_bite(bite, span, taxonomy, stage, skip)
             if (bite.start_s, bite.end_s, bite.text) != (r.start_s, r.end_s, r.text):
                 bite.updated_at = utcnow()
         bite.seq, bite.start_s, bite.end_s = seq, r.start_s, r.end_s
         bite.first_word, bite.last_word = r.first_word, r.last_word
         bite.title, bite.text = (r.title or r.text[:80] or "…")[:200], r.text
-        bite.speakers, bite.language = list(r.speakers), language
+        bite.speakers, bite.language = list(r.speakers), _spoken_language(segments, r.start_s, r.end_s) or language
         bites.append(bite)
     db.session.flush()
     kept = set(taken.values())
@@ -203,13 +204,29 @@ def _new_tags(hits: Sequence[TagHit], taxonomy: Taxonomy, stage: Tag | None) -> 
     return list(rows.values())
 
 
-def retag_bite(bite: Bite, words: Sequence[WordLike], taxonomy: Taxonomy, stage: Tag | None) -> tuple[int, int]:
+def untagged_words(segments: Sequence[Segment]) -> set[int]:
+    """`id()`s of the words of segments in a language the speech models do not handle well: misheard words that
+    must not tag a bite (tiny.en hearing German said "Gong")."""
+    return {id(word) for segment in segments if segment.unsupported_language for word in segment.words}
+
+
+def _spoken_language(segments: Sequence[Segment], start_s: float, end_s: float) -> str | None:
+    """The language most of a bite's speech is in, when its segments say (calls whose parts differ)."""
+    seconds: dict[str, float] = {}
+    for segment in segments:
+        if segment.language and segment.start < end_s and segment.end > start_s:
+            seconds[segment.language] = seconds.get(segment.language, 0.0) + segment.duration_s
+    return max(seconds, key=lambda code: seconds[code]) if seconds else None
+
+
+def retag_bite(bite: Bite, words: Sequence[WordLike], taxonomy: Taxonomy, stage: Tag | None,
+               skip: Container[int] = ()) -> tuple[int, int]:
     """Recompute a bite's detected and call-stage tags; tags a person removed stay off, manual ones stay on.
 
     Returns (added, removed).
     """
     hits: dict[int, TagHit] = {}
-    for hit in taxonomy.tagger.tag(words):
+    for hit in taxonomy.tagger.tag(words, skip):
         tag = taxonomy.tags.get((hit.kind, hit.tag_key))
         if tag is not None:
             hits.setdefault(tag.id, hit)
@@ -259,9 +276,10 @@ def retag_call(call: Call, taxonomy: Taxonomy, report: RetagReport) -> list[Bite
         report.skipped_calls += 1
         return []
     words = flatten_words(transcript.segments)
+    skip = untagged_words(transcript.segments)
     stage = taxonomy.stage(call.stage)
     for bite in call.bites:
-        added, removed = retag_bite(bite, words[bite.first_word : bite.last_word + 1], taxonomy, stage)
+        added, removed = retag_bite(bite, words[bite.first_word : bite.last_word + 1], taxonomy, stage, skip)
         report.added += added
         report.removed += removed
         report.bites += 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from enable.analysis import terms
@@ -63,12 +63,19 @@ class Tagger:
                 continue
             self._by_first_term[analysed[0]].append(_Compiled(phrase, analysed))
 
-    def tag(self, words: Sequence[WordLike]) -> list[TagHit]:
-        """Return one hit per (kind, tag_key): its earliest phrase occurrence, ordered by time."""
+    def tag(self, words: Sequence[WordLike], skip: Container[int] = ()) -> list[TagHit]:
+        """Return one hit per (kind, tag_key): its earliest phrase occurrence, ordered by time.
+
+        Words whose `id()` is in `skip` (speech in a language the models do not handle well) are not read, and
+        no phrase runs across them."""
         # The stream holds (term, word index), with None where a run must not continue.
         stream: list[tuple[str, int] | None] = []
         previous_speaker: str | None = None
         for index, word in enumerate(words):
+            if id(word) in skip:
+                if stream and stream[-1] is not None:
+                    stream.append(None)
+                continue
             speaker = getattr(word, "speaker", None)
             if speaker and previous_speaker and speaker != previous_speaker and stream:
                 stream.append(None)

@@ -35,7 +35,8 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--rep", "rep_email", metavar="EMAIL", help="The rep on the call.")
 @click.option("--deal", "deal_id", metavar="EXTERNAL_ID", help="The CRM id of the deal the call belongs to.")
 @click.option("--stage", help="The sales stage (a stage key of the taxonomy, e.g. negotiation).")
-@click.option("--language", help="Language spoken (en, ru, ...); automatic when omitted.")
+@click.option("--language", help="Language spoken: auto (the default) or a code the installed speech models handle "
+              "(TRANSCRIPTION_LANGUAGES, en and ru by default).")
 @click.option("--date", "call_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Call date, YYYY-MM-DD.")
 @click.option("--wait", is_flag=True, help="Process the calls now, showing progress, instead of queueing them.")
 def ingest_command(paths: tuple[Path, ...], title: str | None, rep_email: str | None, deal_id: str | None,
