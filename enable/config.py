@@ -114,6 +114,9 @@ def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str]
     if "SQLALCHEMY_DATABASE_URI" not in cfg:
         cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"] or f"sqlite:///{data_dir / 'enable.db'}"
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024
+    cfg["TRANSCRIPTION_QUALITY"] = str(cfg["TRANSCRIPTION_QUALITY"]).strip().lower()
+    if cfg["TRANSCRIPTION_QUALITY"] not in ("fast", "accurate"):
+        raise ValueError(f"TRANSCRIPTION_QUALITY must be fast or accurate, not {cfg['TRANSCRIPTION_QUALITY']!r}")
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _stored_secret(data_dir)
     return cfg
