@@ -9,6 +9,8 @@ Rules (WHISPER_MODEL "auto", the default):
   30 s. Where two checks disagree, or everywhere when the first identification is unsure, pieces of about
   PIECE_S seconds of speech are identified, then the utterances at each change, so a call that changes
   language keeps each part in its own language. Utterances too short to tell take their neighbours'.
+- A stretch the call's model heard unsurely (mean word probability under MIN_HEARD), which a short change of
+  language between two checks would be, is identified too, and transcribed again when in another language.
 - Speech in a language outside the supported set (TRANSCRIPTION_LANGUAGES) is transcribed by the
   multilingual model in its own language and marked `unsupported_language`: the tagging step skips it.
 - Without the multilingual model installed every call is English, transcribed by tiny.en (the behaviour
@@ -44,11 +46,17 @@ ACCURATE = "accurate"
 QUALITIES = (FAST, ACCURATE)
 ENGLISH = "en"
 WINDOW_S = 30.0  # speech one identification hears: Whisper's window
-CHECK_EVERY_S = 120.0  # seconds of speech between two checks of the language
+CHECK_EVERY_S = 300.0  # seconds of speech between two checks of the language
 PIECE_S = 10.0  # speech per piece identified where the language may change
 MIN_UTTERANCE_S = 1.5  # a shorter utterance is too short to tell its language: it takes its neighbours'
 MIN_CONFIDENCE = 0.6  # a first identification less sure than this checks every piece of the call
 MIN_PIECE_CONFIDENCE = 0.5  # a piece or utterance identified less surely takes its neighbours' language
+# Segments the call's model heard with a mean word probability under this are checked for another language (a
+# stretch too short for the periodic checks to reach); such segments closer than MAX_PAUSE_IN_STRETCH_S are
+# checked together.
+MIN_HEARD = 0.5
+MAX_PAUSE_IN_STRETCH_S = 2.0
+NEIGHBOURS = 8  # segments beside a stretch found in another language checked for the same language, each way
 
 Detector = Callable[[np.ndarray], tuple[str, float]]
 Span = tuple[int, int]  # samples [start, end) of one utterance within a block
@@ -339,36 +347,81 @@ class LanguageRouter:
         model = model_for(main, self.quality)
         transcript = self.transcriber(model).transcribe(
             path, language=main, hotwords=latin_only(names) if main == ENGLISH else names,
-            progress=(lambda f: report(0.8 * f)) if others else report, rep_channel=rep_channel)
+            progress=lambda f: report(0.9 * f), rep_channel=rep_channel)
+        others += self._misheard(path, transcript, others, main)
         if others:
-            transcript = self._with_parts(path, transcript, parts, main, names, rep_channel)
-            report(1.0)
+            transcript = self._with_parts(path, transcript, others, names)
+        report(1.0)
         return self._marked(transcript, identified=bool(parts))
 
-    def _with_parts(self, path: Path | str, transcript: Transcript, parts: Sequence[LanguagePart], main: str,
-                    names: list[str], rep_channel: int) -> Transcript:
-        """The transcript with each part in another language than `main` transcribed again in its language."""
+    def _misheard(self, path: Path | str, transcript: Transcript, others: Sequence[LanguagePart],
+                  main: str) -> list[LanguagePart]:
+        """Stretches the main model heard unsurely (mean word probability under MIN_HEARD) that the checks did
+        not reach and that are in another language: a short stretch between two checks."""
+        stretches: list[list[Segment]] = []
+        for segment in transcript.segments:
+            if any(o.start_s <= (segment.start + segment.end) / 2 < o.end_s for o in others):
+                continue
+            probabilities = [w.probability for w in segment.words]
+            if not probabilities or sum(probabilities) / len(probabilities) >= MIN_HEARD:
+                continue
+            if stretches and segment.start - stretches[-1][-1].end <= MAX_PAUSE_IN_STRETCH_S:
+                stretches[-1].append(segment)
+            else:
+                stretches.append([segment])
+        ranges = [(run[0].start, max(s.end for s in run)) for run in stretches
+                  if max(s.end for s in run) - run[0].start >= MIN_UTTERANCE_S]
+        found: list[LanguagePart] = []
+        for (start_s, end_s), audio in zip(ranges, _audio_of(path, ranges), strict=True):
+            if any(f.start_s <= start_s < f.end_s for f in found):
+                continue  # taken in by a stretch found before
+            language, probability = self.detect(audio[: int(WINDOW_S * SAMPLE_RATE)])
+            if language and language != main and probability >= MIN_CONFIDENCE:
+                found.append(self._widened(path, transcript, LanguagePart(start_s, end_s, language, probability),
+                                           [*others, *found]))
+        if found:
+            log.info("%d stretch(es) heard unsurely were in another language: %s", len(found),
+                     ", ".join(f"{p.language} {p.start_s:.0f}-{p.end_s:.0f}s" for p in found))
+        return found
+
+    def _widened(self, path: Path | str, transcript: Transcript, part: LanguagePart,
+                 taken: Sequence[LanguagePart]) -> LanguagePart:
+        """The part grown over the segments on each side that are in its language too (the model may have heard
+        some of them surely enough), up to NEIGHBOURS each way, stopping at the first in another language."""
+        free = [s for s in transcript.segments
+                if not any(t.start_s <= (s.start + s.end) / 2 < t.end_s for t in taken)]
+        after = [s for s in free if s.start >= part.end_s][:NEIGHBOURS]
+        before = [s for s in free if s.end <= part.start_s][-NEIGHBOURS:][::-1]
+        audio = iter(_audio_of(path, [(s.start, s.end) for s in after + before]))
+        start_s, end_s = part.start_s, part.end_s
+        for side in (after, before):
+            clips = [next(audio) for _ in side]
+            for segment, clip in zip(side, clips, strict=True):
+                language, probability = self.detect(clip)
+                if language != part.language or probability < MIN_PIECE_CONFIDENCE:
+                    break
+                start_s, end_s = min(start_s, segment.start), max(end_s, segment.end)
+        return LanguagePart(start_s, end_s, part.language, part.probability)
+
+    def _with_parts(self, path: Path | str, transcript: Transcript, others: Sequence[LanguagePart],
+                    names: list[str]) -> Transcript:
+        """The transcript with each part in `others` (another language than the call's) transcribed again in its
+        language, replacing what the call's model heard there."""
         models = [transcript.model]
         replaced: list[Segment] = []
-        others = [p for p in parts if p.language != main]
-        for block in decode_blocks(path, BLOCK_S, stereo=False):
-            block_end_s = block.start_s + block.duration_s
-            for part in others:
-                start_s, end_s = max(part.start_s, block.start_s), min(part.end_s, block_end_s)
-                if end_s - start_s < 0.1:
-                    continue
-                model = model_for(part.language, self.quality)
-                if model not in models:
-                    models.append(model)
-                audio = block.samples[0][int((start_s - block.start_s) * SAMPLE_RATE):
-                                         int((end_s - block.start_s) * SAMPLE_RATE)]
-                found = self.transcriber(model).transcribe_samples(
-                    audio, start_s, part.language, latin_only(names) if part.language == ENGLISH else names)
-                for segment in found:
-                    segment.language = part.language
-                replaced.extend(found)
-            del block
-        kept = [s for s in transcript.segments if _part_of(s, parts).language == main]
+        others = sorted(others, key=lambda p: p.start_s)
+        ranges = [(p.start_s, p.end_s) for p in others]
+        for part, audio in zip(others, _audio_of(path, ranges), strict=True):
+            model = model_for(part.language, self.quality)
+            if model not in models:
+                models.append(model)
+            found = self.transcriber(model).transcribe_samples(
+                audio, part.start_s, part.language, latin_only(names) if part.language == ENGLISH else names)
+            for segment in found:
+                segment.language = part.language
+            replaced.extend(found)
+        kept = [s for s in transcript.segments
+                if not any(o.start_s <= (s.start + s.end) / 2 < o.end_s for o in others)]
         if transcript.speakers:  # a two-party call: each word heard again keeps the speaker heard there first
             _give_speakers(replaced, transcript.segments)
         transcript.segments = sorted(kept + replaced, key=lambda s: (s.start, s.end))
@@ -386,14 +439,24 @@ class LanguageRouter:
         return transcript
 
 
+def _audio_of(path: Path | str, ranges: Sequence[tuple[float, float]]) -> list[np.ndarray]:
+    """Mono samples of each time range (seconds) of a recording, decoded block by block."""
+    pieces: list[list[np.ndarray]] = [[] for _ in ranges]
+    if not ranges:
+        return []
+    for block in decode_blocks(path, BLOCK_S, stereo=False):
+        block_end_s = block.start_s + block.duration_s
+        for index, (start_s, end_s) in enumerate(ranges):
+            start_s, end_s = max(start_s, block.start_s), min(end_s, block_end_s)
+            if end_s > start_s:
+                pieces[index].append(block.samples[0][int((start_s - block.start_s) * SAMPLE_RATE):
+                                                      int((end_s - block.start_s) * SAMPLE_RATE)].copy())
+        del block
+    return [np.concatenate(p) if p else np.zeros(0, dtype=np.float32) for p in pieces]
+
+
 def _code(language: str) -> str:
     return language.strip().lower().replace("_", "-").split("-")[0]
-
-
-def _part_of(segment: Segment, parts: Sequence[LanguagePart]) -> LanguagePart:
-    """The part holding a segment's middle."""
-    middle = (segment.start + segment.end) / 2
-    return next((p for p in parts if p.start_s <= middle < p.end_s), parts[-1])
 
 
 def _give_speakers(segments: Sequence[Segment], heard_first: Sequence[Segment]) -> None:

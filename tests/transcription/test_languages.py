@@ -4,10 +4,13 @@ marks speech in a language outside the supported set."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
+import wave
 
+import numpy as np
 import pytest
 
 from enable.transcription import UnsupportedLanguage
@@ -17,7 +20,7 @@ from tests.conftest import REPO
 from .conftest import DATA_AUDIO
 
 sys.path.insert(0, str(REPO / "scripts"))
-from synth_dialogue import RUSSIAN_VOICES, synthesize_clip  # noqa: E402
+from synth_dialogue import RATE, RUSSIAN_VOICES, speak, synthesize_clip  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -115,3 +118,51 @@ def test_a_pinned_model_hears_every_call(tmp_path):
     transcript = router.transcribe(DATA_AUDIO / "short_en.ogg")
     assert transcript.model == "tiny.en" and transcript.language == "en"
     assert all(s.language is None for s in transcript.segments)  # no identification ran
+
+
+ENGLISH_LINES = [line["text"] for line in json.loads((DATA_AUDIO / "sales_dialogue.json").read_text())["lines"]]
+GERMAN = ("Wir haben uns das Angebot gestern im Team angesehen. Der Preis ist für uns leider zu hoch, "
+          "und die Einführung würde zu lange dauern.")
+
+
+@pytest.fixture(scope="module")
+def short_german_stretch(tmp_path_factory):
+    """About 65 s of English, 10 s of German, then 40 s of English: a change too short for the periodic checks,
+    which hear only the first and the last 30 s of speech here."""
+    pieces, pause = [], np.zeros(int(0.7 * RATE), dtype=np.float32)
+
+    def say(text: str, voice: str) -> float:
+        pieces.extend([speak(text, voice, 160) * 0.8, pause])
+        return sum(len(p) for p in pieces) / RATE
+
+    at, line = 0.0, 0
+    while at < 65:
+        at = say(ENGLISH_LINES[line], "en-us+m3" if line % 2 == 0 else "en-gb+f2")
+        line += 1
+    german_from = at
+    german_to = say(GERMAN, "de")
+    while at < german_to + 40:
+        at = say(ENGLISH_LINES[line], "en-us+m3" if line % 2 == 0 else "en-gb+f2")
+        line += 1
+    path = tmp_path_factory.mktemp("mixed") / "mixed.wav"
+    samples = np.concatenate(pieces)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype(np.int16).tobytes())
+    return path, german_from, german_to
+
+
+def test_a_short_stretch_in_another_language_between_checks_is_found(router, short_german_stretch):
+    path, german_from, german_to = short_german_stretch
+    transcript = router.transcribe(path)
+    assert transcript.language == "en" and transcript.model == "tiny.en+base"
+    german = [s for s in transcript.segments if s.language == "de"]
+    assert german and all(s.unsupported_language for s in german)
+    assert german_from - 1.5 <= min(s.start for s in german) and max(s.end for s in german) <= german_to + 1.5
+    heard = normalised(" ".join(s.text for s in german))
+    assert "preis" in heard or "angebot" in heard  # heard in German
+    english = [s for s in transcript.segments if s.language == "en"]
+    assert not any(s.unsupported_language for s in english)
+    assert any(s.start > german_to for s in english) and any(s.end < german_from for s in english)
