@@ -291,7 +291,7 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
     transcriber = get_transcriber()
     started = time.monotonic()
     transcript = transcriber.transcribe(path, language=language, hotwords=words, progress=on_progress,
-                                        rep_channel=int(cfg["REP_CHANNEL"]))
+                                        rep_channel=int(cfg["REP_CHANNEL"]), quality=call.transcription_quality)
     log.info("call %s transcribed in %.1f s (%.0f s of audio)", call_id, time.monotonic() - started,
              transcript.duration_s)
     return transcript

@@ -70,6 +70,8 @@ UPLOAD = obj({
     "language": {"type": "string", "maxLength": 10,
                  "description": "Language spoken: auto (or left out) to identify it, or a code the installed speech "
                                 "models handle (TRANSCRIPTION_LANGUAGES: en, ru by default)."},
+    "quality": {"type": "string", "enum": ["fast", "accurate"],
+                "description": "Transcription quality; leave out for the site's TRANSCRIPTION_QUALITY."},
 }, required=["file"])
 
 
@@ -98,7 +100,8 @@ def _details() -> calls.CallDetails:
         raise invalid(_("The speech model cannot be asked for the language “%(code)s”.", code=language[:10]))
     stage = (request.form.get("stage") or "").strip() or None
     details = calls.CallDetails(title=title, rep_id=_form_int("rep_id"), deal_id=_form_int("deal_id"),
-                                call_date=call_date, stage=stage, language=language)
+                                call_date=call_date, stage=stage, language=language,
+                                quality=(request.form.get("quality") or "").strip().lower() or None)
     return calls.check_details(details)
 
 

@@ -26,6 +26,7 @@ class CallDetailsForm(FlaskForm):
 class UploadForm(CallDetailsForm):
     files = MultipleFileField(_l("Recordings"))
     language = SelectField(_l("Language spoken"), choices=[])
+    quality = SelectField(_l("Transcription"), choices=[])
     submit = SubmitField(_l("Upload"))
 
 

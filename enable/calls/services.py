@@ -32,7 +32,7 @@ from enable.i18n import language_name
 from enable.taxonomy.models import Tag, TagKind
 from enable.transcription.audio import AudioInfo, probe
 from enable.transcription.errors import UnsupportedMedia
-from enable.transcription.routing import AUTO, multilingual_installed, offered_languages, parse_languages
+from enable.transcription.routing import AUTO, QUALITIES, multilingual_installed, offered_languages, parse_languages
 from enable.transcription.store import TranscriptStore, TranscriptUnreadable
 from enable.transcription.types import Transcript
 
@@ -89,6 +89,7 @@ class CallDetails:
     call_date: date | None = None
     stage: str | None = None
     language: str | None = None  # None: detect automatically
+    quality: str | None = None  # fast or accurate; None: the site's TRANSCRIPTION_QUALITY
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,11 @@ def check_details(details: CallDetails) -> CallDetails:
                                   "enable[multilingual]."))
             raise UserError(_("The speech model %(model)s understands English only; choose English or automatic, "
                               "or ask the admin to set WHISPER_MODEL=base for other languages.", model=model))
+    if details.quality:
+        details.quality = details.quality.strip().lower()
+        if details.quality not in QUALITIES:
+            raise UserError(_("The transcription quality is fast or accurate, not “%(quality)s”.",
+                              quality=details.quality[:20]))
     if details.rep_id is not None and db.session.get(User, details.rep_id) is None:
         raise UserError(_("The chosen rep does not exist."))
     from enable.deals.models import Deal
@@ -261,6 +267,7 @@ def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: Ca
         original_filename=filename[-255:] or stored,
         size_bytes=size,
         language=details.language or None,
+        transcription_quality=details.quality or None,
         stage=details.stage or None,
         call_date=details.call_date,
         rep_id=details.rep_id,
@@ -518,6 +525,13 @@ def transcription_languages() -> list[str]:
 def language_choices() -> list[tuple[str, str]]:
     """(code, name) of the languages an upload may name (besides automatic)."""
     return [(code, LANGUAGE_NAMES.get(code) or language_name(code)) for code in transcription_languages()]
+
+
+def quality_choices() -> list[tuple[str, str]]:
+    """(value, label) of the transcription qualities an upload may ask for; "" is the site's setting."""
+    site = str(current_app.config["TRANSCRIPTION_QUALITY"])
+    labels = {"fast": _("Fast"), "accurate": _("Accurate (English about twice as slow)")}
+    return [("", _("Site default (%(quality)s)", quality=labels.get(site, site)))] + list(labels.items())
 
 
 def language_note() -> str | None:

@@ -45,6 +45,7 @@ def _fill_choices(form, with_language: bool = False) -> None:
     form.stage.choices = [("", _("— no stage —"))] + [(t.key, t.name_in(locale)) for t in stages]
     if with_language:
         form.language.choices = [("", _("Detect automatically"))] + calls.language_choices()
+        form.quality.choices = calls.quality_choices()
 
 
 @bp.get("/")
@@ -81,7 +82,7 @@ def _upload_page(form: UploadForm) -> str:
 def _accept(form: UploadForm, files: list):
     details = calls.CallDetails(title="", rep_id=form.rep.data, deal_id=form.deal.data,
                                 call_date=form.call_date.data, stage=form.stage.data or None,
-                                language=form.language.data or None)
+                                language=form.language.data or None, quality=form.quality.data or None)
     try:
         calls.check_details(details)
     except UserError as e:

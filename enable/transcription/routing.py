@@ -294,6 +294,15 @@ class LanguageRouter:
                                                                 cache_dir=self.cache_dir)
             return found
 
+    def _with_quality(self, quality: str) -> LanguageRouter:
+        """A router like this one at another quality, sharing its loaded models."""
+        if quality not in QUALITIES:
+            raise ValueError(f"quality must be one of {', '.join(QUALITIES)}, not {quality!r}")
+        other = LanguageRouter(self.model_name, self.device, self.compute_type, self.cache_dir, quality,
+                               self.supported, self.multilingual_available)
+        other._transcribers, other._lock = self._transcribers, self._lock
+        return other
+
     def _pinned(self) -> str:
         return self.model_name if self.model_name != AUTO else DEFAULT_MODEL
 
@@ -315,10 +324,13 @@ class LanguageRouter:
         return str(language), float(probability)
 
     def transcribe(self, path: Path | str, language: str | None = None, hotwords: Iterable[str] = (),
-                   progress: Progress | None = None, rep_channel: int = 0) -> Transcript:
-        """Transcribe a recording as the module says; `language` given skips identification (one model).
+                   progress: Progress | None = None, rep_channel: int = 0, quality: str | None = None) -> Transcript:
+        """Transcribe a recording as the module says; `language` given skips identification (one model);
+        `quality` (fast or accurate) overrides the router's for this call.
 
         Raises UnsupportedMedia, UnsupportedLanguage or ModelUnavailable with a message to act on."""
+        if quality and quality != self.quality:
+            return self._with_quality(quality).transcribe(path, language, hotwords, progress, rep_channel)
         names = list(hotwords)
         if not self.routes:
             if language and self.model_name == AUTO and _code(language) != ENGLISH:

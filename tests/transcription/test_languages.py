@@ -166,3 +166,8 @@ def test_a_short_stretch_in_another_language_between_checks_is_found(router, sho
     english = [s for s in transcript.segments if s.language == "en"]
     assert not any(s.unsupported_language for s in english)
     assert any(s.start > german_to for s in english) and any(s.end < german_from for s in english)
+
+
+def test_silence_gives_no_segments_and_no_language_parts(router):
+    transcript = router.transcribe(DATA_AUDIO / "silence.ogg")
+    assert transcript.segments == [] and transcript.model == "tiny.en"
