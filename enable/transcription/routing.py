@@ -206,7 +206,7 @@ def _by_nearest(utterances: list[tuple[str, float]], spans: Sequence[Span]) -> l
         after = min((j for j in sure if j > i), default=None)
         gap_before = spans[i][0] - spans[i - 1][1] if before is not None else None
         gap_after = spans[i + 1][0] - spans[i][1] if after is not None else None
-        if gap_after is not None and (gap_before is None or gap_after < gap_before):
+        if after is not None and gap_after is not None and (gap_before is None or gap_after < gap_before):
             settled[i] = utterances[after]
         elif before is not None:
             settled[i] = utterances[before]
