@@ -70,7 +70,7 @@ def _pipeline_app(model: str, beam_size: int | None, folder: Path) -> object:
         db.create_all()
         load_taxonomy(REPO / "content" / "taxonomy.yaml")
         db.session.commit()
-        transcriber = pipeline.get_transcriber()
+        transcriber = pipeline.get_transcriber().transcriber(model)  # the pinned model's own Transcriber
         if beam_size:
             transcriber.beam_size = beam_size
         transcriber.load()
@@ -101,7 +101,7 @@ def _enable(path: Path, model: str, beam_size: int | None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="enable-bench-") as tmp:
         app = _pipeline_app(model, beam_size, Path(tmp))
         with app.app_context():  # type: ignore[attr-defined]
-            stages = _time_stages(pipeline.get_transcriber())
+            stages = _time_stages(pipeline.get_transcriber().transcriber(model))
         started, cpu = time.perf_counter(), time.process_time()
         produced = run_pipeline(path, app)
         wall = time.perf_counter() - started

@@ -18,6 +18,8 @@ ENV_KEYS = (
     "WHISPER_DEVICE",
     "WHISPER_COMPUTE_TYPE",
     "EMBEDDING_MODEL",
+    "TRANSCRIPTION_QUALITY",
+    "TRANSCRIPTION_LANGUAGES",
     "MAX_UPLOAD_MB",
     "MAX_CALL_MINUTES",
     "SECRET_KEY",
@@ -46,7 +48,10 @@ class Config:
     DATABASE_URL: str | None = None  # SQLAlchemy URL; default sqlite:///<data>/enable.db
     QUEUE_URL: str | None = None  # redis://host:6379/0 for Redis; default Huey SQLite in the data folder
     TRANSCRIPTS_DIR: str = "transcripts"  # the transcript store: <call id>.json + .vtt; samples/ ships with Enable
-    WHISPER_MODEL: str = "tiny.en"  # tiny.en (bundled), base (multilingual extra), any faster-whisper name or folder
+    WHISPER_MODEL: str = "auto"  # auto (language identified per call: English to tiny.en, others to base), or one
+    # model for every call: tiny.en (bundled), base (multilingual extra), any faster-whisper name or folder
+    TRANSCRIPTION_QUALITY: str = "fast"  # auto routing: fast (English by tiny.en) or accurate (English by base too)
+    TRANSCRIPTION_LANGUAGES: str = "en,ru"  # languages the models handle well; others are marked and not tagged
     WHISPER_DEVICE: str = "cpu"  # cpu or cuda
     WHISPER_COMPUTE_TYPE: str = "int8"  # CTranslate2 compute type (int8, float16 on GPUs, ...)
     EMBEDDING_MODEL: str = "e5-small-q4"  # trackers' sentence model: e5-small-q4, use-multilingual-v3 or off
@@ -129,6 +134,9 @@ def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str]
         cfg.setdefault(f"REMEMBER_COOKIE_{flag}", cfg[f"SESSION_COOKIE_{flag}"])
     cfg.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=int(cfg["REMEMBER_DAYS"])))
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024
+    cfg["TRANSCRIPTION_QUALITY"] = str(cfg["TRANSCRIPTION_QUALITY"]).strip().lower()
+    if cfg["TRANSCRIPTION_QUALITY"] not in ("fast", "accurate"):
+        raise ValueError(f"TRANSCRIPTION_QUALITY must be fast or accurate, not {cfg['TRANSCRIPTION_QUALITY']!r}")
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _stored_secret(data_dir)
     return cfg

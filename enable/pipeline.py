@@ -48,9 +48,9 @@ from enable.search import indexing
 from enable.taxonomy import services as taxonomy_services
 from enable.transcription.errors import RecordingTooLong, TranscriptionError
 from enable.transcription.models import is_multilingual
+from enable.transcription.routing import LanguageRouter
 from enable.transcription.speaker_model import SpeakerEmbedder, SpeakerModelUnavailable
 from enable.transcription.speakers import label_speakers
-from enable.transcription.transcriber import Transcriber
 from enable.transcription.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -66,21 +66,23 @@ class LostClaim(Exception):
 
 
 # One speech model per process, loaded on first use and shared by every job of the process.
-_transcribers: dict[tuple[str, str, str, str], Transcriber] = {}
+_transcribers: dict[tuple[str, ...], LanguageRouter] = {}
 _transcribers_lock = threading.Lock()
 _identity: tuple[int, str] | None = None
 
 
-def get_transcriber() -> Transcriber:
-    """The transcriber for the configured model (WHISPER_MODEL, WHISPER_DEVICE, WHISPER_COMPUTE_TYPE), cached."""
+def get_transcriber() -> LanguageRouter:
+    """The transcriber for the configured models (WHISPER_MODEL, WHISPER_DEVICE, WHISPER_COMPUTE_TYPE,
+    TRANSCRIPTION_QUALITY, TRANSCRIPTION_LANGUAGES), cached."""
     cfg = current_app.config
     key = (str(cfg["WHISPER_MODEL"]), str(cfg["WHISPER_DEVICE"]), str(cfg["WHISPER_COMPUTE_TYPE"]),
-           str(cfg["MODEL_CACHE_DIR"]))
+           str(cfg["MODEL_CACHE_DIR"]), str(cfg["TRANSCRIPTION_QUALITY"]), str(cfg["TRANSCRIPTION_LANGUAGES"]))
     with _transcribers_lock:
         transcriber = _transcribers.get(key)
         if transcriber is None:
-            transcriber = _transcribers[key] = Transcriber(model=key[0], device=key[1], compute_type=key[2],
-                                                           cache_dir=Path(key[3]))
+            transcriber = _transcribers[key] = LanguageRouter(model=key[0], device=key[1], compute_type=key[2],
+                                                              cache_dir=Path(key[3]), quality=key[4],
+                                                              supported=key[5])
         return transcriber
 
 
@@ -316,7 +318,8 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
     started = time.monotonic()
     try:
         transcript = transcriber.transcribe(path, language=language, hotwords=words, progress=on_progress,
-                                            rep_channel=int(cfg["REP_CHANNEL"]), max_s=call_services.max_call_s())
+                                            rep_channel=int(cfg["REP_CHANNEL"]), quality=call.transcription_quality,
+                                            max_s=call_services.max_call_s())
     except RecordingTooLong as e:  # the header said less (or nothing): decoding counted past MAX_CALL_MINUTES
         raise call_services.too_long_when_decoded(call) from e
     log.info("call %s transcribed in %.1f s (%.0f s of audio)", call_id, time.monotonic() - started,

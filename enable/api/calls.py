@@ -30,7 +30,7 @@ from enable.api.core import (
     reply,
 )
 from enable.api.core import api_user as user
-from enable.api.schemas import DAY_IN, INT, NUM, STR, bite_json, call_json, null, obj
+from enable.api.schemas import BOOL, DAY_IN, INT, NUM, STR, bite_json, call_json, null, obj
 from enable.auth.models import Role
 from enable.calls import services as calls
 from enable.calls.models import Call, CallStatus
@@ -69,7 +69,11 @@ UPLOAD = obj({
     "deal_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "The deal the call belongs to."},
     "call_date": DAY_IN,
     "stage": {"type": "string", "maxLength": 60, "description": "A stage tag key of the taxonomy."},
-    "language": {"type": "string", "maxLength": 10, "description": "Language spoken; leave out to detect it."},
+    "language": {"type": "string", "maxLength": 10,
+                 "description": "Language spoken: auto (or left out) to identify it, or a code the installed speech "
+                                "models handle (TRANSCRIPTION_LANGUAGES: en, ru by default)."},
+    "quality": {"type": "string", "enum": ["fast", "accurate"],
+                "description": "Transcription quality; leave out for the site's TRANSCRIPTION_QUALITY."},
 }, required=["file"])
 
 
@@ -92,12 +96,15 @@ def _details() -> calls.CallDetails:
     except ValueError:
         raise invalid(_("“%(value)s” is not a date (use YYYY-MM-DD).", value=raw_date[:20])) from None
     language = (request.form.get("language") or "").strip().lower() or None
+    if language == "auto":
+        language = None
     if language and language not in {code for code, _name in calls.language_choices()}:
         raise ApiError(422, "invalid", _("The speech model cannot be asked for the language “%(code)s”.",
                                          code=language[:10]))
     stage = (request.form.get("stage") or "").strip() or None
     details = calls.CallDetails(title=title, rep_id=_form_int("rep_id"), deal_id=_form_int("deal_id"),
-                                call_date=call_date, stage=stage, language=language)
+                                call_date=call_date, stage=stage, language=language,
+                                quality=(request.form.get("quality") or "").strip().lower() or None)
     try:
         return calls.check_details(details)
     except UserError as e:  # well-formed, but no such rep, deal or stage here
@@ -184,7 +191,9 @@ TRANSCRIPT = obj({
     "language": STR, "duration_s": NUM, "model": STR, "channels": INT,
     "speakers": {"type": "array", "items": STR},
     "segments": {"type": "array", "items": obj({"start": NUM, "end": NUM, "text": STR, "speaker": null(STR),
-                                                "words": {"type": "array", "items": {"type": "object"}}})},
+                                                "words": {"type": "array", "items": {"type": "object"}},
+                                                "language": STR, "unsupported_language": BOOL},
+                                               required=["start", "end", "text", "speaker", "words"])},
 }, required=["language", "duration_s", "model", "segments"])
 
 

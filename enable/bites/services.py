@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +26,7 @@ from enable.meaning.vectors import SentenceVectors, VectorStore, sentences_diges
 from enable.taxonomy.models import Tag, TagKind
 from enable.taxonomy.services import all_tags
 from enable.transcription.store import TranscriptUnreadable
-from enable.transcription.types import Transcript
+from enable.transcription.types import Segment, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -125,36 +125,38 @@ class CallSentences:
     words: Sequence[WordLike]
     sentences: list[Sentence]
     vectors: np.ndarray | None
+    skip: Container[int] = ()  # id()s of words in a language the models do not handle well: they tag nothing
 
     def hits(self, tagger: Tagger, first_word: int, last_word: int) -> list[TagHit]:
         """Tag the words first_word..last_word and the sentences starting among them."""
         starts = [s.first_word for s in self.sentences]
         lo, hi = bisect.bisect_left(starts, first_word), bisect.bisect_right(starts, last_word)
         rows = self.vectors[lo:hi] if self.vectors is not None else None
-        return tagger.tag(self.words[first_word : last_word + 1], self.sentences[lo:hi], rows, offset=first_word)
+        return tagger.tag(self.words[first_word : last_word + 1], self.sentences[lo:hi], rows, offset=first_word,
+                          skip=self.skip)
 
 
 def call_sentences(call_id: int, words: Sequence[WordLike], taxonomy: Taxonomy,
-                   report: RetagReport | None = None) -> CallSentences:
+                   report: RetagReport | None = None, skip: Container[int] = ()) -> CallSentences:
     """Split a call's words into sentences and get their vectors: stored ones when the model and the sentences are
-    unchanged, else embedded now and stored beside the transcript."""
+    unchanged, else embedded now and stored beside the transcript. Words whose id() is in `skip` tag nothing."""
     sentences = split_sentences(words)
     embedder = taxonomy.embedder
     if embedder is None or not sentences:
-        return CallSentences(words, sentences, None)
+        return CallSentences(words, sentences, None, skip)
     texts = [s.text for s in sentences]
     digest = sentences_digest(texts)
     store = VectorStore(call_services.transcript_store())
     stored = store.read(call_id, embedder.name, digest)
     if stored is not None:
-        return CallSentences(words, sentences, stored.vectors)
+        return CallSentences(words, sentences, stored.vectors, skip)
     try:
         vectors = embedder.embed(texts)
     except EmbeddingUnavailable as exc:
         log.warning("call %s tagged literally only: %s", call_id, exc)
         if report is not None:
             report.meaning_problem = str(exc)
-        return CallSentences(words, sentences, None)
+        return CallSentences(words, sentences, None, skip)
     spans = np.asarray([(s.first_word, s.last_word) for s in sentences], dtype=np.int32)
     try:
         store.write(call_id, SentenceVectors(embedder.name, digest, spans, vectors))
@@ -163,7 +165,7 @@ def call_sentences(call_id: int, words: Sequence[WordLike], taxonomy: Taxonomy,
     if report is not None:
         report.embedded_calls += 1
     log.info("call %s: %d sentences embedded with %s", call_id, len(sentences), embedder.name)
-    return CallSentences(words, sentences, vectors)
+    return CallSentences(words, sentences, vectors, skip)
 
 
 def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None = None) -> list[Bite]:
@@ -186,7 +188,7 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
     ranges = cut_bites(segments, target_s=float(cfg["BITE_TARGET_S"]), min_s=float(cfg["BITE_MIN_S"]),
                        max_s=float(cfg["BITE_MAX_S"]))
     words = flatten_words(segments)
-    said = call_sentences(call.id, words, taxonomy)
+    said = call_sentences(call.id, words, taxonomy, skip=untagged_words(segments))
     language = transcript.language or call.effective_language
     stage = taxonomy.stage(call.stage)
     old = sorted(call.bites, key=lambda b: (b.start_s, b.id))
@@ -209,7 +211,7 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
         bite.seq, bite.start_s, bite.end_s = seq, r.start_s, r.end_s
         bite.first_word, bite.last_word = r.first_word, r.last_word
         bite.title, bite.text = (r.title or r.text[:80] or "…")[:200], r.text
-        bite.speakers, bite.language = list(r.speakers), language
+        bite.speakers, bite.language = list(r.speakers), _spoken_language(segments, r.start_s, r.end_s) or language
         bites.append(bite)
     db.session.flush()
     kept = set(taken.values())
@@ -311,6 +313,21 @@ def _set_evidence(row: BiteTag, hit: TagHit) -> None:
     row.sentence, row.speaker, row.score = hit.sentence, (hit.speaker or None) and hit.speaker[:60], hit.score
 
 
+def untagged_words(segments: Sequence[Segment]) -> set[int]:
+    """`id()`s of the words of segments in a language the speech models do not handle well: misheard words that
+    must not tag a bite (tiny.en hearing German said "Gong")."""
+    return {id(word) for segment in segments if segment.unsupported_language for word in segment.words}
+
+
+def _spoken_language(segments: Sequence[Segment], start_s: float, end_s: float) -> str | None:
+    """The language most of a bite's speech is in, when its segments say (calls whose parts differ)."""
+    seconds: dict[str, float] = {}
+    for segment in segments:
+        if segment.language and segment.start < end_s and segment.end > start_s:
+            seconds[segment.language] = seconds.get(segment.language, 0.0) + segment.duration_s
+    return max(seconds, key=lambda code: seconds[code]) if seconds else None
+
+
 def retag_bite(bite: Bite, found: Sequence[TagHit], taxonomy: Taxonomy, stage: Tag | None) -> tuple[int, int]:
     """Recompute a bite's detected and call-stage tags from its hits; tags a person removed (or rejected) stay off,
     manual and confirmed ones stay on.
@@ -372,7 +389,8 @@ def retag_call(call: Call, taxonomy: Taxonomy, report: RetagReport) -> list[Bite
         log.warning("call %s has bites but no transcript file; not retagged", call.id)
         report.skipped_calls += 1
         return []
-    said = call_sentences(call.id, flatten_words(transcript.segments), taxonomy, report)
+    said = call_sentences(call.id, flatten_words(transcript.segments), taxonomy, report,
+                          skip=untagged_words(transcript.segments))
     stage = taxonomy.stage(call.stage)
     for bite in call.bites:
         added, removed = retag_bite(bite, said.hits(taxonomy.tagger, bite.first_word, bite.last_word), taxonomy,

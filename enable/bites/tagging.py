@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -143,13 +143,14 @@ class Tagger:
             self._by_first_term[analysed[0]].append(_Compiled(phrase, analysed))
 
     def tag(self, words: Sequence[WordLike], sentences: Sequence[Sentence] | None = None,
-            vectors: np.ndarray | None = None, offset: int = 0) -> list[TagHit]:
+            vectors: np.ndarray | None = None, offset: int = 0, skip: Container[int] = ()) -> list[TagHit]:
         """Return one hit per (kind, tag_key), ordered by time: its earliest literal occurrence, else its earliest
         sentence matched by meaning.
 
         `sentences` (word indices counted from `offset`, the call index of ``words[0]``) default to
         ``split_sentences(words)``; `vectors` holds one row per sentence, and without it (or without
-        ``meaning``) matching is literal only.
+        ``meaning``) matching is literal only. Words whose `id()` is in `skip` (speech in a language the models do
+        not handle well) are not read: no phrase runs across them, and a sentence holding one means nothing.
         """
         if sentences is None:
             sentences = split_sentences(words, offset)
@@ -163,6 +164,10 @@ class Tagger:
         stream: list[tuple[str, int] | None] = []
         previous_speaker: str | None = None
         for index, word in enumerate(words):
+            if id(word) in skip:
+                if stream and stream[-1] is not None:
+                    stream.append(None)
+                continue
             speaker = getattr(word, "speaker", None)
             if speaker and previous_speaker and speaker != previous_speaker and stream:
                 stream.append(None)
@@ -190,6 +195,10 @@ class Tagger:
                 )
         if self.meaning is not None and vectors is not None and len(sentences):
             for sentence, matched in zip(sentences, self.meaning.match(vectors), strict=True):
+                if skip and any(id(words[i - offset]) in skip for i in range(sentence.first_word,
+                                                                                  sentence.last_word + 1)
+                                if 0 <= i - offset < len(words)):
+                    continue
                 for example, score in matched:
                     key = (example.kind, example.tag_key)
                     if key not in hits:

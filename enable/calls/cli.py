@@ -35,11 +35,14 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--rep", "rep_email", metavar="EMAIL", help="The rep on the call.")
 @click.option("--deal", "deal_id", metavar="EXTERNAL_ID", help="The CRM id of the deal the call belongs to.")
 @click.option("--stage", help="The sales stage (a stage key of the taxonomy, e.g. negotiation).")
-@click.option("--language", help="Language spoken (en, ru, ...); automatic when omitted.")
+@click.option("--language", help="Language spoken: auto (the default) or a code the installed speech models handle "
+              "(TRANSCRIPTION_LANGUAGES, en and ru by default).")
+@click.option("--quality", type=click.Choice(["fast", "accurate"]),
+              help="Transcription quality (default: TRANSCRIPTION_QUALITY); accurate gives English to base too.")
 @click.option("--date", "call_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Call date, YYYY-MM-DD.")
 @click.option("--wait", is_flag=True, help="Process the calls now, showing progress, instead of queueing them.")
 def ingest_command(paths: tuple[Path, ...], title: str | None, rep_email: str | None, deal_id: str | None,
-                   stage: str | None, language: str | None, call_date, wait: bool) -> None:
+                   stage: str | None, language: str | None, quality: str | None, call_date, wait: bool) -> None:
     """Add recordings (files or folders of them) as calls: transcribe, cut into bites, tag and index."""
     files = _expand(paths)
     try:
@@ -49,6 +52,7 @@ def ingest_command(paths: tuple[Path, ...], title: str | None, rep_email: str | 
             call_date=call_date.date() if call_date else None,
             stage=stage or None,
             language=None if language in (None, "", "auto") else language,
+            quality=quality,
         )
         calls.check_details(details)
     except UserError as e:

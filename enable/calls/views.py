@@ -47,6 +47,7 @@ def _fill_choices(form, with_language: bool = False) -> None:
     form.stage.choices = [("", _("— no stage —"))] + [(t.key, t.name_in(locale)) for t in stages]
     if with_language:
         form.language.choices = [("", _("Detect automatically"))] + calls.language_choices()
+        form.quality.choices = calls.quality_choices()
 
 
 @bp.get("/")
@@ -74,18 +75,23 @@ def upload():
         else:
             return _accept(form, files)
     status = 422 if request.method == "POST" else 200
-    return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), status
+    return _upload_page(form), status
+
+
+def _upload_page(form: UploadForm) -> str:
+    return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"],
+                           language_note=calls.language_note())
 
 
 def _accept(form: UploadForm, files: list):
     details = calls.CallDetails(title="", rep_id=form.rep.data, deal_id=form.deal.data,
                                 call_date=form.call_date.data, stage=form.stage.data or None,
-                                language=form.language.data or None)
+                                language=form.language.data or None, quality=form.quality.data or None)
     try:
         calls.check_details(details)
     except UserError as e:
         flash(e.message, "error")
-        return render_template("calls/upload.html", form=form, max_mb=current_app.config["MAX_UPLOAD_MB"]), 422
+        return _upload_page(form), 422
     new_ids, full = [], False
     for storage in files:
         title = form.title.data.strip() if form.title.data else ""
@@ -138,7 +144,7 @@ def detail(call_id: int):
     return render_template(
         "calls/detail.html", call=call, turns=calls.transcript_turns(transcript) if transcript else [],
         stats=calls.readable_stats(call), can_manage=calls.can_manage(current_user, call),
-        has_captions=transcript is not None, speaker_label=calls.speaker_label,
+        has_captions=transcript is not None, speaker_label=calls.speaker_label, language_label=calls.language_label,
         transcript_missing=problem == calls.MISSING, transcript_unreadable=problem != calls.MISSING and problem,
         can_transcribe_again=problem is not None and calls.has_recording(call),
         stage_name=stage.name_in(str(current_user.locale or "en")) if stage else call.stage,

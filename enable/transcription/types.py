@@ -44,13 +44,21 @@ class Word:
 
 @dataclass(slots=True)
 class Segment:
-    """A run of words by one speaker (a sentence or less); start and end in seconds."""
+    """A run of words by one speaker (a sentence or less); start and end in seconds.
+
+    `language` is the language this segment was transcribed in when it differs from the call's or was
+    identified for its part of the call (None: the transcript's `language`); `unsupported_language` marks
+    speech in a language outside the site's supported set (TRANSCRIPTION_LANGUAGES): it is kept as heard but
+    may be misheard, so it gets no tags.
+    """
 
     start: float
     end: float
     text: str
     speaker: str | None = None
     words: list[Word] = field(default_factory=list)
+    language: str | None = None
+    unsupported_language: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -59,13 +67,19 @@ class Segment:
 
     def to_dict(self) -> dict[str, Any]:
         """This segment as a JSON-safe dict."""
-        return {
+        data: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
             "text": self.text,
             "speaker": self.speaker,
             "words": [word.to_dict() for word in self.words],
         }
+        # written only when set, so transcripts of one-language calls keep their layout
+        if self.language is not None:
+            data["language"] = self.language
+        if self.unsupported_language:
+            data["unsupported_language"] = True
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Segment:
@@ -76,6 +90,8 @@ class Segment:
             text=str(data["text"]),
             speaker=data.get("speaker"),
             words=[Word.from_dict(word) for word in data.get("words", [])],
+            language=data.get("language"),
+            unsupported_language=bool(data.get("unsupported_language", False)),
         )
 
 

@@ -16,9 +16,10 @@ from tests.calls.helpers import AUDIO, hostile_files, load_content
 
 
 @pytest.fixture
-def app_config(app_config):
+def app_config(app_config, request):
     # Uploads are queued, not processed: these tests need no speech model.
     app_config["JOBS_IMMEDIATE"] = False
+    app_config.update(getattr(request, "param", {}))
     return app_config
 
 
@@ -125,6 +126,7 @@ def test_several_files_share_the_details_and_title(app, login, content, users):
     assert {(c.rep_id, c.stage, c.language) for c in calls} == {(users[Role.REP], "discovery", "en")}
 
 
+@pytest.mark.parametrize("app_config", [{"WHISPER_MODEL": "tiny.en"}], indirect=True)
 def test_an_english_only_model_refuses_another_language(app, login, content):
     client = login(Role.ENABLEMENT)
     page = client.get("/calls/upload").get_data(as_text=True)
