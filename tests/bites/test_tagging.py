@@ -159,3 +159,16 @@ def test_sentences_break_at_speaker_changes_and_after_forty_words():
     long = spoken(" ".join(["word"] * 90))
     assert [s.last_word - s.first_word + 1 for s in split_sentences(long, offset=10)] == [40, 40, 10]
     assert split_sentences(long, offset=10)[1].first_word == 50
+
+
+def test_speech_in_an_unsupported_language_means_nothing_either():
+    # Misheard words (tiny.en hearing German) neither match a phrase nor mean a tag; the next sentence still does.
+    words = spoken("It is too expensive. We never planned on spending that.")
+    sentences = split_sentences(words)
+    misheard = {id(w) for w in words[: sentences[0].last_word + 1]}
+    tagger = Tagger([*PHRASES, *MEANING_PHRASES], _examples())
+    hits = tagger.tag(words, sentences, _unit([1, 0, 0], [0.95, 0.1, 0]), skip=misheard)
+    assert [(h.tag_key, h.match, h.sentence) for h in hits] == [
+        ("price", TagMatch.MEANING, "We never planned on spending that.")]
+    every = {id(w) for w in words}
+    assert tagger.tag(words, sentences, _unit([1, 0, 0], [0.95, 0.1, 0]), skip=every) == []
