@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
+
+
+class Timed(Protocol):
+    """Anything with a start and an end in seconds (a segment, a stored segment's head)."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+
+
+TimedT = TypeVar("TimedT", bound=Timed)
+
+
+def speaking_order(segments: Iterable[TimedT]) -> list[TimedT]:
+    """Segments ordered by start, then end (stable): the order in which transcripts and bites read them, each
+    segment's words together. Bites store indexes of words in this order, so every reader must use it."""
+    return sorted(segments, key=lambda segment: (segment.start, segment.end))
+
 
 # Bump when the JSON layout changes in a way old readers cannot take.
 SCHEMA_VERSION = 1
@@ -44,13 +63,18 @@ class Word:
 
 @dataclass(slots=True)
 class Segment:
-    """A run of words by one speaker (a sentence or less); start and end in seconds."""
+    """A run of words by one speaker (a sentence or less); start and end in seconds.
+
+    `overlap` marks a backchannel ("mm-hm", "yeah") said inside another speaker's turn: it is kept as its own
+    segment and does not split that turn. Segments of different speakers may overlap in time.
+    """
 
     start: float
     end: float
     text: str
     speaker: str | None = None
     words: list[Word] = field(default_factory=list)
+    overlap: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -65,6 +89,7 @@ class Segment:
             "text": self.text,
             "speaker": self.speaker,
             "words": [word.to_dict() for word in self.words],
+            "overlap": self.overlap,
         }
 
     @classmethod
@@ -76,6 +101,7 @@ class Segment:
             text=str(data["text"]),
             speaker=data.get("speaker"),
             words=[Word.from_dict(word) for word in data.get("words", [])],
+            overlap=bool(data.get("overlap", False)),  # absent from transcripts written before overlaps were marked
         )
 
 
@@ -97,9 +123,11 @@ class Transcript:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def words(self) -> Iterator[Word]:
-        """Yield every word of the call in time order (both channels interleaved)."""
-        all_words = [word for segment in self.segments for word in segment.words]
-        yield from sorted(all_words, key=lambda word: (word.start, word.end))
+        """Yield every word of the call in speaking order: segments ordered by start, each segment's words
+        together, so that two people talking at once keep their sentences whole instead of interleaving word
+        by word. Without overlapping talk this is time order. Bites index words in this order."""
+        for segment in speaking_order(self.segments):
+            yield from segment.words
 
     @property
     def text(self) -> str:
