@@ -30,7 +30,7 @@ from enable.api.core import (
     reply,
 )
 from enable.api.core import api_user as user
-from enable.api.schemas import INT, NUM, STR, bite_json, call_json, null, obj
+from enable.api.schemas import BOOL, INT, NUM, STR, bite_json, call_json, null, obj
 from enable.auth.models import Role
 from enable.calls import services as calls
 from enable.calls.models import Call, CallStatus
@@ -176,7 +176,10 @@ TRANSCRIPT = obj({
     "language": STR, "duration_s": NUM, "model": STR, "channels": INT,
     "speakers": {"type": "array", "items": STR},
     "segments": {"type": "array", "items": obj({"start": NUM, "end": NUM, "text": STR, "speaker": null(STR),
-                                                "words": {"type": "array", "items": {"type": "object"}}})},
+                                                "words": {"type": "array", "items": {"type": "object"}},
+                                                "overlap": {**BOOL, "description": "A backchannel said inside "
+                                                            "another speaker's turn."}},
+                                               required=["start", "end", "text", "speaker", "words"])},
 }, required=["language", "duration_s", "model", "segments"])
 
 
