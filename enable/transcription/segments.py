@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from enable.transcription.types import Segment, Word, speaking_order
@@ -86,13 +87,19 @@ def mark_overlaps(segments: Iterable[Segment], backchannel_s: float = BACKCHANNE
             own[-1] = (own[-1][0], max(own[-1][1], segment.end))
         else:
             own.append((segment.start, segment.end))
+    starts = {speaker: [start for start, _ in own] for speaker, own in spans.items()}
     for segment in ordered:
         segment.overlap = segment.speaker is not None and segment.duration_s < backchannel_s and any(
-            start <= segment.start and segment.end <= end
+            _covered(own, starts[speaker], segment.start, segment.end)
             for speaker, own in spans.items() if speaker != segment.speaker
-            for start, end in own
         )
     return ordered
+
+
+def _covered(spans: list[tuple[float, float]], starts: list[float], start: float, end: float) -> bool:
+    """Whether one of the spans (in time order, apart from each other) holds the time from `start` to `end`."""
+    at = bisect_right(starts, start) - 1
+    return at >= 0 and end <= spans[at][1]
 
 
 def build_segments(

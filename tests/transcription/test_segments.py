@@ -1,5 +1,8 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from enable.transcription import Segment, Word
-from enable.transcription.segments import build_segments, ends_sentence, merge_by_time
+from enable.transcription.segments import BACKCHANNEL_S, MAX_PAUSE_S, build_segments, ends_sentence, merge_by_time
 
 
 def words_from(spec):
@@ -126,3 +129,36 @@ def test_one_voice_without_speakers_is_cut_as_before():
     assert [(s.speaker, s.text, s.overlap) for s in segments] == [
         (None, "Hi Dana.", False), (None, "How are you?", False),
     ]
+
+
+@st.composite
+def two_voices(draw):
+    """Words of two speakers, each on their own clock (so they overlap anywhere), merged in time order."""
+    words = []
+    for speaker in ("rep", "customer"):
+        t = draw(st.floats(0, 5))
+        for k in range(draw(st.integers(0, 40))):
+            length = draw(st.floats(0.05, 0.8))
+            mark = draw(st.sampled_from(["", "", "", ",", ".", "?"]))
+            words.append(Word(round(t, 3), round(t + length, 3), f"w{k}{mark}", 0.9, speaker))
+            t += length + draw(st.sampled_from([0.0, 0.1, 0.4, 1.2, 3.0]))
+    words.sort(key=lambda w: (w.start, w.end))
+    return words
+
+
+@settings(max_examples=200, deadline=None)
+@given(two_voices())
+def test_every_word_lands_in_one_segment_of_its_own_speaker_and_backchannels_lie_inside_others(words):
+    segments = build_segments(words, [f" {w.text}" for w in words], None)
+    placed = [w for s in segments for w in s.words]
+    assert sorted(map(id, placed)) == sorted(map(id, words))  # every word once
+    assert [(s.start, s.end) for s in segments] == sorted((s.start, s.end) for s in segments)
+    for segment in segments:
+        assert {w.speaker for w in segment.words} == {segment.speaker}
+        assert [w.start for w in segment.words] == sorted(w.start for w in segment.words)
+        assert all(b.start - a.end <= MAX_PAUSE_S for a, b in zip(segment.words, segment.words[1:], strict=False))
+        assert segment.text == " ".join(w.text for w in segment.words)
+        if segment.overlap:
+            assert segment.duration_s < BACKCHANNEL_S
+            others = [w for w in words if w.speaker != segment.speaker]
+            assert min(w.start for w in others) <= segment.start and segment.end <= max(w.end for w in others)
