@@ -601,7 +601,8 @@ def transcript_turns(transcript: Transcript, max_gap_s: float = 2.0) -> list[Tur
             turns.append(Turn(seg.speaker, seg.start, seg.end, text, overlap=True))
             continue
         last = turns[current] if current is not None else None
-        if last is not None and last.speaker == seg.speaker and seg.start - last.end_s <= max_gap_s:
+        if current is not None and last is not None and last.speaker == seg.speaker \
+                and seg.start - last.end_s <= max_gap_s:
             turns[current] = Turn(last.speaker, last.start_s, max(last.end_s, seg.end), f"{last.text} {text}")
         else:
             turns.append(Turn(seg.speaker, seg.start, seg.end, text))
