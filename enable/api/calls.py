@@ -192,7 +192,9 @@ TRANSCRIPT = obj({
     "speakers": {"type": "array", "items": STR},
     "segments": {"type": "array", "items": obj({"start": NUM, "end": NUM, "text": STR, "speaker": null(STR),
                                                 "words": {"type": "array", "items": {"type": "object"}},
-                                                "language": STR, "unsupported_language": BOOL},
+                                                "language": STR, "unsupported_language": BOOL,
+                                                "overlap": {**BOOL, "description": "A backchannel said inside "
+                                                            "another speaker's turn."}},
                                                required=["start", "end", "text", "speaker", "words"])},
 }, required=["language", "duration_s", "model", "segments"])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import NamedTuple
 
 import msgspec
@@ -19,7 +18,7 @@ from enable.calls.services import transcript_store
 from enable.extensions import db
 from enable.taxonomy.models import Tag, TagKind
 from enable.transcription.store import TranscriptUnreadable
-from enable.transcription.types import SCHEMA_VERSION, Transcript, Word
+from enable.transcription.types import SCHEMA_VERSION, Transcript, Word, speaking_order
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +97,16 @@ def bite_words(bite: Bite, transcript: Transcript) -> list[Word]:
     """The transcript words of the bite: by its stored word indexes, or by its times if they no longer match."""
     words = list(transcript.words())
     chosen = words[bite.first_word : bite.last_word + 1]
-    if chosen and abs(chosen[0].start - bite.start_s) <= INDEX_TOLERANCE_S \
-            and abs(chosen[-1].end - bite.end_s) <= INDEX_TOLERANCE_S:
+    if _matches(chosen, bite):
         return chosen
     return [w for w in words if bite.start_s - INDEX_TOLERANCE_S <= w.start < bite.end_s]
+
+
+def _matches(chosen: Sequence[Word | _StoredWord], bite: Bite) -> bool:
+    """Whether words found by the bite's stored indexes span its times (a bite starts at its earliest word's start
+    and ends at its latest word's end: in speaking order, talk over each other puts them anywhere in the bite)."""
+    return bool(chosen) and abs(min(w.start for w in chosen) - bite.start_s) <= INDEX_TOLERANCE_S \
+        and abs(max(w.end for w in chosen) - bite.end_s) <= INDEX_TOLERANCE_S
 
 
 class _StoredWord(msgspec.Struct, gc=False):
@@ -129,7 +134,6 @@ class _StoredSegments(msgspec.Struct):
 
 _SEGMENTS = msgspec.json.Decoder(_StoredSegments)
 _WORDS = msgspec.json.Decoder(list[_StoredWord])
-_WORD_ORDER = attrgetter("start", "end")
 # Every stored word has this key once. Only a key is followed by a colon, and a quote inside a string is escaped, so
 # counting it counts words (a word "start" is the string "start", never followed by a colon).
 _WORD_KEY = b'"start":'
@@ -143,8 +147,9 @@ def read_bite_words(bite: Bite) -> list[Word] | None:
 
     An hour's call holds thousands of words and its JSON half a megabyte, of which a bite shows some 300 words: the
     segments are read with their words undecoded, the words of those near the bite decoded, and those of earlier
-    segments only counted, for the bite's word indexes. All words of a segment lie within its times, so the words
-    of a segment ending before the bite come before the bite's in time order. Stored indexes that do not match the
+    segments only counted, for the bite's word indexes. Segments are read in speaking order (by start, as the
+    indexes count words), and all words of a segment lie within its times, so the words of the segments before the
+    first one reaching the bite come before the bite's. Stored indexes that do not match the
     bite's times are passed over for the times, as in `bite_words`.
     """
     path = transcript_store().json_path(bite.call_id)
@@ -156,26 +161,27 @@ def read_bite_words(bite: Bite) -> list[Word] | None:
         before, near = _near_words(data, bite.start_s - NEAR_S, bite.end_s + NEAR_S)
     except (msgspec.DecodeError, ValueError) as exc:
         raise TranscriptUnreadable(bite.call_id, exc) from exc
-    near.sort(key=_WORD_ORDER)  # time order, both channels interleaved, as Transcript.words()
     first = bite.first_word - before
     chosen = near[first : bite.last_word - before + 1] if first >= 0 else []
-    if not (chosen and abs(chosen[0].start - bite.start_s) <= INDEX_TOLERANCE_S
-            and abs(chosen[-1].end - bite.end_s) <= INDEX_TOLERANCE_S):
+    if not _matches(chosen, bite):
         chosen = [w for w in near if bite.start_s - INDEX_TOLERANCE_S <= w.start < bite.end_s]
     return [Word(w.start, w.end, w.text, w.probability, w.speaker) for w in chosen]
 
 
 def _near_words(data: bytes, earliest: float, latest: float) -> tuple[int, list[_StoredWord]]:
-    """The number of words in segments ending before `earliest`, and the words of the segments up to `latest`."""
+    """In speaking order (as `Transcript.words`): the number of words before the first segment that ends at or after
+    `earliest`, and the words from that segment on up to the last one starting by `latest`."""
     stored = _SEGMENTS.decode(data)
     if stored.schema > SCHEMA_VERSION:  # the message a full read gives
         Transcript.from_dict({"schema": stored.schema})
     before = 0
     near: list[_StoredWord] = []
-    for segment in stored.segments:
-        if segment.end < earliest:
+    for segment in speaking_order(stored.segments):
+        if segment.start > latest:
+            break  # ordered by start: no later segment is near either
+        if not near and segment.end < earliest:
             before += bytes(segment.words).count(_WORD_KEY)
-        elif segment.start <= latest:
+        else:
             near.extend(_WORDS.decode(segment.words))
     return before, near
 

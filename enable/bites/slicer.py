@@ -3,11 +3,18 @@
 The cut points are chosen together by dynamic programming over word boundaries, which
 makes every rule below hold at once instead of patching a greedy pass afterwards:
 
+- words are read in speaking order: segments (each one speaker's sentence) by start, each
+  segment's words together, so that when two people talk at once a bite's text and title read as
+  each person's sentences instead of their words interleaved one by one; without overlapping talk
+  this is time order;
 - a bite never starts or ends inside a word, and every word belongs to exactly one bite;
+- a bite never starts or ends inside overlapping talk: every word of a bite ends before every
+  word of the next one starts, so a bite holds all that was said in its time and bites follow
+  each other in time; a bite starts at its earliest word start and ends at its latest word end;
 - bites last between ``min_s`` and ``max_s`` seconds whenever the words allow it; a bite is
-  longer than ``max_s`` only when a single word (say, a segment with no word timings) or a
-  silence leaves no other way, and then it takes in the words beside it rather than leave a
-  tiny bite;
+  longer than ``max_s`` only when a single word (say, a segment with no word timings), talk
+  overlapping for that long, or a silence leaves no other way, and then it takes in the words
+  beside it rather than leave a tiny bite;
 - a call shorter than ``min_s`` is one bite, and the last bite is never a tiny tail;
 - among the cuts that respect the bounds, sentence ends are preferred, then long pauses,
   and bite lengths near ``target_s``.
@@ -24,6 +31,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from enable.transcription.types import speaking_order
 
 SENTENCE_END = frozenset(".?!…؟。！？")
 _CLOSERS = "\"'”’»)]"
@@ -100,20 +109,53 @@ class BiteRange:
 
 def _flatten(segments: Sequence[SegmentLike]) -> list[tuple[WordLike, str | None]]:
     pairs: list[tuple[WordLike, str | None]] = []
-    for seg in segments:
+    # Speaking order: segments by start, each segment's words together, so that two people talking at once
+    # read as each one's sentences (ordering single words by time interleaved them word by word).
+    for seg in speaking_order(segments):
         if seg.words:
             pairs.extend((w, w.speaker or seg.speaker) for w in seg.words)
         elif seg.text.strip():
             word = SegmentWord(seg.start, seg.end, seg.text, 1.0, seg.speaker)
             pairs.append((word, seg.speaker))
-    # A stable sort keeps the transcriber's order for words that start together.
-    pairs.sort(key=lambda pair: pair[0].start)
     return pairs
 
 
 def flatten_words(segments: Sequence[SegmentLike]) -> list[WordLike]:
-    """Return all words of the segments in time order; a segment without words counts as one word."""
+    """Return all words of the segments in speaking order (segments by start, each one's words together; time
+    order when no one talks over another); a segment without words counts as one word."""
     return [w for w, _ in _flatten(segments)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """Consecutive words (in speaking order) that no cut may separate, because talk overlapping in time runs
+    across them; alone it is one word. Its times are the earliest start and the latest end of its words."""
+
+    start: float
+    end: float
+    text: str  # its last word's text, which tells whether a cut after it ends a sentence
+    first: int
+    last: int
+
+
+def _spans(words: Sequence[WordLike]) -> list[_Span]:
+    """Cut points lie only where every word before ends before every word after starts, so that a bite holds all
+    of the talk of its time and bites follow each other in time; the words between two cut points form a span."""
+    n = len(words)
+    later_start = [0.0] * n  # the earliest start of the words from i on
+    earliest = float("inf")
+    for i in range(n - 1, -1, -1):
+        earliest = min(earliest, words[i].start)
+        later_start[i] = earliest
+    spans: list[_Span] = []
+    first, start, end = 0, words[0].start if n else 0.0, float("-inf")
+    for i, w in enumerate(words):
+        start, end = min(start, w.start), max(end, w.end)
+        if i == n - 1 or end <= later_start[i + 1]:
+            spans.append(_Span(start, end, w.text, first, i))
+            if i + 1 < n:
+                first, start, end = i + 1, words[i + 1].start, float("-inf")
+    return spans
 
 
 def ends_sentence(text: str) -> bool:
@@ -122,7 +164,7 @@ def ends_sentence(text: str) -> bool:
     return bool(stripped) and stripped[-1] in SENTENCE_END
 
 
-def _cut_costs(words: Sequence[WordLike]) -> list[float]:
+def _cut_costs(words: Sequence[_Span]) -> list[float]:
     """Cost of ending a bite after word i, for each i."""
     costs = []
     last = len(words) - 1
@@ -148,8 +190,8 @@ def _length_costs(durations: np.ndarray, target_s: float, min_s: float, max_s: f
     return cost + np.where(durations < min_s, under, np.where(durations > max_s, over, 0.0))
 
 
-def _choose_cuts(words: Sequence[WordLike], target_s: float, min_s: float, max_s: float) -> list[tuple[int, int]]:
-    """Return (first, last) word index pairs of the cheapest partition of words (in time order).
+def _choose_cuts(words: Sequence[_Span], target_s: float, min_s: float, max_s: float) -> list[tuple[int, int]]:
+    """Return (first, last) index pairs of the cheapest partition of spans (in time order, none overlapping).
 
     Dynamic programming over where each bite starts; for each last word, the candidate first words
     are scored at once with numpy (a Python loop over them took seconds on an hour-long call).
@@ -212,10 +254,15 @@ def _continues(before: str, piece: str) -> bool:
     return first in _GLUED_PUNCTUATION or (first.isdigit() and _NUMBER_SEPARATOR.search(before) is not None)
 
 
-def _sentences(words: Sequence[WordLike]) -> list[list[WordLike]]:
+def _sentences(pairs: Sequence[tuple[WordLike, str | None]]) -> list[list[WordLike]]:
+    """Sentences of one speaker each: a sentence ends at its final punctuation or where another speaker starts."""
     sentences: list[list[WordLike]] = [[]]
-    for w in words:
+    speaker: str | None = None
+    for w, who in pairs:
+        if sentences[-1] and who != speaker:
+            sentences.append([])
         sentences[-1].append(w)
+        speaker = who
         if ends_sentence(w.text):
             sentences.append([])
     return [s for s in sentences if s]
@@ -234,8 +281,12 @@ def trim_title(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
 
 
 def make_title(words: Sequence[WordLike]) -> str:
-    """Return a bite title: its first sentence of at least three words, trimmed to ~80 chars."""
-    sentences = _sentences(words)
+    """Return a bite title: its first sentence of at least three words, said by one person, trimmed to ~80 chars."""
+    return _title([(w, w.speaker) for w in words])
+
+
+def _title(pairs: Sequence[tuple[WordLike, str | None]]) -> str:
+    sentences = _sentences(pairs)
     if not sentences:
         return ""
     chosen = next(
@@ -268,18 +319,19 @@ def cut_bites(
     if not pairs:
         return []
     words = [w for w, _ in pairs]
+    spans = _spans(words)
     bites = []
-    for first, last in _choose_cuts(words, target_s, min_s, max_s):
-        chunk = words[first : last + 1]
+    for first, last in _choose_cuts(spans, target_s, min_s, max_s):
+        chunk = words[spans[first].first : spans[last].last + 1]
         bites.append(
             BiteRange(
-                start_s=chunk[0].start,
-                end_s=chunk[-1].end,
-                first_word=first,
-                last_word=last,
+                start_s=spans[first].start,
+                end_s=spans[last].end,
+                first_word=spans[first].first,
+                last_word=spans[last].last,
                 text=_join(chunk),
-                title=make_title(chunk),
-                speakers=_speakers(pairs[first : last + 1]),
+                title=_title(pairs[spans[first].first : spans[last].last + 1]),
+                speakers=_speakers(pairs[spans[first].first : spans[last].last + 1]),
             )
         )
     return bites

@@ -36,7 +36,7 @@ from enable.transcription.errors import UnsupportedMedia
 from enable.transcription.routing import AUTO, QUALITIES, multilingual_installed, offered_languages, parse_languages
 from enable.transcription.speakers import speaker_number
 from enable.transcription.store import TranscriptStore, TranscriptUnreadable
-from enable.transcription.types import Transcript
+from enable.transcription.types import Transcript, speaking_order
 
 if TYPE_CHECKING:
     from enable.deals.models import Deal
@@ -633,7 +633,8 @@ def find_deal(external_id: str) -> Deal:
 
 @dataclass(frozen=True)
 class Turn:
-    """Consecutive speech of one speaker, for the call page."""
+    """Consecutive speech of one speaker, for the call page; `overlap` marks a backchannel ("mm-hm", "yeah") said
+    inside another speaker's turn."""
 
     speaker: str | None
     start_s: float
@@ -641,6 +642,7 @@ class Turn:
     text: str
     language: str | None = None  # when identified for this part of the call
     unsupported_language: bool = False  # in a language the speech models do not handle well: not tagged
+    overlap: bool = False
 
 
 def read_transcript(call_id: int) -> Transcript | None:
@@ -666,20 +668,31 @@ def ready_transcript(call: Call) -> tuple[Transcript | None, str | None]:
 
 
 def transcript_turns(transcript: Transcript, max_gap_s: float = 2.0) -> list[Turn]:
-    """The transcript as turns: segments of the same speaker joined while the gap stays short."""
+    """The transcript as turns ordered by start: segments of the same speaker joined while the gap stays short.
+
+    Each segment is one speaker's sentence, so two people talking at once each keep their own turn; a backchannel
+    (a segment marked overlap) is a small turn of its own that does not split the turn it was said in.
+    """
     turns: list[Turn] = []
-    for seg in sorted(transcript.segments, key=lambda s: s.start):
+    current: int | None = None  # index of the turn that the next segment of its speaker may continue
+    for seg in speaking_order(transcript.segments):
         text = seg.text.strip()
         if not text:
             continue
-        last = turns[-1] if turns else None
-        if (last is not None and last.speaker == seg.speaker and seg.start - last.end_s <= max_gap_s
+        if seg.overlap:
+            turns.append(Turn(seg.speaker, seg.start, seg.end, text, seg.language, seg.unsupported_language,
+                              overlap=True))
+            continue
+        last = turns[current] if current is not None else None
+        if (last is not None and current is not None and last.speaker == seg.speaker
+                and seg.start - last.end_s <= max_gap_s
                 and (last.language, last.unsupported_language) == (seg.language, seg.unsupported_language)):
-            turns[-1] = Turn(last.speaker, last.start_s, max(last.end_s, seg.end), f"{last.text} {text}",
-                             last.language, last.unsupported_language)
+            turns[current] = Turn(last.speaker, last.start_s, max(last.end_s, seg.end), f"{last.text} {text}",
+                                  last.language, last.unsupported_language)
         else:
             turns.append(Turn(seg.speaker, seg.start, seg.end, text, seg.language, seg.unsupported_language))
-    return turns
+            current = len(turns) - 1
+    return sorted(turns, key=lambda turn: turn.start_s)
 
 
 def language_label(code: str | None) -> str:

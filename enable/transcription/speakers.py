@@ -2,8 +2,9 @@
 
 A transcript whose speakers are unknown (one channel, or two channels carrying the same mix) gets "speaker1",
 "speaker2"... numbered by who speaks first: each word goes to the speaker who holds most of its time, and a
-segment is split where the speaker changes. The recording is read in blocks, as transcription reads it, so memory
-does not grow with its length; only the embeddings (192 numbers per 0.75 s of speech) are kept.
+segment is split into each speaker's words; a short backchannel inside the other's sentence does not split it.
+The recording is read in blocks, as transcription reads it, so memory does not grow with its length; only the
+embeddings (192 numbers per 0.75 s of speech) are kept.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from enable.transcription.audio import decode_blocks
 from enable.transcription.diarization import THRESHOLD, Diarization, diarize
+from enable.transcription.segments import mark_overlaps, speaker_runs
 from enable.transcription.speaker_model import SpeakerEmbedder, Windows
 from enable.transcription.stats import conversation_stats
 from enable.transcription.transcriber import BLOCK_S
@@ -55,6 +57,7 @@ def with_speakers(transcript: Transcript, diarization: Diarization) -> Transcrip
     segments: list[Segment] = []
     for segment in transcript.segments:
         segments.extend(_split(segment, diarization))
+    segments = mark_overlaps(segments)
     names = sorted({s.speaker for s in segments if s.speaker}, key=lambda n: speaker_number(n) or 0)
     transcript.segments = segments
     transcript.speakers = names
@@ -70,22 +73,11 @@ def _split(segment: Segment, diarization: Diarization) -> list[Segment]:
     for word in segment.words:
         who = diarization.speaker_of(word.start, word.end)
         word.speaker = speaker_name(who) if who is not None else None
-    groups = _by_speaker(segment.words)
+    groups = speaker_runs(segment.words)  # a "yeah" inside the other's sentence does not split it
     if len(groups) == 1:
         segment.speaker = segment.words[0].speaker
         return [segment]
     return [_segment([segment.words[i] for i in group]) for group in groups]
-
-
-def _by_speaker(words: list[Word]) -> list[list[int]]:
-    """Runs of consecutive words of one speaker."""
-    runs: list[list[int]] = []
-    for index in range(len(words)):
-        if runs and words[runs[-1][-1]].speaker == words[index].speaker:
-            runs[-1].append(index)
-        else:
-            runs.append([index])
-    return runs
 
 
 def _segment(words: list[Word]) -> Segment:

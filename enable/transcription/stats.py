@@ -6,13 +6,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from enable.transcription.segments import BACKCHANNEL_S
 from enable.transcription.types import Segment
 
 # A pause longer than this ends a monologue even if the same person speaks next, seconds.
 MONOLOGUE_PAUSE_S = 3.0
 
-# Speech shorter than this that starts while another speaks is a backchannel ("mm-hm", "yeah"), not an interruption.
-BACKCHANNEL_S = 1.5
 # A pause longer than this before someone takes the floor is not waiting for the other to finish: left out of
 # patience (silence on the line, a speaker reading), seconds.
 MAX_PATIENCE_S = 5.0
@@ -63,6 +62,8 @@ def _turn_taking(segments: Sequence[Segment]) -> dict[str, dict[str, Any]]:
         speaker = segment.speaker
         assert speaker is not None
         interruptions.setdefault(speaker, 0)
+        if segment.overlap:
+            continue  # a backchannel inside the other's turn: the other keeps the floor
         if floor is None or floor.speaker == speaker:
             floor = segment if floor is None or segment.end >= floor.end else floor
             continue
@@ -84,7 +85,7 @@ def _longest_monologue(segments: Sequence[Segment]) -> dict[str, Any] | None:
     best: tuple[float, str] | None = None
     run_speaker: str | None = None
     run_start = run_end = 0.0
-    for segment in [*segments, None]:
+    for segment in [*(s for s in segments if not s.overlap), None]:  # a backchannel does not end a monologue
         continues = (
             segment is not None and segment.speaker == run_speaker and segment.start - run_end <= MONOLOGUE_PAUSE_S
         )

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
+
+
+class Timed(Protocol):
+    """Anything with a start and an end in seconds (a segment, a stored segment's head)."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+
+
+TimedT = TypeVar("TimedT", bound=Timed)
+
+
+def speaking_order(segments: Iterable[TimedT]) -> list[TimedT]:
+    """Segments ordered by start, then end (stable): the order in which transcripts and bites read them, each
+    segment's words together. Bites store indexes of words in this order, so every reader must use it."""
+    return sorted(segments, key=lambda segment: (segment.start, segment.end))
+
 
 # Bump when the JSON layout changes in a way old readers cannot take.
 SCHEMA_VERSION = 1
@@ -49,7 +68,9 @@ class Segment:
     `language` is the language this segment was transcribed in when it differs from the call's or was
     identified for its part of the call (None: the transcript's `language`); `unsupported_language` marks
     speech in a language outside the site's supported set (TRANSCRIPTION_LANGUAGES): it is kept as heard but
-    may be misheard, so it gets no tags.
+    may be misheard, so it gets no tags. `overlap` marks a backchannel ("mm-hm", "yeah") said inside another
+    speaker's turn: it is kept as its own segment and does not split that turn. Segments of different speakers
+    may overlap in time.
     """
 
     start: float
@@ -59,6 +80,7 @@ class Segment:
     words: list[Word] = field(default_factory=list)
     language: str | None = None
     unsupported_language: bool = False
+    overlap: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -73,6 +95,7 @@ class Segment:
             "text": self.text,
             "speaker": self.speaker,
             "words": [word.to_dict() for word in self.words],
+            "overlap": self.overlap,
         }
         # written only when set, so transcripts of one-language calls keep their layout
         if self.language is not None:
@@ -92,6 +115,7 @@ class Segment:
             words=[Word.from_dict(word) for word in data.get("words", [])],
             language=data.get("language"),
             unsupported_language=bool(data.get("unsupported_language", False)),
+            overlap=bool(data.get("overlap", False)),  # absent from transcripts written before overlaps were marked
         )
 
 
@@ -113,9 +137,11 @@ class Transcript:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def words(self) -> Iterator[Word]:
-        """Yield every word of the call in time order (both channels interleaved)."""
-        all_words = [word for segment in self.segments for word in segment.words]
-        yield from sorted(all_words, key=lambda word: (word.start, word.end))
+        """Yield every word of the call in speaking order: segments ordered by start, each segment's words
+        together, so that two people talking at once keep their sentences whole instead of interleaving word
+        by word. Without overlapping talk this is time order. Bites index words in this order."""
+        for segment in speaking_order(self.segments):
+            yield from segment.words
 
     @property
     def text(self) -> str:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from enable.bites.page import bite_page, bite_words, load_bite, read_bite_words
+from enable.bites.slicer import cut_bites
 from enable.calls.services import read_transcript
 from enable.extensions import db
 from enable.transcription.types import Segment, Transcript
@@ -77,6 +78,38 @@ def test_a_bite_of_a_long_call_has_the_words_a_full_transcript_read_gives(app, s
         for bite in bites:
             assert read_bite_words(bite) == bite_words(bite, full)
         assert [w.text for w in read_bite_words(bites[1])] == [w.text for w in words[605:706]]
+
+
+def test_the_bites_of_talk_over_each_other_read_back_their_own_words_each_sentence_whole(app):
+    # ten minutes of the rep's sentences, the customer's "mm-hm" inside some and answers overlapping their ends,
+    # stored channel by channel (all the rep's segments, then all the customer's)
+    rep, customer = [], []
+    for i in range(100):
+        rep.append(("rep", " ".join(f"r{i}w{k}" for k in range(12)) + ".", i * 6.0, i * 6.0 + 5.5))
+        if i % 3 == 0:
+            customer.append(("customer", "mm-hm", i * 6.0 + 2.0, i * 6.0 + 2.6))
+        if i % 4 == 1:
+            customer.append(("customer", f"Right c{i}a c{i}b c{i}c.", i * 6.0 + 5.0, i * 6.0 + 5.9))
+    with app.app_context():
+        transcript = transcript_from_lines(rep + customer)
+        call = make_call()
+        write_transcript(call, transcript)
+        words = list(transcript.words())
+        ranges = cut_bites(transcript.segments)
+        assert len(ranges) >= 4
+        bites = [make_bite(call, r.title, seq=seq, start_s=r.start_s, end_s=r.end_s, first_word=r.first_word,
+                           last_word=r.last_word) for seq, r in enumerate(ranges)]
+        db.session.commit()
+        for r, bite in zip(ranges, bites, strict=True):
+            read = read_bite_words(bite)
+            assert read == words[r.first_word : r.last_word + 1]  # by the stored indexes, in speaking order
+            text = " ".join(w.text for w in read)
+            assert r.text == text
+            assert "mm-hm" not in r.title and r.title.startswith("r")  # a sentence of the rep, never mixed
+        said = " ".join(r.text for r in ranges)
+        rep_3 = " ".join(f"r3w{k}" for k in range(12))
+        assert f"{rep_3}. mm-hm r4w0" in said  # the "mm-hm" said inside the sentence follows it whole
+        assert "r1w11. Right c1a c1b c1c. r2w0" in said  # the answer over its end follows it
 
 
 def test_a_call_without_transcript_has_no_words(app):

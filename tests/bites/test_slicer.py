@@ -194,3 +194,83 @@ def test_numbers_keep_their_space_from_the_word_before() -> None:
     bite = cut_bites([Segment(0, words[-1].end, "", "rep", words)])[0]
     assert bite.text == "We can meet Wednesday at 10. It costs about 25,000, or 40,000 at most."
     assert bite.title == "We can meet Wednesday at 10."
+
+
+@st.composite
+def overlapping_calls(draw: st.DrawFn) -> list[Segment]:
+    """Random two-party calls whose parties talk over each other: each party's segments drawn on their own clock,
+    so sentences of the two overlap anywhere, short backchannels among them; stored in a random order."""
+    segments = []
+    for speaker in ("rep", "buyer"):
+        t = draw(st.floats(0, 20))
+        for _ in range(draw(st.integers(0, 15))):
+            words = []
+            for _ in range(draw(st.integers(1, 20))):
+                length = draw(st.floats(0.05, 1.2))
+                mark = draw(st.sampled_from(["", "", "", ",", ".", "?", "!"]))
+                words.append(Word(t, t + length, f" {VOCAB[len(words) % len(VOCAB)]}{mark}", 0.9, speaker))
+                t += length + draw(st.sampled_from([0.0, 0.05, 0.1, 0.3, 0.8]))
+            segments.append(Segment(words[0].start, words[-1].end, "", speaker, words))
+            t += draw(st.sampled_from([0.0, 0.5, 2.0, 8.0, 30.0]))
+    return draw(st.permutations(segments))
+
+
+def one_speaker_texts(bite: BiteRange, words: list, speakers: list) -> list[str]:
+    """The bite's text as each of its speakers said it: that speaker's words of the bite, joined."""
+    chunk = list(zip(words[bite.first_word : bite.last_word + 1], speakers[bite.first_word : bite.last_word + 1],
+                     strict=True))
+    return [" ".join(w.text.strip() for w, who in chunk if who == speaker) for speaker in set(speakers)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(overlapping_calls())
+def test_talk_over_each_other_keeps_every_word_once_each_sentence_whole_and_bites_in_time(segments):
+    words = flatten_words(segments)
+    bites = cut_bites(segments, TARGET_S, MIN_S, MAX_S)
+    if not words:
+        assert bites == []
+        return
+    assert_partition(bites, len(words))  # every word in exactly one bite, bites one after the other in time
+    speakers = [w.speaker for w in words]
+    position = {id(w): i for i, w in enumerate(words)}
+    for segment in segments:  # each sentence's words together, in its own order
+        at = [position[id(w)] for w in segment.words]
+        assert at == list(range(at[0], at[0] + len(at)))
+    for bite in bites:
+        chunk = words[bite.first_word : bite.last_word + 1]
+        assert bite.start_s == min(w.start for w in chunk) and bite.end_s == max(w.end for w in chunk)
+        title = bite.title.removesuffix("…")
+        assert any(title in text for text in one_speaker_texts(bite, words, speakers)), "one person's sentence"
+    for a, b in zip(bites, bites[1:], strict=False):  # no word of a bite said after a word of the next began
+        assert max(w.end for w in words[a.first_word : a.last_word + 1]) <= min(
+            w.start for w in words[b.first_word : b.last_word + 1])
+    if words and max(w.end for w in words) - min(w.start for w in words) >= MIN_S:
+        assert all(bite.duration_s >= MIN_S for bite in bites), "no tiny bites, tail included"
+
+
+def test_two_people_talking_at_once_read_as_each_ones_sentence_in_text_and_title() -> None:
+    # the words of ../shared/audio/stereo_diarization.wav about as the transcriber times them: both talk from the start
+    def said(speaker, start, step, text):
+        tokens = text.split()
+        words = [Word(round(start + i * step, 2), round(start + (i + 1) * step, 2), t, 0.9, speaker)
+                 for i, t in enumerate(tokens)]
+        return Segment(words[0].start, words[-1].end, text, speaker, words)
+
+    wizard = "He began a confused complaint against the wizard, who had vanished behind the curtain on the left."
+    horizon = "The horizon seems extremely distant."
+    segments = [said("customer", 0.18, 0.44, horizon), said("rep", 0.09, 0.26, wizard)]
+    bite = cut_bites(segments)[0]
+    assert bite.text == f"{wizard} {horizon}"
+    assert bite.title == "He began a confused complaint against the wizard, who had vanished behind the…"
+    assert bite.speakers == ["rep", "customer"]
+    assert (bite.start_s, bite.end_s) == (0.09, segments[1].end)
+
+
+def test_a_title_never_runs_one_speakers_words_into_the_others() -> None:
+    # the rep's sentence stops without a full stop (a pause split it); the customer's answer follows
+    rep = Segment(0.0, 1.5, "", "rep", [Word(0.0, 0.5, "we", 0.9, "rep"), Word(0.5, 1.0, "could", 0.9, "rep"),
+                                         Word(1.0, 1.5, "start", 0.9, "rep")])
+    customer = Segment(2.0, 3.5, "", "customer", [Word(2.0, 2.5, "Not", 0.9, "customer"),
+                                                  Word(2.5, 3.0, "this", 0.9, "customer"),
+                                                  Word(3.0, 3.5, "quarter.", 0.9, "customer")])
+    assert cut_bites([rep, customer])[0].title == "we could start"

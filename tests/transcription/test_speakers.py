@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from enable.transcription.audio import decode
-from enable.transcription.diarization import diarize, speaker_share_error
+from enable.transcription.diarization import Diarization, diarize, speaker_share_error
+from enable.transcription.diarization import Turn as DiarizedTurn
 from enable.transcription.speaker_model import SpeakerEmbedder, SpeakerModelUnavailable
 from enable.transcription.speakers import find_speakers, label_speakers, with_speakers
 from enable.transcription.types import Segment, Transcript, Word
@@ -118,6 +119,23 @@ def test_a_corrupt_model_file_gives_a_clear_error(tmp_path):
 
 def _word(start: float, end: float, text: str) -> Word:
     return Word(start, end, text, 0.9)
+
+
+def test_a_backchannel_inside_a_sentence_of_a_one_channel_call_is_kept_apart_without_splitting_it():
+    # the voices: speaker 1 talks from 0 to 6 s but for 2.0-2.6 s, where speaker 2 says "yeah"
+    frames = np.zeros(600, dtype=np.int64)
+    frames[200:260] = 1
+    found = Diarization([DiarizedTurn(0.0, 2.0, 0), DiarizedTurn(2.0, 2.6, 1), DiarizedTurn(2.6, 6.0, 0)], 2, frames)
+    words = [_word(0.2, 0.8, "We"), _word(0.9, 1.8, "could"), _word(2.1, 2.5, "yeah"), _word(2.7, 3.5, "start"),
+             _word(3.6, 4.4, "in"), _word(4.5, 5.8, "March.")]
+    transcript = Transcript(language="en", duration_s=6.0, model="tiny.en", segments=[
+        Segment(0.2, 5.8, "We could yeah start in March.", words=words)])
+    labelled = with_speakers(transcript, found)
+    assert [(s.speaker, s.text, s.overlap) for s in labelled.segments] == [
+        ("speaker1", "We could start in March.", False), ("speaker2", "yeah", True),
+    ]
+    assert labelled.stats["interruptions"] == {"speaker1": 0, "speaker2": 0}
+    assert labelled.stats["longest_monologue"] == {"speaker": "speaker1", "seconds": 5.6}
 
 
 def test_a_word_goes_whole_to_the_speaker_holding_most_of_it():

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from enable.transcription import Segment, Transcript, Word, conversation_stats
+from enable.transcription.segments import mark_overlaps
 from enable.transcription.stats import count_questions
 
 
@@ -44,13 +45,29 @@ def test_transcript_survives_a_json_round_trip_exactly():
     assert Transcript.from_dict(json.loads(text)) == transcript
 
 
-def test_words_come_in_time_order_across_speakers():
+def test_words_come_in_speaking_order_each_sentence_whole():
     transcript = two_party_transcript()
     overlapping = seg(3.0, 5.0, "Mm hmm", "customer")
-    transcript.segments.append(overlapping)
-    starts = [word.start for word in transcript.words()]
+    transcript.segments.append(overlapping)  # stored last, said while the rep's first sentence runs
+    texts = [word.text for word in transcript.words()]
+    assert " ".join(texts).startswith("Hi Dana, how is your week going? Mm hmm Busy, but good.")
+    assert len(texts) == sum(len(s.words) for s in transcript.segments)
+
+
+def test_without_overlapping_talk_speaking_order_is_time_order():
+    starts = [word.start for word in two_party_transcript().words()]
     assert starts == sorted(starts)
-    assert len(starts) == sum(len(s.words) for s in transcript.segments)
+
+
+def test_an_overlap_mark_survives_the_round_trip_and_old_transcripts_read_without_it():
+    transcript = two_party_transcript()
+    transcript.segments[1].overlap = True
+    assert Transcript.from_dict(json.loads(json.dumps(transcript.to_dict()))) == transcript
+    old = two_party_transcript().to_dict()
+    for segment in old["segments"]:
+        del segment["overlap"]  # as written before overlaps were marked
+    assert Transcript.from_dict(old) == two_party_transcript()
+    assert not any(segment.overlap for segment in Transcript.from_dict(old).segments)
 
 
 def test_a_newer_transcript_layout_is_refused_with_advice():
@@ -95,3 +112,17 @@ def test_mono_recording_has_no_per_speaker_figures():
     stats = conversation_stats([seg(0, 3, "Ask not what your country can do for you?")])
     assert stats == {"talk_s": {}, "talk_ratio": {}, "questions": {}, "longest_monologue": None, "interruptions": {},
                      "patience_s": {}}
+
+
+def test_a_backchannel_between_two_sentences_neither_ends_a_monologue_nor_takes_the_floor():
+    segments = [
+        seg(0.0, 3.0, "That is the price.", "rep"),
+        seg(2.9, 3.3, "Mm-hm.", "customer"),
+        seg(3.2, 9.0, "It includes support and training for every seller.", "rep"),
+        seg(9.6, 11.0, "What about onboarding?", "customer"),
+    ]
+    stats = conversation_stats(mark_overlaps(segments))
+    assert [s.overlap for s in segments] == [False, True, False, False]
+    assert stats["longest_monologue"] == {"speaker": "rep", "seconds": 9.0}
+    assert stats["interruptions"] == {"rep": 0, "customer": 0}
+    assert stats["patience_s"] == {"customer": 0.6}  # waited for the rep's whole turn, not the first sentence

@@ -82,3 +82,13 @@ def test_zero_length_words_still_give_valid_cues():
 def test_an_empty_transcript_is_a_valid_empty_document():
     assert to_webvtt(transcript_of()) == "WEBVTT\n"
     assert parse_webvtt(to_webvtt(transcript_of())) == []
+
+
+def test_two_people_talking_at_once_get_cues_of_their_own_sentences():
+    rep = spoken(0.1, "He began a confused complaint.", "rep", word_s=0.3)
+    customer = spoken(0.2, "The horizon seems distant.", "customer", word_s=0.35)
+    document = to_webvtt(transcript_of(customer, rep, speakers=("rep", "customer")))
+    cues = document.strip().split("\n\n")[1:]
+    assert [cue.split("\n", 1)[1] for cue in cues] == [
+        "<v rep>He began a confused complaint.", "<v customer>The horizon seems distant.",
+    ]
