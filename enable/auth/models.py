@@ -7,10 +7,10 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from enable.db import created_at
+from enable.db import UTCDateTime, created_at, utcnow
 from enable.extensions import db
 
 
@@ -93,3 +93,26 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class VoiceProfile(db.Model):
+    """How a user sounds: the mean of their speaker embeddings (personal data: shown to them and to admins only,
+    deleted with them, left out of exports unless asked). Built from their channel of stereo calls and from
+    one-channel calls where someone confirmed which speaker they were."""
+
+    __tablename__ = "voice_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian float32, unit length
+    seconds: Mapped[float] = mapped_column(default=0.0)  # seconds of speech it is built from
+    calls: Mapped[int] = mapped_column(default=0)  # calls it is built from
+    model: Mapped[str] = mapped_column(String(200))  # the speaker model (SPEAKER_MODEL) of the vector
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def minutes(self) -> int:
+        """Minutes of speech it is built from, rounded (at least 1 once it exists)."""
+        return max(1, round(self.seconds / 60))
