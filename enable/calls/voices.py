@@ -11,22 +11,18 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from enable.auth.models import Role, User, VoiceProfile
+from enable.auth import services as accounts
+from enable.auth.models import User, VoiceProfile
 from enable.calls.models import Call, CallStatus, CallVoice
 from enable.calls.services import read_transcript, require_manage, transcript_store
-from enable.errors import NotAllowed, UserError
+from enable.errors import UserError
 from enable.extensions import db
 from enable.transcription.speakers import speaker_number
 from enable.transcription.store import TranscriptUnreadable
 from enable.transcription.types import Transcript
 from enable.transcription.voiceprint import Voice, closest_speaker, fold, rename_speakers, rep_names
 
-
-def profile_of(user_id: int | None) -> VoiceProfile | None:
-    """The voice profile of a user, if they have one."""
-    if user_id is None:
-        return None
-    return db.session.scalar(select(VoiceProfile).where(VoiceProfile.user_id == user_id))
+profile_of = accounts.voice_profile
 
 
 def learn_voice(user_id: int, voice: Voice, model: str) -> VoiceProfile:
@@ -103,18 +99,3 @@ def confirm_rep(call: Call, speaker: str, user: User) -> Transcript:
     db.session.flush()
     transcript_store().write(call.id, renamed)
     return renamed
-
-
-def delete_profile(owner: User, actor: User) -> bool:
-    """Delete a user's voice profile (by themselves or an admin); True when there was one."""
-    if actor.id != owner.id and not actor.has_role(Role.ADMIN):
-        raise NotAllowed(_("Only the owner of a voice profile and admins can delete it."))
-    profile = profile_of(owner.id)
-    if profile is None:
-        return False
-    db.session.delete(profile)
-    from enable.audit import record
-
-    record(actor, "voice_profile.delete", owner, {"user_id": owner.id})
-    db.session.flush()
-    return True
