@@ -168,6 +168,7 @@ def edit(call_id: int):
 def confirm_rep(call_id: int, speaker: str):
     """One click on a one-channel call: this speaker is the call's rep (the others are customers)."""
     call = db.get_or_404(Call, call_id)
+    calls.require_manage(current_user, call)
     try:
         transcript = voices.confirm_rep(call, speaker, current_user)
         bite_services.replace_bites(call, transcript, bite_services.load_taxonomy())
