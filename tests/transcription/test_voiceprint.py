@@ -102,3 +102,11 @@ def test_a_folded_profile_is_unit_length_and_counts_every_second(parts):
             break
         total += seconds
     assert np.isclose(profile.seconds, total)
+
+
+def test_several_customers_are_shown_numbered(app):
+    from enable.calls.services import speaker_label
+
+    with app.test_request_context():
+        assert [speaker_label(s) for s in ("rep", "customer", "customer2", "speaker3")] == [
+            "Rep", "Customer", "Customer 2", "Speaker 3"]
