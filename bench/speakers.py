@@ -173,7 +173,13 @@ def profiles(args) -> int:
     from enable.transcription.diarization import THRESHOLD
     from enable.transcription.speaker_model import SpeakerEmbedder
     from enable.transcription.speakers import _find, speaker_name, speaker_voices
-    from enable.transcription.voiceprint import PROFILE_THRESHOLD, closest_speaker, mean_voice, similarity
+    from enable.transcription.voiceprint import (
+        PROFILE_MARGIN,
+        PROFILE_THRESHOLD,
+        closest_speaker,
+        mean_voice,
+        similarity,
+    )
 
     embedder = SpeakerEmbedder()
     embedder.load()
@@ -192,7 +198,8 @@ def profiles(args) -> int:
         stranger = _profile_voice("en", 0, embedder)
         trials.append(("real voices (reader DE + JFK)", mix, {"reader": mean_voice(windows.vectors, seconds),
                                                              "synthetic": stranger}, ["synthetic"]))
-    print(f"profile threshold {PROFILE_THRESHOLD}; right = the profile's voice named rep; baseline = first speaker")
+    print(f"profile threshold {PROFILE_THRESHOLD}, margin {PROFILE_MARGIN}; right = the profile's voice named rep; "
+          "baseline = first speaker")
     print(f"{'call':32} {'reps':>5} {'right':>6} {'baseline':>9} {'strangers named':>16}  similarities (own, others)")
     right = baseline = total = strangers = stranger_trials = 0
     for name, path, learnt, absent in trials:
@@ -215,6 +222,8 @@ def profiles(args) -> int:
             if voice in absent:
                 stranger_trials += 1
                 row_strangers += named is not None
+                near = sorted((similarity(profile.vector, v.vector) for v in voices.values()), reverse=True)
+                sims.append("stranger " + "/".join(f"{x:.2f}" for x in near[:2]))
                 continue
             row_total += 1
             row_right += named is not None and owner.get(named) == voice
@@ -226,7 +235,8 @@ def profiles(args) -> int:
             strangers + row_strangers
         print(f"{name:32} {row_total:5d} {row_right:6d} {row_base:9d} {row_strangers:>9d} of {len(absent):<4d}  "
               + " ".join(sims))
-    print(f"rep identified on {right}/{total} = {right / max(total, 1):.0%} of calls with a profile (target >= 95%); "
+    print(f"rep identified on {right}/{total} = {right / max(total, 1):.0%} of calls with a profile (target >= 95%; "
+          f"a voice diarization merged into another's has no speaker to name: similarity 0.00 above); "
           f"baseline (first speaker) {baseline / max(total, 1):.0%}; strangers named rep {strangers}/{stranger_trials}")
     return 0
 

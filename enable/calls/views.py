@@ -172,6 +172,7 @@ def confirm_rep(call_id: int, speaker: str):
     try:
         transcript = voices.confirm_rep(call, speaker, current_user)
         bite_services.replace_bites(call, transcript, bite_services.load_taxonomy())
+        voices.save_transcript(call, transcript)  # last before the commit: a failure above leaves the file as it was
     except UserError as e:
         db.session.rollback()
         flash(e.message, "error")

@@ -72,9 +72,9 @@ class CannotConfirm(UserError):
 
 
 def confirm_rep(call: Call, speaker: str, user: User) -> Transcript:
-    """Name `speaker` of a one-channel call its rep and the others customers: the transcript file is rewritten
-    (atomically), the call's figures recomputed, and the speaker's voice folded into the rep's profile. The caller
-    recuts the bites from the returned transcript, commits, then reindexes."""
+    """Name `speaker` of a one-channel call its rep and the others customers: the call's figures are recomputed
+    and the speaker's voice folded into the rep's profile. The caller recuts the bites from the returned
+    transcript, saves it (`save_transcript`), commits, then reindexes."""
     require_manage(user, call)
     if call.rep_id is None:
         raise CannotConfirm(_("Choose the call's rep first (Edit), then say which speaker they are."))
@@ -97,5 +97,14 @@ def confirm_rep(call: Call, speaker: str, user: User) -> Transcript:
 
     record(user, "call.confirm_rep", call, {"speaker": speaker, "rep_id": call.rep_id})
     db.session.flush()
-    transcript_store().write(call.id, renamed)
     return renamed
+
+
+def save_transcript(call: Call, transcript: Transcript) -> None:
+    """Replace the call's transcript file (atomically: the old one stays whole when this fails)."""
+    try:
+        transcript_store().write(call.id, transcript)
+    except OSError as exc:
+        raise CannotConfirm(_("The transcript could not be saved: %(why)s. Free disk space or fix the permissions of "
+                              "the transcripts folder (TRANSCRIPTS_DIR), then retry.",
+                              why=exc.strerror or str(exc))) from exc

@@ -122,6 +122,21 @@ def test_this_is_the_rep_relabels_transcript_bites_figures_and_teaches_the_profi
     # a manager of another team may not either (the role passes, the call's check refuses)
     assert login(Role.MANAGER).post(f"/calls/{call_id}/speakers/speaker2/rep").status_code == 403
 
+    # the transcript cannot be saved (its captions' name taken by a folder): nothing changes, the reason is shown
+    captions = app.config["TRANSCRIPTS_DIR"] / f"{call_id}.vtt"
+    kept = captions.read_bytes()
+    captions.unlink()
+    (captions / "blocker").mkdir(parents=True)
+    failed = manager.post(f"/calls/{call_id}/speakers/speaker2/rep", follow_redirects=True).get_data(as_text=True)
+    assert "The transcript could not be saved" in failed and "Speaker 2 is the rep" in failed
+    with app.app_context():
+        assert calls.read_transcript(call_id).speakers == ["speaker1", "speaker2"]
+        assert db.session.scalar(select(func.count()).select_from(CallVoice)) == 2
+        assert db.session.scalar(select(func.count()).select_from(VoiceProfile)) == 0
+        assert set(call_of(call_id).stats["talk_ratio"]) == {"speaker1", "speaker2"}
+    shutil.rmtree(captions)
+    captions.write_bytes(kept)
+
     response = manager.post(f"/calls/{call_id}/speakers/speaker2/rep", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Speaker 2 is now the rep" in page and "Rep:" in page and "Customer:" in page

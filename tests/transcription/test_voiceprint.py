@@ -61,6 +61,15 @@ def test_the_closest_speaker_above_the_threshold_is_the_rep():
     assert closest_speaker(profile, {}) is None
 
 
+def test_a_profile_about_as_close_to_two_speakers_names_neither():
+    """A voice absent from the call is about as far from each speaker; the rep's own speaker stands out."""
+    profile = Voice(_unit(1, 0, 0), 300.0)
+    both = {"speaker1": Voice(_unit(1, 0.9, 0), 30.0), "speaker2": Voice(_unit(1, 0, 0.95), 40.0)}
+    assert all(similarity(profile.vector, v.vector) >= PROFILE_THRESHOLD for v in both.values())
+    assert closest_speaker(profile, both) is None
+    assert closest_speaker(profile, {"speaker1": both["speaker1"]}) == "speaker1"
+
+
 def test_customers_are_numbered_only_when_several():
     assert rep_names(["speaker1", "speaker2"], "speaker2") == {"speaker2": "rep", "speaker1": "customer"}
     assert rep_names(["speaker1", "speaker2", "speaker3"], "speaker2") == {
