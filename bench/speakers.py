@@ -170,9 +170,8 @@ def _real_profile_mix(audio_dir: Path):
 
 def profiles(args) -> int:
     """The rep found by voice: the share of calls with a profile whose rep is named right, and strangers named."""
-    from enable.transcription.diarization import THRESHOLD
     from enable.transcription.speaker_model import SpeakerEmbedder
-    from enable.transcription.speakers import _find, speaker_name, speaker_voices
+    from enable.transcription.speakers import find_voices, speaker_name
     from enable.transcription.voiceprint import (
         PROFILE_MARGIN,
         PROFILE_THRESHOLD,
@@ -204,8 +203,7 @@ def profiles(args) -> int:
     right = baseline = total = strangers = stranger_trials = 0
     for name, path, learnt, absent in trials:
         truth = [tuple(t) for t in json.loads(path.with_suffix(".json").read_text())["turns"]]
-        found, windows = _find(path, embedder, None, 600.0, THRESHOLD)
-        voices = speaker_voices(found, windows)
+        found, voices = find_voices(path, embedder)
         owner = {}  # found speaker name -> the true voice it overlaps most
         for index in range(found.speakers):
             overlap: dict[str, float] = {}

@@ -54,6 +54,13 @@ def _find(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None, blo
     return diarize(windows.spans, windows.vectors, windows.speech, speakers=speakers, threshold=threshold), windows
 
 
+def find_voices(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None = None
+                ) -> tuple[Diarization, dict[str, Voice]]:
+    """Who spoke when in a recording, and the voice of each speaker found (by stored name)."""
+    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD)
+    return diarization, speaker_voices(diarization, windows)
+
+
 def speaker_voices(diarization: Diarization, windows: Windows) -> dict[str, Voice]:
     """The voice of each speaker found (by stored name): the mean of the windows that speaker holds, and the
     seconds of their turns; a speaker heard too briefly has none."""
