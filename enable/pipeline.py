@@ -337,13 +337,14 @@ def _with_speakers(call: Call, path: Path, transcript: Transcript) -> Transcript
 def _learn_rep_channel(call_id: int, rep_id: int, path: Path, embedder: SpeakerEmbedder) -> None:
     """Fold the voice on the rep's channel of a stereo call into the rep's profile (a complete profile is left)."""
     profile = call_voices.profile_of(rep_id)
-    if profile is not None and profile.model == embedder.model_name and profile.seconds >= MAX_PROFILE_S:
-        return
+    if profile is not None and profile.model == embedder.model_name and (
+            profile.seconds >= MAX_PROFILE_S or call_id in (profile.call_ids or [])):
+        return  # complete, or learnt from this call already (it is processed again)
     voice = channel_voice(path, embedder, int(current_app.config["REP_CHANNEL"]))
     if voice is None:
         log.info("call %s: too little speech on the rep's channel to learn their voice", call_id)
         return
-    call_voices.learn_voice(rep_id, voice, embedder.model_name)
+    call_voices.learn_voice(rep_id, voice, embedder.model_name, call_id)
 
 
 def hotwords_for(language: str | None, model: str) -> list[str]:

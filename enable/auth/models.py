@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -107,6 +108,7 @@ class VoiceProfile(db.Model):
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian float32, unit length
     seconds: Mapped[float] = mapped_column(default=0.0)  # seconds of speech it is built from
     calls: Mapped[int] = mapped_column(default=0)  # calls it is built from
+    call_ids: Mapped[list[Any]] = mapped_column(default=list)  # which: a call processed again is not counted twice
     model: Mapped[str] = mapped_column(String(200))  # the speaker model (SPEAKER_MODEL) of the vector
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

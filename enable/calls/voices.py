@@ -25,19 +25,23 @@ from enable.transcription.voiceprint import Voice, closest_speaker, fold, rename
 profile_of = accounts.voice_profile
 
 
-def learn_voice(user_id: int, voice: Voice, model: str) -> VoiceProfile:
-    """Fold a voice heard on one call into the user's profile (made on first use); a profile of another speaker
-    model starts again from this voice."""
+def learn_voice(user_id: int, voice: Voice, model: str, call_id: int) -> VoiceProfile:
+    """Fold a voice heard on a call into the user's profile (made on first use); a call it has learnt from already
+    (processed again) is not folded twice, and a profile of another speaker model starts again from this voice."""
     profile = profile_of(user_id)
     if profile is None:
-        profile = VoiceProfile(user_id=user_id, vector=voice.to_bytes(), seconds=voice.seconds, calls=1, model=model)
+        profile = VoiceProfile(user_id=user_id, vector=voice.to_bytes(), seconds=voice.seconds, calls=1, model=model,
+                               call_ids=[call_id])
         db.session.add(profile)
+    elif profile.model == model and call_id in (profile.call_ids or []):
+        return profile
     else:
         same_model = profile.model == model
         current = Voice.from_bytes(profile.vector, profile.seconds) if same_model else None
         folded = fold(current, voice)
         profile.vector, profile.seconds, profile.model = folded.to_bytes(), folded.seconds, model
         profile.calls = (profile.calls if same_model else 0) + 1
+        profile.call_ids = [*(profile.call_ids if same_model else []), call_id]  # a new list: JSON change seen
     db.session.flush()
     return profile
 
@@ -90,7 +94,7 @@ def confirm_rep(call: Call, speaker: str, user: User) -> Transcript:
     renamed = rename_speakers(transcript, rep_names(transcript.speakers, speaker))
     stored = db.session.scalar(select(CallVoice).where(CallVoice.call_id == call.id, CallVoice.speaker == speaker))
     if stored is not None:
-        learn_voice(call.rep_id, Voice.from_bytes(stored.vector, stored.seconds), stored.model)
+        learn_voice(call.rep_id, Voice.from_bytes(stored.vector, stored.seconds), stored.model, call.id)
     db.session.execute(delete(CallVoice).where(CallVoice.call_id == call.id))  # not needed once named
     call.stats = renamed.stats or {}
     from enable.audit import record

@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('vector', sa.LargeBinary(), nullable=False),
     sa.Column('seconds', sa.Double(), nullable=False),
     sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('call_ids', sa.JSON(), nullable=False),
     sa.Column('model', sa.String(length=200), nullable=False),
     sa.Column('updated_at', enable.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_voice_profile_user_id_user'), ondelete='CASCADE'),

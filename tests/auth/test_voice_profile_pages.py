@@ -16,7 +16,7 @@ def _profile(app, user_id: int, calls: int = 3, seconds: float = 450.0) -> None:
     vector = np.ones(192, dtype=np.float32) / np.sqrt(192)
     with app.app_context():
         db.session.add(VoiceProfile(user_id=user_id, vector=Voice(vector, seconds).to_bytes(), seconds=seconds,
-                                    calls=calls, model="campplus"))
+                                    calls=calls, model="campplus", call_ids=list(range(calls))))
         db.session.commit()
 
 

@@ -66,10 +66,18 @@ def _share_in(words, turns, voice: str) -> float:
 
 def test_a_profile_from_a_stereo_call_names_the_rep_on_a_one_channel_call(app, users, login, runner, audio):
     rep_id = users[Role.REP]
-    _ingest(app, audio / "stereo.wav", rep_id)
+    stereo_id = _ingest(app, audio / "stereo.wav", rep_id)
     with app.app_context():
         profile = db.session.scalar(select(VoiceProfile).where(VoiceProfile.user_id == rep_id))
         assert profile is not None and profile.calls == 1 and profile.seconds > 10 and profile.model == "campplus"
+        learnt = (profile.seconds, bytes(profile.vector))
+        # the same call processed again (a worker taking it over, transcribing again) is not learnt twice
+        call_of(stereo_id).status = CallStatus.QUEUED
+        db.session.commit()
+        ingest_call(stereo_id)
+        db.session.expire_all()
+        profile = db.session.scalar(select(VoiceProfile).where(VoiceProfile.user_id == rep_id))
+        assert profile.calls == 1 and (profile.seconds, bytes(profile.vector)) == learnt
 
     call_id = _ingest(app, audio / "mono.wav", rep_id)
     with app.app_context():
