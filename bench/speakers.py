@@ -1,6 +1,13 @@
 """Speaker diarization benchmark: diarization error, CPU time and memory on one-channel calls.
 
     .venv/bin/python bench/speakers.py [--audio ../shared/audio] [--seconds 180] [--threshold 0.5]
+    .venv/bin/python bench/speakers.py --profiles [--seconds 180]
+
+--profiles measures the rep found by voice instead: for each call and each of its voices, a profile learnt from
+another recording of that voice (the left channel of a stereo call of other lines, scripts/synth_speakers.py; for
+the real voices, the multilingual.mp3 reader's English part against a mix of their German part with JFK) must name
+that voice's speaker the rep; a profile of a voice absent from the call must name nobody. The baseline in the same
+run is "the first speaker is the rep".
 
 Calls: conversations synthesized by scripts/synth_speakers.py (two and three voices, English and Russian, at
 least --seconds long, turns of 2-20 s, backchannels, about 10% overlap; cached under bench/.cache), the first
@@ -120,13 +127,128 @@ def measure(path: Path, threshold: float) -> dict[str, float]:
     }
 
 
+def _profile_voice(language: str, index: int, embedder):
+    """The voice of synthesized voice `index` learnt from a stereo call's rep channel (other lines than the calls)."""
+    from synth_speakers import synthesize_stereo_call
+
+    from enable.transcription.speakers import channel_voice
+
+    path = CACHE / f"stereo_{language}{index}.wav"
+    if not path.is_file():
+        synthesize_stereo_call(path, rep=index, customer=(index + 1) % 3, language=language, seconds=60)
+    return channel_voice(path, embedder, 0)
+
+
+def _real_profile_mix(audio_dir: Path):
+    """The reader's German part (10 s turns) alternating with JFK, and the reader's English part (the profile)."""
+    from enable.transcription.audio import decode
+
+    multilingual, jfk = audio_dir / "multilingual.mp3", audio_dir / "jfk.flac"
+    if not multilingual.is_file() or not jfk.is_file():
+        return None, None
+    import wave
+
+    reader, kennedy = decode(multilingual), decode(jfk)
+    rate = 16000
+    path = CACHE / "real_profile_mix.wav"
+    pieces, turns, at = [], [], 0.0
+    for index, start in enumerate(range(31 * rate, len(reader), 10 * rate)):
+        quote = kennedy[(index % 2) * 5 * rate : (index % 2) * 5 * rate + 5 * rate]
+        for name, piece in (("reader", reader[start : start + 10 * rate]), ("jfk", quote)):
+            pieces.append(piece)
+            turns.append((round(at, 3), round(at + len(piece) / rate, 3), name))
+            at += len(piece) / rate
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.clip(np.concatenate(pieces), -1, 1) * 32767).astype("<i2").tobytes())
+    path.with_suffix(".json").write_text(json.dumps({"turns": turns}) + "\n")
+    return path, reader[: 28 * rate]
+
+
+def profiles(args) -> int:
+    """The rep found by voice: the share of calls with a profile whose rep is named right, and strangers named."""
+    from enable.transcription.speaker_model import SpeakerEmbedder
+    from enable.transcription.speakers import find_voices, speaker_name
+    from enable.transcription.voiceprint import (
+        PROFILE_MARGIN,
+        PROFILE_THRESHOLD,
+        closest_speaker,
+        mean_voice,
+        similarity,
+    )
+
+    embedder = SpeakerEmbedder()
+    embedder.load()
+    trials: list[tuple[str, Path, dict[str, object], list[str]]] = []  # call, path, profiles, voices absent
+    for language, voices in CASES:
+        path = synthesized(language, voices, args.seconds)
+        learnt = {f"voice{i + 1}": _profile_voice(language, i, embedder) for i in range(3)}
+        absent = [f"voice{i + 1}" for i in range(voices, 3)]
+        trials.append((f"{language} {voices} voices", path, learnt, absent))
+        if (language, voices) == ("en", 2):
+            trials.append(("en 2 voices, phone", phone_quality(path), learnt, absent))
+    mix, english = _real_profile_mix(args.audio)
+    if mix is not None:
+        windows = embedder.windows(english)
+        seconds = float((windows.speech[:, 1] - windows.speech[:, 0]).sum())
+        stranger = _profile_voice("en", 0, embedder)
+        trials.append(("real voices (reader DE + JFK)", mix, {"reader": mean_voice(windows.vectors, seconds),
+                                                             "synthetic": stranger}, ["synthetic"]))
+    print(f"profile threshold {PROFILE_THRESHOLD}, margin {PROFILE_MARGIN}; right = the profile's voice named rep; "
+          "baseline = first speaker")
+    print(f"{'call':32} {'reps':>5} {'right':>6} {'baseline':>9} {'strangers named':>16}  similarities (own, others)")
+    right = baseline = total = strangers = stranger_trials = 0
+    for name, path, learnt, absent in trials:
+        truth = [tuple(t) for t in json.loads(path.with_suffix(".json").read_text())["turns"]]
+        found, voices = find_voices(path, embedder)
+        owner = {}  # found speaker name -> the true voice it overlaps most
+        for index in range(found.speakers):
+            overlap: dict[str, float] = {}
+            for turn in (t for t in found.turns if t.speaker == index):
+                for start, end, who in truth:
+                    overlap[who] = overlap.get(who, 0.0) + max(0.0, min(end, turn.end) - max(start, turn.start))
+            owner[speaker_name(index)] = max(overlap, key=lambda k: overlap[k]) if overlap else None
+        row_right = row_total = row_base = row_strangers = 0
+        sims = []
+        for voice, profile in learnt.items():
+            if profile is None:
+                continue
+            named = closest_speaker(profile, voices)
+            if voice in absent:
+                stranger_trials += 1
+                row_strangers += named is not None
+                near = sorted((similarity(profile.vector, v.vector) for v in voices.values()), reverse=True)
+                sims.append("stranger " + "/".join(f"{x:.2f}" for x in near[:2]))
+                continue
+            row_total += 1
+            row_right += named is not None and owner.get(named) == voice
+            row_base += owner.get(speaker_name(0)) == voice
+            mine = [similarity(profile.vector, v.vector) for n, v in voices.items() if owner.get(n) == voice]
+            theirs = [similarity(profile.vector, v.vector) for n, v in voices.items() if owner.get(n) != voice]
+            sims.append(f"{max(mine, default=0):.2f}/{max(theirs, default=0):.2f}")
+        right, baseline, total, strangers = right + row_right, baseline + row_base, total + row_total, \
+            strangers + row_strangers
+        print(f"{name:32} {row_total:5d} {row_right:6d} {row_base:9d} {row_strangers:>9d} of {len(absent):<4d}  "
+              + " ".join(sims))
+    print(f"rep identified on {right}/{total} = {right / max(total, 1):.0%} of calls with a profile (target >= 95%; "
+          f"a voice diarization merged into another's has no speaker to name: similarity 0.00 above); "
+          f"baseline (first speaker) {baseline / max(total, 1):.0%}; strangers named rep {strangers}/{stranger_trials}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--audio", type=Path, default=SHARED_AUDIO, help="folder of the real recordings")
     parser.add_argument("--seconds", type=float, default=180.0, help="length of the synthesized calls")
     parser.add_argument("--threshold", type=float, default=None, help="clustering threshold (default: the code's)")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # a child run: measure this call only
+    parser.add_argument("--profiles", action="store_true", help="measure the rep found by voice profiles")
     args = parser.parse_args()
+    if args.profiles:
+        return profiles(args)
     from enable.transcription.diarization import THRESHOLD
 
     threshold = THRESHOLD if args.threshold is None else args.threshold

@@ -39,6 +39,7 @@ from enable import deferred_writes, events
 from enable.bites import services as bite_services
 from enable.bites.models import Bite
 from enable.calls import services as call_services
+from enable.calls import voices as call_voices
 from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
 from enable.errors import UserError, is_disk_full
@@ -50,8 +51,9 @@ from enable.transcription.errors import RecordingTooLong, TranscriptionError
 from enable.transcription.models import is_multilingual
 from enable.transcription.routing import LanguageRouter
 from enable.transcription.speaker_model import SpeakerEmbedder, SpeakerModelUnavailable
-from enable.transcription.speakers import label_speakers
+from enable.transcription.speakers import channel_voice, label_speakers_with_voices
 from enable.transcription.types import Transcript
+from enable.transcription.voiceprint import MAX_PROFILE_S
 
 log = logging.getLogger(__name__)
 
@@ -324,19 +326,40 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
         raise call_services.too_long_when_decoded(call) from e
     log.info("call %s transcribed in %.1f s (%.0f s of audio)", call_id, time.monotonic() - started,
              transcript.duration_s)
-    return _with_speakers(call_id, path, transcript)
+    return _with_speakers(call, path, transcript)
 
 
-def _with_speakers(call_id: int, path: Path, transcript: Transcript) -> Transcript:
-    """Speakers found by voice on a call whose channels do not tell them; without, when the model cannot load."""
+def _with_speakers(call: Call, path: Path, transcript: Transcript) -> Transcript:
+    """Speakers found by voice on a call whose channels do not tell them, named rep and customer when the rep's
+    voice profile recognises one; on a stereo call with a known rep, the rep's channel teaches their profile.
+    Without speakers when the model cannot load. Profile and voices are committed with the transcript's record."""
     embedder = get_speaker_embedder()
     if embedder is None:
         return transcript
+    call_id, rep_id = call.id, call.rep_id
     try:
-        return label_speakers(transcript, path, embedder)
+        if transcript.speakers:
+            if rep_id is not None and transcript.channels == 2:
+                _learn_rep_channel(call_id, rep_id, path, embedder)
+            return transcript
+        labelled, voices = label_speakers_with_voices(transcript, path, embedder)
     except SpeakerModelUnavailable as exc:  # the words matter more than who said them: keep the call going
         log.error("call %s is transcribed without speakers: %s", call_id, exc)
         return transcript
+    return call_voices.name_speakers(call, labelled, voices, embedder.model_name)
+
+
+def _learn_rep_channel(call_id: int, rep_id: int, path: Path, embedder: SpeakerEmbedder) -> None:
+    """Fold the voice on the rep's channel of a stereo call into the rep's profile (a complete profile is left)."""
+    profile = call_voices.profile_of(rep_id)
+    if profile is not None and profile.model == embedder.model_name and (
+            profile.seconds >= MAX_PROFILE_S or call_id in (profile.call_ids or [])):
+        return  # complete, or learnt from this call already (it is processed again)
+    voice = channel_voice(path, embedder, int(current_app.config["REP_CHANNEL"]))
+    if voice is None:
+        log.info("call %s: too little speech on the rep's channel to learn their voice", call_id)
+        return
+    call_voices.learn_voice(rep_id, voice, embedder.model_name, call_id)
 
 
 def hotwords_for(language: str | None, model: str) -> list[str]:

@@ -126,6 +126,31 @@ def synthesize_conversation(out_path: Path, voices: int = 2, language: str = "en
     return rounded
 
 
+def synthesize_stereo_call(out_path: Path, rep: int = 1, customer: int = 2, language: str = "en",
+                           seconds: float = 30.0, first_line: int = 5) -> None:
+    """Write a two-channel call (16 kHz WAV): voice number `rep` of VOICES (from 0) on the left channel, `customer`
+    on the right, taking turns, at least `seconds` long; its lines start at `first_line` of the script (other
+    words than the one-channel conversations start with)."""
+    lines = _lines(language)
+    channels: list[list[np.ndarray]] = [[], []]
+    length, line = 0, first_line
+    while length < seconds * OUT_RATE:
+        side = (line - first_line) % 2
+        samples = _voice(lines[line % len(lines)], VOICES[language][rep if side == 0 else customer])
+        gap = np.zeros(int(0.6 * OUT_RATE), dtype=np.float32)
+        channels[side] += [samples, gap]
+        channels[1 - side] += [np.zeros(len(samples), dtype=np.float32), gap]
+        length += len(samples) + len(gap)
+        line += 1
+    stereo = np.stack([np.concatenate(channels[0]), np.concatenate(channels[1])], axis=1)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(out_path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(OUT_RATE)
+        out.writeframes((np.clip(stereo, -1, 1) * 32767).astype("<i2").tobytes())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voices", type=int, default=2, choices=(1, 2, 3))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from enable.db import created_at
+from enable.db import UTCDateTime, created_at, utcnow
 from enable.extensions import db
 
 
@@ -125,3 +125,26 @@ class LoginAddressWindow(db.Model):
     address: Mapped[str] = mapped_column(String(45), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(index=True)
+
+class VoiceProfile(db.Model):
+    """How a user sounds: the mean of their speaker embeddings (personal data: shown to them and to admins only,
+    deleted with them, left out of exports unless asked). Built from their channel of stereo calls and from
+    one-channel calls where someone confirmed which speaker they were."""
+
+    __tablename__ = "voice_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian float32, unit length
+    seconds: Mapped[float] = mapped_column(default=0.0)  # seconds of speech it is built from
+    calls: Mapped[int] = mapped_column(default=0)  # calls it is built from
+    call_ids: Mapped[list[Any]] = mapped_column(default=list)  # which: a call processed again is not counted twice
+    model: Mapped[str] = mapped_column(String(200))  # the speaker model (SPEAKER_MODEL) of the vector
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def minutes(self) -> int:
+        """Minutes of speech it is built from, rounded (at least 1 once it exists)."""
+        return max(1, round(self.seconds / 60))

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from enable.audit import record
 from enable.auth import sessions
-from enable.auth.models import LoginAddressWindow, Role, Team, User
+from enable.auth.models import LoginAddressWindow, Role, Team, User, VoiceProfile
 from enable.auth.passwords import (
     DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
@@ -23,7 +23,7 @@ from enable.auth.passwords import (
 )
 from enable.db import utcnow
 from enable.display_names import clean_name
-from enable.errors import UserError
+from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 
 
@@ -253,3 +253,27 @@ def save_team(team: Team | None, *, name: str, manager_id: int | None, actor: Us
     db.session.flush()
     record(actor, "team.save", team, {"name": name, "manager_id": manager_id})
     return team
+
+
+# Voice profiles (personal data: their owner and admins see them) ----------------------------------------------
+
+
+def voice_profile(user_id: int | None) -> VoiceProfile | None:
+    """The voice profile of a user, if they have one."""
+    if user_id is None:
+        return None
+    return db.session.scalar(select(VoiceProfile).where(VoiceProfile.user_id == user_id))
+
+
+def delete_voice_profile(owner: User, actor: User) -> bool:
+    """Delete a user's voice profile (by themselves or an admin); True when there was one. It is rebuilt from
+    their later stereo calls and confirmations."""
+    if actor.id != owner.id and not actor.has_role(Role.ADMIN):
+        raise NotAllowed(_("Only the owner of a voice profile and admins can delete it."))
+    profile = voice_profile(owner.id)
+    if profile is None:
+        return False
+    db.session.delete(profile)
+    record(actor, "voice_profile.delete", owner, {"user_id": owner.id})
+    db.session.flush()
+    return True

@@ -79,7 +79,26 @@ def settings():
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form)
+    return render_template("auth/settings.html", form=form, voice=accounts.voice_profile(current_user.id))
+
+
+@bp.post("/settings/voice/delete")
+@login_required
+def voice_delete():
+    if accounts.delete_voice_profile(current_user, current_user):
+        db.session.commit()
+        flash(_("Your voice profile was deleted."), "success")
+    return redirect(url_for("auth.settings"))
+
+
+@bp.post("/users/<int:user_id>/voice/delete")
+@role_required(Role.ADMIN)
+def user_voice_delete(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if accounts.delete_voice_profile(user, current_user):
+        db.session.commit()
+        flash(_("The voice profile of %(name)s was deleted.", name=user.name), "success")
+    return redirect(url_for("auth.user_edit", user_id=user.id))
 
 
 @bp.get("/users")
@@ -144,11 +163,13 @@ def user_edit(user_id: int):
         except UserError as e:
             db.session.rollback()
             flash(e.message, "error")
-            return render_template("auth/user_form.html", form=form, user=user, reset_form=PasswordResetForm()), 422
+            return render_template("auth/user_form.html", form=form, user=user, reset_form=PasswordResetForm(),
+                                   voice=accounts.voice_profile(user.id)), 422
         db.session.commit()
         flash(_("Changes to %(name)s saved.", name=user.name), "success")
         return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=user, reset_form=PasswordResetForm())
+    return render_template("auth/user_form.html", form=form, user=user, reset_form=PasswordResetForm(),
+                           voice=accounts.voice_profile(user.id))
 
 
 @bp.post("/users/<int:user_id>/password")

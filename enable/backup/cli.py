@@ -14,10 +14,13 @@ from enable.extensions import db
 
 @bp.cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def export_command(path: Path) -> None:
-    """Write every table as JSON and every transcript to one zip (secrets left out), to leave with all the data."""
+@click.option("--with-voice-profiles", "personal", is_flag=True,
+              help="Include the voice profiles of users and the voices of unnamed speakers (personal data).")
+def export_command(path: Path, personal: bool) -> None:
+    """Write every table as JSON and every transcript to one zip (secrets and voice profiles left out), to leave
+    with all the data."""
     try:
-        report = services.write_archive_file(path, services.EXPORT)
+        report = services.write_archive_file(path, services.EXPORT, personal)
     except UserError as e:
         raise click.ClickException(e.message) from e
     audit.record(None, "backup.export", detail={"path": str(path), "rows": sum(report.tables.values())})

@@ -198,7 +198,8 @@ def _readme(report: ArchiveReport, manifest: dict[str, Any]) -> str:
                   "dates and times are ISO 8601 in UTC. transcripts/ holds the transcript of every call",
                   "(<call id>.json with timed words, and .vtt subtitles).", "",
                   "Secrets are left out: password hashes, API token hashes and webhook signing secrets",
-                  "(see \"left_out\" in manifest.json and in each table file)."]
+                  "(see \"left_out\" in manifest.json and in each table file). Voice profiles (how users sound)",
+                  "are personal data: left out unless the export was made with --with-voice-profiles."]
     else:
         lines += ["A full backup for `flask --app wsgi restore PATH`: the database (database/enable.sqlite3, or",
                   "tables/*.json for PostgreSQL), transcripts/, media/ (the recordings) and the secret key.",
@@ -210,8 +211,9 @@ def _readme(report: ArchiveReport, manifest: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_archive(out: IO[bytes], kind: str) -> ArchiveReport:
-    """Write an export (secrets left out) or a backup (everything) of this site as a zip to `out`."""
+def write_archive(out: IO[bytes], kind: str, personal: bool = False) -> ArchiveReport:
+    """Write an export (secrets left out, and voice profiles unless `personal`) or a backup (everything) of this
+    site as a zip to `out`."""
     report = ArchiveReport(kind=kind)
     data_dir = Path(current_app.config["ENABLE_DATA_DIR"])
     with tempfile.TemporaryDirectory(dir=data_dir, prefix=".archive-") as work, \
@@ -223,6 +225,9 @@ def write_archive(out: IO[bytes], kind: str) -> ArchiveReport:
             present = set(inspect(conn).get_table_names())  # a database behind this code's migrations lacks some
             for table in db.metadata.sorted_tables:
                 if table.name not in present:
+                    continue
+                if kind == EXPORT and not personal and table.name in tables.PERSONAL_TABLES:
+                    report.left_out[table.name] = ["*"]  # the whole table
                     continue
                 if kind == BACKUP and sqlite_copy is not None:
                     report.tables[table.name] = tables.count_rows(conn, table)
@@ -252,7 +257,7 @@ def write_archive(out: IO[bytes], kind: str) -> ArchiveReport:
     return report
 
 
-def write_archive_file(path: Path, kind: str) -> ArchiveReport:
+def write_archive_file(path: Path, kind: str, personal: bool = False) -> ArchiveReport:
     """Write the archive to `path` atomically (a partial file never takes its name)."""
     path = Path(path)
     if path.is_dir():
@@ -261,7 +266,7 @@ def write_archive_file(path: Path, kind: str) -> ArchiveReport:
     partial = path.with_name(path.name + ".partial")
     try:
         with open(partial, "wb") as fh:
-            report = write_archive(fh, kind)
+            report = write_archive(fh, kind, personal)
         os.replace(partial, path)
     except OSError as e:
         if not is_disk_full(e):

@@ -22,6 +22,8 @@ SECRET_COLUMNS: dict[str, set[str]] = {
     "user_session": {"key_hash"},
     "webhook_endpoint": {"secret", "url"},  # receiver URLs often carry a token (Slack-style paths, ?token=)
 }
+# Tables of personal data an export leaves out unless asked (`flask export --with-voice-profiles`): how people sound.
+PERSONAL_TABLES = frozenset({"voice_profile", "call_voice"})
 _SECRET_WORDS = ("password", "secret", "token_hash", "api_key")
 
 

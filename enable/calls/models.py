@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import User, enum_column
@@ -109,3 +109,18 @@ class Call(db.Model):
 
     def __repr__(self) -> str:
         return f"<Call {self.id} {self.status}>"
+
+
+class CallVoice(db.Model):
+    """The voice of a speaker not yet known on a one-channel call ("speaker1"...), kept so that confirming who
+    the rep is teaches their profile; deleted once the call's speakers are named (personal data, as profiles)."""
+
+    __tablename__ = "call_voice"
+    __table_args__ = (UniqueConstraint("call_id", "speaker"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
+    speaker: Mapped[str] = mapped_column(String(40))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian float32, unit length
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    model: Mapped[str] = mapped_column(String(200))

@@ -711,6 +711,8 @@ def speaker_label(speaker: str | None) -> str:
     number = speaker_number(speaker)
     if number is not None:
         return _("Speaker %(n)d", n=number)
+    if speaker.startswith("customer") and speaker[len("customer"):].isdigit():  # several customers on one call
+        return _("Customer %(n)d", n=int(speaker[len("customer"):]))
     return str(SPEAKER_LABELS.get(speaker, speaker))
 
 

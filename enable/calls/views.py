@@ -12,7 +12,7 @@ from enable import pipeline
 from enable.auth.decorators import role_required
 from enable.auth.models import Role, User
 from enable.bites import services as bite_services
-from enable.calls import bp, samples
+from enable.calls import bp, samples, voices
 from enable.calls import services as calls
 from enable.calls.forms import EditCallForm, UploadForm
 from enable.calls.models import Call, CallStatus
@@ -141,9 +141,11 @@ def detail(call_id: int):
         abort(404)
     transcript, problem = calls.ready_transcript(call)
     stage = calls.stage_tag(call.stage) if call.stage else None
+    can_manage = calls.can_manage(current_user, call)
     return render_template(
         "calls/detail.html", call=call, turns=calls.transcript_turns(transcript) if transcript else [],
-        stats=calls.readable_stats(call), can_manage=calls.can_manage(current_user, call),
+        stats=calls.readable_stats(call), can_manage=can_manage,
+        unnamed_speakers=voices.unnamed_speakers(transcript) if can_manage else [],
         has_captions=transcript is not None, speaker_label=calls.speaker_label, language_label=calls.language_label,
         transcript_missing=problem == calls.MISSING, transcript_unreadable=problem != calls.MISSING and problem,
         can_transcribe_again=problem is not None and calls.has_recording(call),
@@ -175,6 +177,27 @@ def edit(call_id: int):
             flash(_("Call saved."), "success")
             return redirect(url_for("calls.detail", call_id=call.id))
     return render_template("calls/edit.html", form=form, call=call), 422 if request.method == "POST" else 200
+
+
+@bp.post("/<int:call_id>/speakers/<speaker>/rep")
+@role_required(Role.MANAGER)
+def confirm_rep(call_id: int, speaker: str):
+    """One click on a one-channel call: this speaker is the call's rep (the others are customers)."""
+    call = db.get_or_404(Call, call_id)
+    calls.require_manage(current_user, call)
+    try:
+        transcript = voices.confirm_rep(call, speaker, current_user)
+        bite_services.replace_bites(call, transcript, bite_services.load_taxonomy())
+        voices.save_transcript(call, transcript)  # last before the commit: a failure above leaves the file as it was
+    except UserError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("calls.detail", call_id=call_id))
+    db.session.commit()
+    indexing.index_call(call.id)
+    flash(_("%(speaker)s is now the rep, %(name)s; the transcript, bites and figures say so.",
+            speaker=calls.speaker_label(speaker), name=call.rep.name if call.rep else ""), "success")
+    return redirect(url_for("calls.detail", call_id=call.id))
 
 
 @bp.post("/<int:call_id>/retry")

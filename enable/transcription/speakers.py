@@ -13,17 +13,19 @@ import logging
 import time
 from pathlib import Path
 
-from enable.transcription.audio import decode_blocks
+from enable.transcription.audio import SAMPLE_RATE, decode_blocks
 from enable.transcription.diarization import THRESHOLD, Diarization, diarize
 from enable.transcription.segments import mark_overlaps, speaker_runs
 from enable.transcription.speaker_model import SpeakerEmbedder, Windows
 from enable.transcription.stats import conversation_stats
 from enable.transcription.transcriber import BLOCK_S
 from enable.transcription.types import Segment, Transcript, Word
+from enable.transcription.voiceprint import Voice, mean_voice
 
 log = logging.getLogger(__name__)
 
 SPEAKER_PREFIX = "speaker"
+VOICE_SAMPLE_S = 180.0  # seconds of a stereo call's rep channel embedded to learn the rep's voice
 
 
 def speaker_name(index: int) -> str:
@@ -41,12 +43,50 @@ def speaker_number(name: str | None) -> int | None:
 def find_speakers(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None = None,
                   block_s: float = BLOCK_S, threshold: float = THRESHOLD) -> Diarization:
     """Who spoke when in a recording (mixed to one channel); `speakers` is how many took part, when known."""
+    return _find(path, embedder, speakers, block_s, threshold)[0]
+
+
+def _find(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None, block_s: float,
+          threshold: float) -> tuple[Diarization, Windows]:
     parts: list[Windows] = []
     for block in decode_blocks(path, block_s, stereo=False):
         parts.append(embedder.windows(block.samples[0], offset_s=block.start_s))
         del block
     windows = Windows.join(parts)
-    return diarize(windows.spans, windows.vectors, windows.speech, speakers=speakers, threshold=threshold)
+    return diarize(windows.spans, windows.vectors, windows.speech, speakers=speakers, threshold=threshold), windows
+
+
+def find_voices(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None = None
+                ) -> tuple[Diarization, dict[str, Voice]]:
+    """Who spoke when in a recording, and the voice of each speaker found (by stored name)."""
+    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD)
+    return diarization, speaker_voices(diarization, windows)
+
+
+def speaker_voices(diarization: Diarization, windows: Windows) -> dict[str, Voice]:
+    """The voice of each speaker found (by stored name): the mean of the windows that speaker holds, and the
+    seconds of their turns; a speaker heard too briefly has none."""
+    owners = [diarization.speaker_of(float(a), float(b)) for a, b in windows.spans]
+    voices: dict[str, Voice] = {}
+    for index in range(diarization.speakers):
+        chosen = [i for i, owner in enumerate(owners) if owner == index]
+        seconds = sum(t.end - t.start for t in diarization.turns if t.speaker == index)
+        voice = mean_voice(windows.vectors[chosen], seconds) if chosen else None
+        if voice is not None:
+            voices[speaker_name(index)] = voice
+    return voices
+
+
+def channel_voice(path: Path | str, embedder: SpeakerEmbedder, channel: int, max_s: float = VOICE_SAMPLE_S
+                  ) -> Voice | None:
+    """The voice on one channel of a stereo recording, from its first `max_s` seconds (a rep's channel: enough
+    to learn their voice without embedding the whole call); None when too little speech is there."""
+    for block in decode_blocks(path, max_s, stereo=True):
+        samples = block.samples[min(channel, block.samples.shape[0] - 1)]
+        windows = embedder.windows(samples[: int(max_s * SAMPLE_RATE)])
+        seconds = float((windows.speech[:, 1] - windows.speech[:, 0]).sum()) if len(windows.speech) else 0.0
+        return mean_voice(windows.vectors, seconds)
+    return None
 
 
 def with_speakers(transcript: Transcript, diarization: Diarization) -> Transcript:
@@ -89,12 +129,19 @@ def label_speakers(transcript: Transcript, path: Path | str, embedder: SpeakerEm
                    speakers: int | None = None) -> Transcript:
     """Find the speakers of a transcript whose speakers are unknown, from its recording; a transcript that has
     them (a two-party stereo call) or has no speech is returned unchanged. Raises SpeakerModelUnavailable."""
+    return label_speakers_with_voices(transcript, path, embedder, speakers)[0]
+
+
+def label_speakers_with_voices(transcript: Transcript, path: Path | str, embedder: SpeakerEmbedder,
+                               speakers: int | None = None) -> tuple[Transcript, dict[str, Voice]]:
+    """As label_speakers, and the voice of each speaker found (none when the transcript is returned unchanged)."""
     if transcript.speakers or not transcript.segments:
-        return transcript
+        return transcript, {}
     started = time.perf_counter()
-    diarization = find_speakers(path, embedder, speakers)
+    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD)
     labelled = with_speakers(transcript, diarization)
     log.info("found %d speaker(s) in %.0fs of audio in %.1fs", diarization.speakers, transcript.duration_s,
              time.perf_counter() - started)
-    return labelled
+    present = set(labelled.speakers)
+    return labelled, {name: voice for name, voice in speaker_voices(diarization, windows).items() if name in present}
 

@@ -185,6 +185,10 @@ ACCESS: dict[str, Role | str] = {
     "webhooks.redeliver": Role.ADMIN,
     "backup.index": Role.ADMIN,
     "backup.export_download": Role.ADMIN,
+    # issue 18: the rep found by voice
+    "calls.confirm_rep": Role.MANAGER,  # managers of the call; checked per call
+    "auth.voice_delete": SIGNED_IN,  # your own voice profile
+    "auth.user_voice_delete": Role.ADMIN,
 }
 # Routes that only a personal API token authenticates: a session cookie gets 401 there (so no CSRF hole), and
 # test_api_role_matrix checks them with a read-write token of each role.
