@@ -77,12 +77,15 @@ def _split(segment: Segment, diarization: Diarization) -> list[Segment]:
     if len(groups) == 1:
         segment.speaker = segment.words[0].speaker
         return [segment]
-    return [_segment([segment.words[i] for i in group]) for group in groups]
+    return [_segment([segment.words[i] for i in group], segment) for group in groups]
 
 
-def _segment(words: list[Word]) -> Segment:
+def _segment(words: list[Word], whole: Segment) -> Segment:
+    """One speaker's part of `whole`, in its language and as supported as it (speech in a language the models do
+    not handle well stays untagged however it is split)."""
     return Segment(start=words[0].start, end=max(w.end for w in words), text=" ".join(w.text for w in words),
-                   speaker=words[0].speaker, words=words)
+                   speaker=words[0].speaker, words=words, language=whole.language,
+                   unsupported_language=whole.unsupported_language)
 
 
 def label_speakers(transcript: Transcript, path: Path | str, embedder: SpeakerEmbedder,
