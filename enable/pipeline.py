@@ -324,16 +324,18 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
         raise call_services.too_long_when_decoded(call) from e
     log.info("call %s transcribed in %.1f s (%.0f s of audio)", call_id, time.monotonic() - started,
              transcript.duration_s)
-    return _with_speakers(call_id, path, transcript)
+    # telling voices apart decodes the recording again: the heartbeat goes on through it
+    return _with_speakers(call_id, path, transcript, alive=lambda: on_progress(1.0))
 
 
-def _with_speakers(call_id: int, path: Path, transcript: Transcript) -> Transcript:
+def _with_speakers(call_id: int, path: Path, transcript: Transcript,
+                   alive: Callable[[], None] | None = None) -> Transcript:
     """Speakers found by voice on a call whose channels do not tell them; without, when the model cannot load."""
     embedder = get_speaker_embedder()
     if embedder is None:
         return transcript
     try:
-        return label_speakers(transcript, path, embedder)
+        return label_speakers(transcript, path, embedder, alive=alive)
     except SpeakerModelUnavailable as exc:  # the words matter more than who said them: keep the call going
         log.error("call %s is transcribed without speakers: %s", call_id, exc)
         return transcript

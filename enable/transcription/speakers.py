@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from enable.transcription.audio import decode_blocks
@@ -39,12 +40,16 @@ def speaker_number(name: str | None) -> int | None:
 
 
 def find_speakers(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None = None,
-                  block_s: float = BLOCK_S, threshold: float = THRESHOLD) -> Diarization:
-    """Who spoke when in a recording (mixed to one channel); `speakers` is how many took part, when known."""
+                  block_s: float = BLOCK_S, threshold: float = THRESHOLD,
+                  alive: Callable[[], None] | None = None) -> Diarization:
+    """Who spoke when in a recording (mixed to one channel); `speakers` is how many took part, when known.
+    `alive` is called as the work goes on (while decoding, after each block), so a worker can show it is alive."""
     parts: list[Windows] = []
-    for block in decode_blocks(path, block_s, stereo=False):
+    for block in decode_blocks(path, block_s, stereo=False, on_decoded=(lambda _s: alive()) if alive else None):
         parts.append(embedder.windows(block.samples[0], offset_s=block.start_s))
         del block
+        if alive:
+            alive()
     windows = Windows.join(parts)
     return diarize(windows.spans, windows.vectors, windows.speech, speakers=speakers, threshold=threshold)
 
@@ -89,13 +94,14 @@ def _segment(words: list[Word], whole: Segment) -> Segment:
 
 
 def label_speakers(transcript: Transcript, path: Path | str, embedder: SpeakerEmbedder,
-                   speakers: int | None = None) -> Transcript:
+                   speakers: int | None = None, alive: Callable[[], None] | None = None) -> Transcript:
     """Find the speakers of a transcript whose speakers are unknown, from its recording; a transcript that has
-    them (a two-party stereo call) or has no speech is returned unchanged. Raises SpeakerModelUnavailable."""
+    them (a two-party stereo call) or has no speech is returned unchanged (`alive`: see find_speakers). Raises
+    SpeakerModelUnavailable."""
     if transcript.speakers or not transcript.segments:
         return transcript
     started = time.perf_counter()
-    diarization = find_speakers(path, embedder, speakers)
+    diarization = find_speakers(path, embedder, speakers, alive=alive)
     labelled = with_speakers(transcript, diarization)
     log.info("found %d speaker(s) in %.0fs of audio in %.1fs", diarization.speakers, transcript.duration_s,
              time.perf_counter() - started)
