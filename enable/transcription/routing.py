@@ -34,9 +34,10 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps
 from enable.transcription.audio import SAMPLE_RATE, decode_blocks
 from enable.transcription.errors import UnsupportedLanguage
 from enable.transcription.models import DEFAULT_MODEL, MULTILINGUAL_MODEL, is_multilingual
+from enable.transcription.segments import mark_overlaps, speaker_runs
 from enable.transcription.stats import conversation_stats
 from enable.transcription.transcriber import _VAD_PARAMETERS, BLOCK_S, Progress, Transcriber
-from enable.transcription.types import Segment, Transcript
+from enable.transcription.types import Segment, Transcript, speaking_order
 
 log = logging.getLogger(__name__)
 
@@ -449,8 +450,10 @@ class LanguageRouter:
         kept = [s for s in transcript.segments
                 if not any(o.start_s <= (s.start + s.end) / 2 < o.end_s for o in others)]
         if transcript.speakers:  # a two-party call: each word heard again keeps the speaker heard there first
-            _give_speakers(replaced, transcript.segments)
-        transcript.segments = sorted(kept + replaced, key=lambda s: (s.start, s.end))
+            replaced = _give_speakers(replaced, transcript.segments)
+            transcript.segments = mark_overlaps(kept + replaced)  # backchannels judged against the new segments
+        else:
+            transcript.segments = speaking_order(kept + replaced)
         transcript.model = "+".join(models)[:200]
         transcript.stats = conversation_stats(transcript.segments)
         return transcript
@@ -487,16 +490,32 @@ def _code(language: str) -> str:
     return language.strip().lower().replace("_", "-").split("-")[0]
 
 
-def _give_speakers(segments: Sequence[Segment], heard_first: Sequence[Segment]) -> None:
-    """Give each segment the speaker of the word heard first nearest to its middle."""
+def _give_speakers(segments: Sequence[Segment], heard_first: Sequence[Segment]) -> list[Segment]:
+    """The segments heard again with each word given the speaker of the word heard first nearest to it in time, and
+    split into each speaker's sentences (a part heard again is one mix of both parties: a question and its answer
+    may come back as one segment). Each piece keeps its segment's language and mark."""
     words = sorted((w for s in heard_first for w in s.words if w.speaker), key=lambda w: w.start)
     if not words:
-        return
+        return list(segments)
     starts = np.array([w.start for w in words])
-    for segment in segments:
-        middle = (segment.start + segment.end) / 2
+
+    def nearest(start: float, end: float) -> str | None:
+        middle = (start + end) / 2
         at = int(np.clip(np.searchsorted(starts, middle), 1, len(words) - 1)) if len(words) > 1 else 0
-        nearest = min(words[max(0, at - 1) : at + 1], key=lambda w: abs((w.start + w.end) / 2 - middle))
-        segment.speaker = nearest.speaker
+        return min(words[max(0, at - 1) : at + 1], key=lambda w: abs((w.start + w.end) / 2 - middle)).speaker
+
+    given: list[Segment] = []
+    for segment in segments:
+        if not segment.words:
+            segment.speaker = nearest(segment.start, segment.end)
+            given.append(segment)
+            continue
         for word in segment.words:
-            word.speaker = nearest.speaker
+            word.speaker = nearest(word.start, word.end)
+        for run in speaker_runs(segment.words):
+            own = [segment.words[i] for i in run]
+            given.append(segment if len(run) == len(segment.words) else Segment(
+                start=own[0].start, end=max(w.end for w in own), text=" ".join(w.text for w in own),
+                words=own, language=segment.language, unsupported_language=segment.unsupported_language))
+            given[-1].speaker = own[0].speaker
+    return given
