@@ -326,13 +326,16 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
         raise call_services.too_long_when_decoded(call) from e
     log.info("call %s transcribed in %.1f s (%.0f s of audio)", call_id, time.monotonic() - started,
              transcript.duration_s)
-    return _with_speakers(call, path, transcript)
+    # telling voices apart decodes the recording again: the heartbeat goes on through it
+    return _with_speakers(call, path, transcript, alive=lambda: on_progress(1.0))
 
 
-def _with_speakers(call: Call, path: Path, transcript: Transcript) -> Transcript:
+def _with_speakers(call: Call, path: Path, transcript: Transcript,
+                   alive: Callable[[], None] | None = None) -> Transcript:
     """Speakers found by voice on a call whose channels do not tell them, named rep and customer when the rep's
     voice profile recognises one; on a stereo call with a known rep, the rep's channel teaches their profile.
-    Without speakers when the model cannot load. Profile and voices are committed with the transcript's record."""
+    Without speakers when the model cannot load. Profile and voices are committed with the transcript's record.
+    `alive` keeps the worker's heartbeat going through the second decode."""
     embedder = get_speaker_embedder()
     if embedder is None:
         return transcript
@@ -342,7 +345,7 @@ def _with_speakers(call: Call, path: Path, transcript: Transcript) -> Transcript
             if rep_id is not None and transcript.channels == 2:
                 _learn_rep_channel(call_id, rep_id, path, embedder)
             return transcript
-        labelled, voices = label_speakers_with_voices(transcript, path, embedder)
+        labelled, voices = label_speakers_with_voices(transcript, path, embedder, alive=alive)
     except SpeakerModelUnavailable as exc:  # the words matter more than who said them: keep the call going
         log.error("call %s is transcribed without speakers: %s", call_id, exc)
         return transcript

@@ -34,9 +34,10 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps
 from enable.transcription.audio import SAMPLE_RATE, decode_blocks
 from enable.transcription.errors import UnsupportedLanguage
 from enable.transcription.models import DEFAULT_MODEL, MULTILINGUAL_MODEL, is_multilingual
+from enable.transcription.segments import mark_overlaps, speaker_runs
 from enable.transcription.stats import conversation_stats
 from enable.transcription.transcriber import _VAD_PARAMETERS, BLOCK_S, Progress, Transcriber
-from enable.transcription.types import Segment, Transcript
+from enable.transcription.types import Segment, Transcript, speaking_order
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ NEIGHBOURS = 8  # segments beside a stretch found in another language checked fo
 
 Detector = Callable[[np.ndarray], tuple[str, float]]
 Span = tuple[int, int]  # samples [start, end) of one utterance within a block
+Alive = Callable[[], None]  # called every few seconds of work that has no share of its own to report
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,11 +232,13 @@ def _settled(verdicts: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
 
 
 def language_parts(path: Path | str, detect: Detector, block_s: float = BLOCK_S,
-                   max_s: float | None = None) -> list[LanguagePart]:
+                   max_s: float | None = None, alive: Alive | None = None) -> list[LanguagePart]:
     """The parts of a recording in one language each, covering it from start to end (empty: no speech); past
-    `max_s` seconds of decoded audio, RecordingTooLong."""
+    `max_s` seconds of decoded audio, RecordingTooLong. `alive` is called as the work goes on (while decoding,
+    after each block), so a worker can show it is alive."""
     parts: list[LanguagePart] = []
-    for block in decode_blocks(path, block_s, stereo=False, max_s=max_s):
+    for block in decode_blocks(path, block_s, stereo=False, max_s=max_s,
+                               on_decoded=(lambda _s: alive()) if alive else None):
         samples = block.samples[0]
         spans = speech_spans(samples)
         verdicts = identify_utterances(samples, spans, detect)
@@ -255,6 +259,8 @@ def language_parts(path: Path | str, detect: Detector, block_s: float = BLOCK_S,
         if parts:
             parts[-1] = LanguagePart(parts[-1].start_s, end_s, parts[-1].language, parts[-1].probability)
         del block
+        if alive:
+            alive()
     return parts
 
 
@@ -355,24 +361,25 @@ class LanguageRouter:
                 rep_channel=rep_channel, max_s=max_s)
             return self._marked(transcript)
         started = time.perf_counter()
-        parts = language_parts(path, self.detect, max_s=max_s)
+        report = progress or (lambda fraction: None)
+        parts = language_parts(path, self.detect, max_s=max_s, alive=lambda: report(0.0))
         log.info("languages identified in %.1fs: %s", time.perf_counter() - started,
                  ", ".join(f"{p.language} {p.start_s:.0f}-{p.end_s:.0f}s" for p in parts) or "no speech")
         main = parts[0].language if parts else ENGLISH
         others = [p for p in parts if p.language != main]
-        report = progress or (lambda fraction: None)
         model = model_for(main, self.quality)
         transcript = self.transcriber(model).transcribe(
             path, language=main, hotwords=latin_only(names) if main == ENGLISH else names,
             progress=lambda f: report(0.9 * f), rep_channel=rep_channel, max_s=max_s)
-        others += self._misheard(path, transcript, others, main)
+        others += self._misheard(path, transcript, others, main, alive=lambda: report(0.9))
         if others:
-            transcript = self._with_parts(path, transcript, others, names)
+            transcript = self._with_parts(path, transcript, others, names,
+                                          progress=lambda f: report(0.9 + 0.1 * min(1.0, f)))
         report(1.0)
         return self._marked(transcript, identified=bool(parts))
 
     def _misheard(self, path: Path | str, transcript: Transcript, others: Sequence[LanguagePart],
-                  main: str) -> list[LanguagePart]:
+                  main: str, alive: Alive | None = None) -> list[LanguagePart]:
         """Stretches the main model heard unsurely (mean word probability under MIN_HEARD) that the checks did
         not reach and that are in another language: a short stretch between two checks."""
         stretches: list[list[Segment]] = []
@@ -389,27 +396,27 @@ class LanguageRouter:
         ranges = [(run[0].start, max(s.end for s in run)) for run in stretches
                   if max(s.end for s in run) - run[0].start >= MIN_UTTERANCE_S]
         found: list[LanguagePart] = []
-        for (start_s, end_s), audio in zip(ranges, _audio_of(path, ranges), strict=True):
+        for (start_s, end_s), audio in zip(ranges, _audio_of(path, ranges, alive), strict=True):
             if any(f.start_s <= start_s < f.end_s for f in found):
                 continue  # taken in by a stretch found before
             language, probability = self.detect(audio[: int(WINDOW_S * SAMPLE_RATE)])
             if language and language != main and probability >= MIN_CONFIDENCE:
                 found.append(self._widened(path, transcript, LanguagePart(start_s, end_s, language, probability),
-                                           [*others, *found]))
+                                           [*others, *found], alive))
         if found:
             log.info("%d stretch(es) heard unsurely were in another language: %s", len(found),
                      ", ".join(f"{p.language} {p.start_s:.0f}-{p.end_s:.0f}s" for p in found))
         return found
 
     def _widened(self, path: Path | str, transcript: Transcript, part: LanguagePart,
-                 taken: Sequence[LanguagePart]) -> LanguagePart:
+                 taken: Sequence[LanguagePart], alive: Alive | None = None) -> LanguagePart:
         """The part grown over the segments on each side that are in its language too (the model may have heard
         some of them surely enough), up to NEIGHBOURS each way, stopping at the first in another language."""
         free = [s for s in transcript.segments
                 if not any(t.start_s <= (s.start + s.end) / 2 < t.end_s for t in taken)]
         after = [s for s in free if s.start >= part.end_s][:NEIGHBOURS]
         before = [s for s in free if s.end <= part.start_s][-NEIGHBOURS:][::-1]
-        audio = iter(_audio_of(path, [(s.start, s.end) for s in after + before]))
+        audio = iter(_audio_of(path, [(s.start, s.end) for s in after + before], alive))
         start_s, end_s = part.start_s, part.end_s
         for side in (after, before):
             clips = [next(audio) for _ in side]
@@ -421,27 +428,32 @@ class LanguageRouter:
         return LanguagePart(start_s, end_s, part.language, part.probability)
 
     def _with_parts(self, path: Path | str, transcript: Transcript, others: Sequence[LanguagePart],
-                    names: list[str]) -> Transcript:
+                    names: list[str], progress: Progress | None = None) -> Transcript:
         """The transcript with each part in `others` (another language than the call's) transcribed again in its
-        language, replacing what the call's model heard there."""
+        language, replacing what the call's model heard there; `progress` gets the share of the parts done."""
+        report = progress or (lambda fraction: None)
         models = [transcript.model]
         replaced: list[Segment] = []
         others = sorted(others, key=lambda p: p.start_s)
         ranges = [(p.start_s, p.end_s) for p in others]
-        for part, audio in zip(others, _audio_of(path, ranges), strict=True):
+        pieces = _audio_of(path, ranges, lambda: report(0.0))
+        for index, (part, audio) in enumerate(zip(others, pieces, strict=True)):
             model = model_for(part.language, self.quality)
             if model not in models:
                 models.append(model)
             found = self.transcriber(model).transcribe_samples(
-                audio, part.start_s, part.language, latin_only(names) if part.language == ENGLISH else names)
+                audio, part.start_s, part.language, latin_only(names) if part.language == ENGLISH else names,
+                progress=lambda f, index=index: report((index + min(1.0, f)) / len(others)))
             for segment in found:
                 segment.language = part.language
             replaced.extend(found)
         kept = [s for s in transcript.segments
                 if not any(o.start_s <= (s.start + s.end) / 2 < o.end_s for o in others)]
         if transcript.speakers:  # a two-party call: each word heard again keeps the speaker heard there first
-            _give_speakers(replaced, transcript.segments)
-        transcript.segments = sorted(kept + replaced, key=lambda s: (s.start, s.end))
+            replaced = _give_speakers(replaced, transcript.segments)
+            transcript.segments = mark_overlaps(kept + replaced)  # backchannels judged against the new segments
+        else:
+            transcript.segments = speaking_order(kept + replaced)
         transcript.model = "+".join(models)[:200]
         transcript.stats = conversation_stats(transcript.segments)
         return transcript
@@ -456,12 +468,14 @@ class LanguageRouter:
         return transcript
 
 
-def _audio_of(path: Path | str, ranges: Sequence[tuple[float, float]]) -> list[np.ndarray]:
-    """Mono samples of each time range (seconds) of a recording, decoded block by block."""
+def _audio_of(path: Path | str, ranges: Sequence[tuple[float, float]],
+              alive: Alive | None = None) -> list[np.ndarray]:
+    """Mono samples of each time range (seconds) of a recording, decoded block by block (`alive` called as it
+    decodes)."""
     pieces: list[list[np.ndarray]] = [[] for _ in ranges]
     if not ranges:
         return []
-    for block in decode_blocks(path, BLOCK_S, stereo=False):
+    for block in decode_blocks(path, BLOCK_S, stereo=False, on_decoded=(lambda _s: alive()) if alive else None):
         block_end_s = block.start_s + block.duration_s
         for index, (start_s, end_s) in enumerate(ranges):
             start_s, end_s = max(start_s, block.start_s), min(end_s, block_end_s)
@@ -476,16 +490,32 @@ def _code(language: str) -> str:
     return language.strip().lower().replace("_", "-").split("-")[0]
 
 
-def _give_speakers(segments: Sequence[Segment], heard_first: Sequence[Segment]) -> None:
-    """Give each segment the speaker of the word heard first nearest to its middle."""
+def _give_speakers(segments: Sequence[Segment], heard_first: Sequence[Segment]) -> list[Segment]:
+    """The segments heard again with each word given the speaker of the word heard first nearest to it in time, and
+    split into each speaker's sentences (a part heard again is one mix of both parties: a question and its answer
+    may come back as one segment). Each piece keeps its segment's language and mark."""
     words = sorted((w for s in heard_first for w in s.words if w.speaker), key=lambda w: w.start)
     if not words:
-        return
+        return list(segments)
     starts = np.array([w.start for w in words])
-    for segment in segments:
-        middle = (segment.start + segment.end) / 2
+
+    def nearest(start: float, end: float) -> str | None:
+        middle = (start + end) / 2
         at = int(np.clip(np.searchsorted(starts, middle), 1, len(words) - 1)) if len(words) > 1 else 0
-        nearest = min(words[max(0, at - 1) : at + 1], key=lambda w: abs((w.start + w.end) / 2 - middle))
-        segment.speaker = nearest.speaker
+        return min(words[max(0, at - 1) : at + 1], key=lambda w: abs((w.start + w.end) / 2 - middle)).speaker
+
+    given: list[Segment] = []
+    for segment in segments:
+        if not segment.words:
+            segment.speaker = nearest(segment.start, segment.end)
+            given.append(segment)
+            continue
         for word in segment.words:
-            word.speaker = nearest.speaker
+            word.speaker = nearest(word.start, word.end)
+        for run in speaker_runs(segment.words):
+            own = [segment.words[i] for i in run]
+            given.append(segment if len(run) == len(segment.words) else Segment(
+                start=own[0].start, end=max(w.end for w in own), text=" ".join(w.text for w in own),
+                words=own, language=segment.language, unsupported_language=segment.unsupported_language))
+            given[-1].speaker = own[0].speaker
+    return given

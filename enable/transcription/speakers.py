@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from enable.transcription.audio import SAMPLE_RATE, decode_blocks
@@ -41,25 +42,29 @@ def speaker_number(name: str | None) -> int | None:
 
 
 def find_speakers(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None = None,
-                  block_s: float = BLOCK_S, threshold: float = THRESHOLD) -> Diarization:
-    """Who spoke when in a recording (mixed to one channel); `speakers` is how many took part, when known."""
-    return _find(path, embedder, speakers, block_s, threshold)[0]
+                  block_s: float = BLOCK_S, threshold: float = THRESHOLD,
+                  alive: Callable[[], None] | None = None) -> Diarization:
+    """Who spoke when in a recording (mixed to one channel); `speakers` is how many took part, when known.
+    `alive` is called as the work goes on (while decoding, after each block), so a worker can show it is alive."""
+    return _find(path, embedder, speakers, block_s, threshold, alive)[0]
 
 
 def _find(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None, block_s: float,
-          threshold: float) -> tuple[Diarization, Windows]:
+          threshold: float, alive: Callable[[], None] | None = None) -> tuple[Diarization, Windows]:
     parts: list[Windows] = []
-    for block in decode_blocks(path, block_s, stereo=False):
+    for block in decode_blocks(path, block_s, stereo=False, on_decoded=(lambda _s: alive()) if alive else None):
         parts.append(embedder.windows(block.samples[0], offset_s=block.start_s))
         del block
+        if alive:
+            alive()
     windows = Windows.join(parts)
     return diarize(windows.spans, windows.vectors, windows.speech, speakers=speakers, threshold=threshold), windows
 
 
-def find_voices(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None = None
-                ) -> tuple[Diarization, dict[str, Voice]]:
+def find_voices(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None = None,
+                alive: Callable[[], None] | None = None) -> tuple[Diarization, dict[str, Voice]]:
     """Who spoke when in a recording, and the voice of each speaker found (by stored name)."""
-    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD)
+    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD, alive)
     return diarization, speaker_voices(diarization, windows)
 
 
@@ -117,28 +122,33 @@ def _split(segment: Segment, diarization: Diarization) -> list[Segment]:
     if len(groups) == 1:
         segment.speaker = segment.words[0].speaker
         return [segment]
-    return [_segment([segment.words[i] for i in group]) for group in groups]
+    return [_segment([segment.words[i] for i in group], segment) for group in groups]
 
 
-def _segment(words: list[Word]) -> Segment:
+def _segment(words: list[Word], whole: Segment) -> Segment:
+    """One speaker's part of `whole`, in its language and as supported as it (speech in a language the models do
+    not handle well stays untagged however it is split)."""
     return Segment(start=words[0].start, end=max(w.end for w in words), text=" ".join(w.text for w in words),
-                   speaker=words[0].speaker, words=words)
+                   speaker=words[0].speaker, words=words, language=whole.language,
+                   unsupported_language=whole.unsupported_language)
 
 
 def label_speakers(transcript: Transcript, path: Path | str, embedder: SpeakerEmbedder,
-                   speakers: int | None = None) -> Transcript:
+                   speakers: int | None = None, alive: Callable[[], None] | None = None) -> Transcript:
     """Find the speakers of a transcript whose speakers are unknown, from its recording; a transcript that has
-    them (a two-party stereo call) or has no speech is returned unchanged. Raises SpeakerModelUnavailable."""
-    return label_speakers_with_voices(transcript, path, embedder, speakers)[0]
+    them (a two-party stereo call) or has no speech is returned unchanged (`alive`: see find_speakers). Raises
+    SpeakerModelUnavailable."""
+    return label_speakers_with_voices(transcript, path, embedder, speakers, alive=alive)[0]
 
 
 def label_speakers_with_voices(transcript: Transcript, path: Path | str, embedder: SpeakerEmbedder,
-                               speakers: int | None = None) -> tuple[Transcript, dict[str, Voice]]:
+                               speakers: int | None = None, alive: Callable[[], None] | None = None
+                               ) -> tuple[Transcript, dict[str, Voice]]:
     """As label_speakers, and the voice of each speaker found (none when the transcript is returned unchanged)."""
     if transcript.speakers or not transcript.segments:
         return transcript, {}
     started = time.perf_counter()
-    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD)
+    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD, alive)
     labelled = with_speakers(transcript, diarization)
     log.info("found %d speaker(s) in %.0fs of audio in %.1fs", diarization.speakers, transcript.duration_s,
              time.perf_counter() - started)

@@ -283,14 +283,15 @@ class Transcriber:
         return merge_by_time(*per_speaker), heard
 
     def transcribe_samples(self, audio: np.ndarray, offset_s: float, language: str | None,
-                           hotwords: Iterable[str] = ()) -> list[Segment]:
+                           hotwords: Iterable[str] = (), progress: Progress | None = None) -> list[Segment]:
         """Segments of one stretch of mono samples (16 kHz) that starts `offset_s` seconds into a call, in
-        `language` (None: detected); for a part of a call that another model heard first. No speakers."""
+        `language` (None: detected); for a part of a call that another model heard first. No speakers.
+        `progress` receives the share of the stretch done, 0..1, as segments arrive."""
         model = self.load()
         language = self._check_language(model, language)
         names = unique_hotwords(hotwords)
         segments, _, _ = self._transcribe_track(model, audio, language, hotwords_prompt(names), names, None,
-                                                _ignore_progress, offset_s=offset_s)
+                                                _monotonic(progress or _ignore_progress), offset_s=offset_s)
         return segments
 
     def _check_language(self, model: WhisperModel, language: str | None) -> str | None:

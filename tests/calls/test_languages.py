@@ -210,3 +210,20 @@ def test_the_call_page_marks_speech_in_an_unsupported_language(app, login, conte
             in marked[: marked.index("Wir nutzen")])
     english = page[: page.index("turn-unsupported")]
     assert "Thanks for making the time today." in english  # the English part is not marked
+
+
+def test_a_whole_call_in_an_unsupported_language_names_its_language_on_the_page(app, login, content):
+    """A model pinned for every call (WHISPER_MODEL=base) marks its segments unsupported without a language of
+    their own: the language is the call's, and the page names it."""
+    german = _segment(0.0, "Wir nutzen schon Gong, und das ist zu teuer für uns.", "de", True)
+    german.language = None
+    transcript = Transcript(language="de", duration_s=10.0, model="base", segments=[german])
+    with app.app_context():
+        call = calls.accept_file(AUDIO / "short_en.ogg", calls.CallDetails()).call
+        db.session.commit()
+        pipeline.ingest_call(call.id, transcript=transcript)
+        call_id = call.id
+    page = login(Role.MANAGER).get(f"/calls/{call_id}").get_data(as_text=True)
+    assert "Deutsch: a language the speech models do not handle well; may be misheard and is not tagged" in page
+    assert "unknown language" not in page
+    assert _tags(app, call_id) == set()

@@ -76,3 +76,38 @@ def test_a_corrupt_speaker_model_leaves_the_call_transcribed_without_speakers(tm
             assert all(w.speaker is None for w in transcript.words())
     assert any("without speakers" in r.getMessage() and "Could not load the speaker model" in r.getMessage()
                for r in caplog.records)
+
+
+def test_the_heartbeat_goes_on_while_the_voices_are_told_apart(app, mono_call, monkeypatch):
+    """Telling voices apart decodes the whole recording again; the worker's heartbeat must move through it, or a
+    long one-channel call looks abandoned (its retry offered, its job queued again) while it is worked on."""
+    from enable import pipeline
+
+    monkeypatch.setattr(pipeline, "HEARTBEAT_S", 0.0)
+    events: list[str] = []
+    label = pipeline.label_speakers_with_voices
+
+    def label_seen(*args, **kwargs):
+        events.append("voices")
+        try:
+            return label(*args, **kwargs)
+        finally:
+            events.append("voices done")
+
+    monkeypatch.setattr(pipeline, "label_speakers_with_voices", label_seen)
+    with app.app_context():
+        call = calls.accept_file(mono_call, calls.CallDetails()).call
+        db.session.commit()
+        beats = []
+        watched = pipeline._advance
+
+        def advance_seen(call_id, **values):
+            if "progress" in values and "voices" in events and "voices done" not in events:
+                beats.append(values)
+            return watched(call_id, **values)
+
+        monkeypatch.setattr(pipeline, "_advance", advance_seen)
+        ingest_call(call.id, progress=lambda status, share: events.append(status))
+        assert call_of(call.id).status == CallStatus.READY
+    during = events[events.index("voices") + 1 : events.index("voices done")]
+    assert during.count("transcribing") >= 2 and len(beats) >= 2

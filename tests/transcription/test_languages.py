@@ -171,3 +171,36 @@ def test_a_short_stretch_in_another_language_between_checks_is_found(router, sho
 def test_silence_gives_no_segments_and_no_language_parts(router):
     transcript = router.transcribe(DATA_AUDIO / "silence.ogg")
     assert transcript.segments == [] and transcript.model == "tiny.en"
+
+
+def test_progress_is_reported_while_languages_are_identified_and_parts_heard_again(router, shared_audio,
+                                                                                   monkeypatch):
+    """The worker's heartbeat rides on progress: identifying the languages (a whole decode) and transcribing a
+    part again must report too, or a long call looks abandoned while it is worked on."""
+    from enable.transcription.transcriber import Transcriber
+
+    events: list[tuple[str, float]] = []
+    detect, again = router.detect, Transcriber.transcribe_samples
+
+    def detect_seen(audio):
+        events.append(("detect", 0.0))
+        return detect(audio)
+
+    def again_seen(self, *args, **kwargs):
+        events.append(("again", 0.0))
+        try:
+            return again(self, *args, **kwargs)
+        finally:
+            events.append(("again done", 0.0))
+
+    monkeypatch.setattr(router, "detect", detect_seen)
+    monkeypatch.setattr(Transcriber, "transcribe_samples", again_seen)
+    transcript = router.transcribe(shared_audio / "multilingual.mp3", progress=lambda f: events.append(("p", f)))
+    assert any(s.language == "de" for s in transcript.segments)  # a part was heard again
+    kinds = [kind for kind, _ in events]
+    assert "p" in kinds[: kinds.index("detect")]  # before any identification: while decoding
+    start, end = kinds.index("again"), kinds.index("again done")
+    heard_again = [f for kind, f in events[start:end] if kind == "p"]
+    assert heard_again and all(0.9 <= f <= 1.0 for f in heard_again)
+    shares = [f for kind, f in events if kind == "p"]
+    assert shares == sorted(shares) and shares[-1] == 1.0  # never steps back

@@ -117,3 +117,25 @@ def test_each_run_of_a_language_longer_than_a_check_and_its_window_is_found(runs
     verdicts = identify_utterances(samples, spans, detector())
     wrong = sum(heard != said for (heard, _), (said, _) in zip(verdicts, utterances, strict=True))
     assert wrong == 0
+
+
+def test_a_two_party_part_heard_again_gives_each_word_the_party_heard_there_first():
+    """A part of a stereo call heard again (one mix of both parties) may come back as one segment holding a question
+    and its answer: each party gets their own words back, in the part's language and mark."""
+    from enable.transcription.routing import _give_speakers
+    from enable.transcription.types import Segment, Word
+
+    def said(speaker, *timed):
+        words = [Word(start, end, text, 0.9, speaker) for start, end, text in timed]
+        return Segment(words[0].start, words[-1].end, " ".join(w.text for w in words), speaker, words)
+
+    first = [said("rep", (0.0, 0.4, "Vas"), (0.5, 0.9, "kostet"), (1.0, 1.3, "dass?")),
+             said("customer", (1.6, 1.9, "Zu"), (2.0, 2.5, "viel.")),
+             said("rep", (2.7, 3.0, "Okay."))]
+    again = said(None, (0.0, 0.4, "Was"), (0.5, 0.9, "kostet"), (1.0, 1.3, "das?"), (1.6, 1.9, "Zu"),
+                 (2.0, 2.5, "viel"))
+    again.language, again.unsupported_language = "de", True
+    given = _give_speakers([again], first)
+    assert [(s.speaker, s.text, s.language, s.unsupported_language) for s in given] == [
+        ("rep", "Was kostet das?", "de", True), ("customer", "Zu viel", "de", True)]
+    assert [w.speaker for s in given for w in s.words] == ["rep"] * 3 + ["customer"] * 2

@@ -156,3 +156,17 @@ def test_a_word_goes_whole_to_the_speaker_holding_most_of_it():
     assert labelled.speakers == ["speaker1", "speaker2"]
     assert set(labelled.stats["talk_ratio"]) == {"speaker1", "speaker2"}
     assert set(labelled.stats["interruptions"]) == {"speaker1", "speaker2"}
+
+
+def test_each_speakers_part_of_a_segment_keeps_its_language_and_its_unsupported_mark():
+    # a part of the call heard in German (outside the supported languages), two voices in one segment
+    frames = np.zeros(600, dtype=np.int64)
+    frames[300:] = 1
+    found = Diarization([DiarizedTurn(0.0, 3.0, 0), DiarizedTurn(3.0, 6.0, 1)], 2, frames)
+    words = [_word(0.2, 1.0, "Wir"), _word(1.1, 2.8, "zahlen."), _word(3.2, 4.0, "Gong"), _word(4.1, 5.8, "kostet.")]
+    transcript = Transcript(language="en", duration_s=6.0, model="tiny.en+base", segments=[
+        Segment(0.2, 5.8, "Wir zahlen. Gong kostet.", words=words, language="de", unsupported_language=True)])
+    labelled = with_speakers(transcript, found)
+    assert [(s.speaker, s.text, s.language, s.unsupported_language) for s in labelled.segments] == [
+        ("speaker1", "Wir zahlen.", "de", True), ("speaker2", "Gong kostet.", "de", True),
+    ]
