@@ -23,7 +23,7 @@ from enable.errors import UserError
 from enable.extensions import db
 from enable.navigation import add_nav_item
 from enable.playbooks import governance
-from enable.request_args import query_int
+from enable.request_args import MAX_ID, query_int
 from enable.search import playlists as lists
 from enable.search.forms import AddToPlaylistForm, PlaylistForm
 from enable.search.indexing import index_bites
@@ -56,7 +56,7 @@ def _number(value: object) -> float | None:
 
 def _id(value: object) -> int | None:
     number = _number(value)
-    return int(number) if number is not None and number > 0 and number.is_integer() else None
+    return int(number) if number is not None and 0 < number <= MAX_ID and number.is_integer() else None
 
 
 def _visible_playlist(playlist_id: int | None) -> int | None:
@@ -109,7 +109,7 @@ def viewed(bite_id: int):
     bite = load_bite(bite_id)
     if bite is None:
         abort(404)
-    curation.record_view(bite, current_user, request.args.get("deal", type=int))
+    curation.record_view(bite, current_user, query_int(request.args, "deal"))
     db.session.commit()
     return "", 204
 
