@@ -41,6 +41,15 @@ def ingest_sample(slug: str, **details) -> int:
     return call.id
 
 
+def ingest_recording(app, path: Path) -> int:
+    """Upload a recording with no details and run the whole pipeline on it (the real speech models); the call id."""
+    with app.app_context():
+        call = calls.accept_file(path, calls.CallDetails()).call
+        db.session.commit()
+        pipeline.ingest_call(call.id)
+        return call.id
+
+
 def call_of(call_id: int) -> Call:
     """A fresh copy of the call from the database."""
     db.session.expire_all()

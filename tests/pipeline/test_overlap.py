@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +17,7 @@ from enable.auth.models import Role
 from enable.bites.page import read_bite_words
 from enable.calls import services as calls
 from enable.calls.models import CallStatus
-from enable.extensions import db
-from enable.pipeline import ingest_call
-from tests.calls.helpers import AUDIO, call_of
+from tests.calls.helpers import AUDIO, call_of, ingest_recording
 
 pytestmark = pytest.mark.slow
 
@@ -35,14 +32,6 @@ def normalised(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
-def _ingest(app, path: Path) -> int:
-    with app.app_context():
-        call = calls.accept_file(path, calls.CallDetails()).call
-        db.session.commit()
-        ingest_call(call.id)
-        return call.id
-
-
 def _page_turns(page: str) -> list[str]:
     """The transcript's paragraphs as the call page shows them, tags dropped."""
     transcript = page.split('class="call-transcript"', 1)[1].split("</div>", 1)[0]
@@ -52,7 +41,7 @@ def _page_turns(page: str) -> list[str]:
 
 @pytest.mark.audio
 def test_two_people_talking_at_once_keep_their_sentences_in_turns_bite_text_and_title(app, login, shared_audio):
-    call_id = _ingest(app, shared_audio / "stereo_diarization.wav")
+    call_id = ingest_recording(app, shared_audio / "stereo_diarization.wav")
     with app.app_context():
         call = call_of(call_id)
         assert call.status == CallStatus.READY, call.error
@@ -68,7 +57,7 @@ def test_two_people_talking_at_once_keep_their_sentences_in_turns_bite_text_and_
 
 
 def test_a_backchannel_inside_a_sentence_is_kept_marked_and_does_not_split_it(app, login):
-    call_id = _ingest(app, OVERLAP_CALL)
+    call_id = ingest_recording(app, OVERLAP_CALL)
     with app.app_context():
         call = call_of(call_id)
         assert call.status == CallStatus.READY, call.error

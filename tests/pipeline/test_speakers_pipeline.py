@@ -14,7 +14,7 @@ from enable.calls import services as calls
 from enable.calls.models import CallStatus
 from enable.extensions import db
 from enable.pipeline import ingest_call
-from tests.calls.helpers import call_of
+from tests.calls.helpers import call_of, ingest_recording
 from tests.conftest import base_config, made_app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,16 +35,8 @@ def mono_call(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _ingest(app, path: Path) -> int:
-    with app.app_context():
-        call = calls.accept_file(path, calls.CallDetails()).call
-        db.session.commit()
-        ingest_call(call.id)
-        return call.id
-
-
 def test_a_one_channel_call_shows_two_speakers_and_their_figures(app, login, mono_call):
-    call_id = _ingest(app, mono_call)
+    call_id = ingest_recording(app, mono_call)
     with app.app_context():
         call = call_of(call_id)
         assert call.status == CallStatus.READY, call.error
@@ -67,7 +59,7 @@ def test_a_corrupt_speaker_model_leaves_the_call_transcribed_without_speakers(tm
     broken.write_bytes(b"\x08\x07garbage" * 64)
     with made_app(base_config(tmp_path, SPEAKER_MODEL=str(broken))) as app:
         with caplog.at_level(logging.ERROR, logger="enable.pipeline"):
-            call_id = _ingest(app, mono_call)
+            call_id = ingest_recording(app, mono_call)
         with app.app_context():
             call = call_of(call_id)
             assert call.status == CallStatus.READY, call.error
