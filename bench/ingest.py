@@ -1,6 +1,10 @@
 """Ingest benchmark: plain faster-whisper defaults versus Enable's transcription path on one call.
 
     .venv/bin/python bench/ingest.py [--audio PATH] [--repeat 2] [--beam-size N]
+    .venv/bin/python bench/ingest.py --speakers [--audio PATH] [--repeat 2]
+
+--speakers times what finding speakers by voice adds to a one-channel call: the whole pipeline on a mono mix of
+the recording with SPEAKER_MODEL off against on (and the same recording's two channels, which need no diarization).
 
 Each run happens in its own subprocess, so each one's peak memory (RSS) is its own. Runs of
 the two paths alternate, and the best of --repeat runs counts: the machine may be shared, and
@@ -56,8 +60,9 @@ def run_pipeline(path: Path, app: object) -> dict[str, float]:
         }
 
 
-def _pipeline_app(model: str, beam_size: int | None, folder: Path) -> object:
-    """An app on an empty data folder with the starter taxonomy, its speech model loaded (not timed)."""
+def _pipeline_app(model: str, beam_size: int | None, folder: Path, speaker_model: str | None = None) -> object:
+    """An app on an empty data folder with the starter taxonomy, its speech (and speaker) models loaded (not
+    timed): a worker loads them once, not per call."""
     from enable import create_app, pipeline
     from enable.extensions import db
     from enable.taxonomy.services import load_taxonomy
@@ -65,7 +70,8 @@ def _pipeline_app(model: str, beam_size: int | None, folder: Path) -> object:
     app = create_app({"TESTING": True, "SECRET_KEY": "bench-secret-key-not-for-production", "JOBS_IMMEDIATE": True,
                       "ENABLE_DATA_DIR": folder, "TRANSCRIPTS_DIR": folder / "transcripts",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "WHISPER_MODEL": model,
-                      "MODEL_CACHE_DIR": MODEL_CACHE})
+                      "MODEL_CACHE_DIR": MODEL_CACHE,
+                      **({"SPEAKER_MODEL": speaker_model} if speaker_model is not None else {})})
     with app.app_context():
         db.create_all()
         load_taxonomy(REPO / "content" / "taxonomy.yaml")
@@ -74,6 +80,9 @@ def _pipeline_app(model: str, beam_size: int | None, folder: Path) -> object:
         if beam_size:
             transcriber.beam_size = beam_size
         transcriber.load()
+        embedder = pipeline.get_speaker_embedder()
+        if embedder is not None:
+            embedder.load()
     return app
 
 
@@ -94,12 +103,12 @@ def _plain(path: Path, model: str) -> dict[str, float]:
     }
 
 
-def _enable(path: Path, model: str, beam_size: int | None) -> dict[str, float]:
+def _enable(path: Path, model: str, beam_size: int | None, speaker_model: str | None = None) -> dict[str, float]:
     from enable import pipeline
     from enable.transcription import probe
 
     with tempfile.TemporaryDirectory(prefix="enable-bench-") as tmp:
-        app = _pipeline_app(model, beam_size, Path(tmp))
+        app = _pipeline_app(model, beam_size, Path(tmp), speaker_model)
         with app.app_context():  # type: ignore[attr-defined]
             stages = _time_stages(pipeline.get_transcriber().transcriber(model))
         started, cpu = time.perf_counter(), time.process_time()
@@ -162,14 +171,17 @@ def _time_stages(transcriber: object) -> dict[str, float]:
 
 
 def _worker(kind: str, path: Path, model: str, beam_size: int | None) -> None:
-    figures = _plain(path, model) if kind == "plain" else _enable(path, model, beam_size)
+    if kind == "plain":
+        figures = _plain(path, model)
+    else:
+        figures = _enable(path, model, beam_size, speaker_model="none" if kind == "no-speakers" else None)
     # ru_maxrss is in KiB on Linux
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(figures))
 
 
-def _run(kind: str, args: argparse.Namespace) -> dict[str, float]:
-    command = [sys.executable, __file__, "--worker", kind, "--audio", str(args.audio), "--model", args.model]
+def _run(kind: str, args: argparse.Namespace, audio: Path | None = None) -> dict[str, float]:
+    command = [sys.executable, __file__, "--worker", kind, "--audio", str(audio or args.audio), "--model", args.model]
     if args.beam_size:
         command += ["--beam-size", str(args.beam_size)]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -182,11 +194,15 @@ def main() -> int:
     parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each path; the best counts")
     parser.add_argument("--beam-size", type=int, help="beam size for Enable's path (default: Transcriber's)")
-    parser.add_argument("--worker", choices=["plain", "enable"], help=argparse.SUPPRESS)
+    parser.add_argument("--speakers", action="store_true",
+                        help="time speaker diarization on a one-channel mix: SPEAKER_MODEL off against on")
+    parser.add_argument("--worker", choices=["plain", "enable", "no-speakers"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         _worker(args.worker, args.audio, args.model, args.beam_size)
         return 0
+    if args.speakers:
+        return _speakers(args)
 
     runs: dict[str, list[dict[str, float]]] = {"plain": [], "enable": []}
     load_before = os.getloadavg()[0]
@@ -221,6 +237,38 @@ def main() -> int:
     if "bites" in e:
         print(f"enable produced {e['words']:.0f} timed words, {e['bites']:.0f} bites, {e['tags']:.0f} tags, "
               f"{e['indexed']:.0f} indexed bites (plain: {best['plain']['segments']:.0f} segments, no word times)")
+    return 0
+
+
+def _speakers(args: argparse.Namespace) -> int:
+    """Diarization's cost on one call: the pipeline on a mono mix with speakers off and on, and on the two-channel
+    original (speakers from its channels), runs alternating, best of --repeat each."""
+    with tempfile.TemporaryDirectory(prefix="enable-bench-mono-") as tmp:
+        mono = Path(tmp) / f"{args.audio.stem}-mono.wav"
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(args.audio), "-ac", "1", "-ar", "16000", str(mono)],
+                       check=True)
+        cases = {"mono, speakers off": ("no-speakers", mono), "mono, speakers on": ("enable", mono),
+                 "stereo (channels)": ("enable", args.audio)}
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in cases}
+        load_before = os.getloadavg()[0]
+        for _ in range(args.repeat):
+            for name, (kind, audio) in cases.items():
+                runs[name].append(_run(kind, args, audio))
+        load_after = os.getloadavg()[0]
+    best = {name: min(results, key=lambda r: r["wall_s"]) for name, results in runs.items()}
+    print(f"audio: {args.audio.name}, {best['mono, speakers off']['audio_s']:.1f} s; model {args.model}; "
+          f"load average {load_before:.1f} before, {load_after:.1f} after")
+    print(f"{'case':<20} {'wall s':>8} {'cpu s':>8} {'peak RSS MB':>12}   all runs (wall s)")
+    for name, b in best.items():
+        walls = ", ".join(f"{r['wall_s']:.1f}" for r in runs[name])
+        print(f"{name:<20} {b['wall_s']:>8.1f} {b['cpu_s']:>8.1f} {max(r['peak_rss_mb'] for r in runs[name]):>12.0f}"
+              f"   {walls}")
+    off, on = best["mono, speakers off"], best["mono, speakers on"]
+    peak = {name: max(r["peak_rss_mb"] for r in results) for name, results in runs.items()}
+    print(f"diarization adds {100 * (on['wall_s'] / off['wall_s'] - 1):+.0f}% wall, "
+          f"{100 * (on['cpu_s'] / off['cpu_s'] - 1):+.0f}% CPU and "
+          f"{peak['mono, speakers on'] - peak['mono, speakers off']:+.0f} MB peak to a one-channel call "
+          f"(targets: <= +20% wall, <= +300 MB)")
     return 0
 
 
