@@ -121,9 +121,9 @@ def stem(token: str) -> str:
         return token
     first = token[0]
     if "\u0400" <= first <= "\u04ff":
-        return _RUSSIAN.stemWord(token)
+        return str(_RUSSIAN.stemWord(token))
     if first.isascii() or "\u00c0" <= first <= "\u024f":
-        return _ENGLISH.stemWord(token)
+        return str(_ENGLISH.stemWord(token))
     return token
 
 

@@ -1,5 +1,7 @@
 """Flask extensions, unbound; create_app calls init_app on each."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -13,3 +15,11 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+# Every model subclasses Model. At run time it is db.Model (Base plus Flask-SQLAlchemy's session binding);
+# a type checker cannot follow an attribute made at run time, so it sees the declarative base it extends.
+if TYPE_CHECKING:
+    class Model(Base):
+        __abstract__ = True
+else:
+    Model = db.Model

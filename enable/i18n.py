@@ -161,7 +161,8 @@ def date_text(value: date | datetime | None, fmt: str = "medium") -> str:
 
 def init_app(app: Flask) -> None:
     """Expose locale-aware formatting to templates; templates translate through the per-request lookup."""
-    app.jinja_env.install_gettext_callables(  # as Flask-Babel installs them, with _translations()
+    # As Flask-Babel installs them, with _translations() (the method comes from jinja2.ext.i18n).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         newstyle=True,

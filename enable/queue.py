@@ -104,7 +104,7 @@ def start_embedded_consumer(workers: int = 1, prepare: Callable[[], None] | None
     """
     consumer = make_consumer(workers=workers)
     # Huey's consumer installs signal handlers, which only the main thread may do.
-    consumer._set_signal_handlers = lambda: None  # type: ignore[method-assign]
+    consumer._set_signal_handlers = lambda: None
 
     def run() -> None:
         if prepare is not None and _app is not None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 from wtforms.validators import ValidationError
 
 from enable.errors import UserError
@@ -27,7 +28,7 @@ _DIGITS = re.compile(r"-?[0-9]{1,12}")  # ASCII digits only: str.isdigit() also 
 class IdConverter(IntegerConverter):
     """The `<int:...>` URL converter: ASCII digits up to MAX_ID unless a rule sets max; a larger number is a 404."""
 
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002  (werkzeug's parameter name)
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002  (werkzeug's parameter name)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
@@ -88,6 +89,6 @@ def parse_day(raw: str) -> date | None:
 class DayInBounds:
     """WTForms validator: the field's day lies within FIRST_DAY..LAST_DAY."""
 
-    def __call__(self, form, field) -> None:
+    def __call__(self, form: Any, field: Any) -> None:
         if (problem := day_problem(field.data)) is not None:
             raise ValidationError(problem)

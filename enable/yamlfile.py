@@ -19,7 +19,7 @@ class ContentError(UserError):
         super().__init__(f"{where}: {reason}")
 
 
-class Node(dict):
+class Node(dict[Any, Any]):
     """A YAML mapping that remembers the line of itself and of each key (1-based)."""
 
     line: int = 0
@@ -29,7 +29,7 @@ class Node(dict):
         return self.key_lines.get(key, self.line)
 
 
-class NodeList(list):
+class NodeList(list[Any]):
     """A YAML sequence that remembers its line and the line of each item."""
 
     line: int = 0
@@ -37,13 +37,13 @@ class NodeList(list):
 
 
 class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Node:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Node:
         mapping = Node(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
         return mapping
 
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> NodeList:  # type: ignore[override]
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> NodeList:
         seq = NodeList(super().construct_sequence(node, deep=True))
         seq.line = node.start_mark.line + 1
         seq.item_lines = [item.start_mark.line + 1 for item in node.value]

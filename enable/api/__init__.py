@@ -5,7 +5,9 @@ people create and revoke their tokens, /settings/api-tokens; the admin list, /ad
 documentation, /docs/api).
 """
 
-from flask import Blueprint
+from typing import cast
+
+from flask import Blueprint, Flask
 
 from enable.extensions import csrf
 
@@ -15,7 +17,7 @@ csrf.exempt(bp)  # tokens in a header, never cookies: nothing for a forged cross
 
 from enable.api import core  # noqa: E402
 
-bp.record_once(lambda state: core.init_rate_limit(state.app))
+bp.record_once(lambda state: core.init_rate_limit(cast(Flask, state.app)))
 
 from enable.api import (  # noqa: E402,F401  (each module declares its operations on bp)
     calls,

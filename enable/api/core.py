@@ -379,8 +379,9 @@ def read_cursor() -> Cursor:
     limit = data.get("l")
     offset = data.get("o", 0)
     key = data.get("k")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (limit, offset)) or offset < 0 \
-            or not 1 <= limit <= MAX_LIMIT or not (key is None or isinstance(key, list)):
+    if not isinstance(limit, int) or not isinstance(offset, int) or isinstance(limit, bool) \
+            or isinstance(offset, bool) or offset < 0 or not 1 <= limit <= MAX_LIMIT \
+            or not (key is None or isinstance(key, list)):
         raise refused
     return Cursor(offset=offset, key=key, limit=given or limit)
 

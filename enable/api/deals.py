@@ -116,14 +116,16 @@ def _row(index: int, item: Any) -> DealRow | RowError:
     outcome = item.get("outcome", "open")
     if outcome not in OUTCOMES:
         reasons.append(_("“outcome” must be won, lost or open."))
-    row = {"account": _optional_text(item, "account", 255, reasons),
-           "stage": _optional_text(item, "stage", 100, reasons),
-           "owner": _optional_text(item, "owner", 255, reasons), "close_on": _date(item, "close_on", reasons),
-           "created_on": _date(item, "created_on", reasons)}
+    account = _optional_text(item, "account", 255, reasons)
+    stage = _optional_text(item, "stage", 100, reasons)
+    owner = _optional_text(item, "owner", 255, reasons)
+    close_on = _date(item, "close_on", reasons)
+    created_on = _date(item, "created_on", reasons)
     if reasons:
         return RowError(index, " ".join(reasons))
     return DealRow(line=index, external_id=external_id or "", name=name or "", amount_cents=amount,
-                   currency=currency, outcome=outcome, **row)
+                   currency=currency, outcome=outcome, account=account, stage=stage, owner=owner,
+                   close_on=close_on, created_on=created_on)
 
 
 @operation("POST", "/deals/batch", role=Role.ENABLEMENT, tag=TAG, summary="Create or update deals by CRM id",
@@ -217,7 +219,7 @@ def usage_create():
         event, _new = deals.mark_used(user(), item_type, item_id, deal_id, now=utcnow())
     elif kind == UsageKind.PLAY and item_type == "bite":
         bite = db.session.get(Bite, item_id)
-        event = curation.record_play(bite, user(), float(seconds or 0), deal_id=deal_id)  # type: ignore[arg-type]
+        event = curation.record_play(bite, user(), float(seconds or 0), deal_id=deal_id)
         if event is None:
             raise invalid(_("A play needs the seconds listened, more than 0."))
     else:

@@ -390,7 +390,10 @@ def _migrations() -> tuple[set[str], str | None]:
 
 def _check_revision(manifest: dict[str, Any], into_sqlite_file: bool) -> tuple[str, str]:
     """The backup's migration revision and this code's head, or a refusal when the schema cannot be brought here."""
-    known, head = _migrations()
+    known, newest = _migrations()
+    if newest is None:
+        raise RestoreRefused(_("This installation has no database migrations; it cannot restore a backup."))
+    head: str = newest
     revision = manifest["database"].get("revision")
     if not revision:
         raise RestoreRefused(_("This backup does not say which database migration it was made at (its database "
@@ -490,10 +493,10 @@ def _swap(root: Path, staged: Path, keep: set[str]) -> None:
             os.rename(entry, root / entry.name)
             moved_in.append(entry.name)
     except OSError:
-        for entry in moved_in:
-            os.rename(root / entry, staged / entry)
-        for entry in moved_out:
-            os.rename(old / entry, root / entry)
+        for name in moved_in:
+            os.rename(root / name, staged / name)
+        for name in moved_out:
+            os.rename(old / name, root / name)
         raise
     shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(staged, ignore_errors=True)
@@ -628,6 +631,7 @@ def restore_archive(path: Path, force: bool = False) -> RestoreReport:
                 # 3. Replace the database (on SQLite, keep the one replaced until the files are in place).
                 previous = None
                 if into_sqlite_file:
+                    assert target is not None and sqlite_copy is not None  # a SQLite backup into a SQLite file
                     previous = Path(work) / "previous.sqlite3"
                     copy_sqlite(target, previous)
                     _sqlite_put(sqlite_copy, target)
@@ -642,7 +646,7 @@ def restore_archive(path: Path, force: bool = False) -> RestoreReport:
                     for name, root in roots.items():
                         _swap(root, staged[name], KEEP[name])
                 except BaseException:
-                    if previous is not None:
+                    if previous is not None and target is not None:
                         _sqlite_put(previous, target)
                     raise
             finally:

@@ -6,6 +6,7 @@ import bisect
 import logging
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from flask import current_app
@@ -264,7 +265,14 @@ def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
-def _closest(row: Bite, bites: Sequence[Bite]) -> Bite:
+class TimeSpan(Protocol):
+    """Anything with a start and an end in the call (a bite, or a snapshot of a deleted one)."""
+
+    start_s: float
+    end_s: float
+
+
+def _closest(row: TimeSpan, bites: Sequence[Bite]) -> Bite:
     """The bite sharing most time with `row`; without any shared time, the one whose middle is nearest."""
     middle = (row.start_s + row.end_s) / 2
     return max(bites, key=lambda b: (_overlap((row.start_s, row.end_s), (b.start_s, b.end_s)),

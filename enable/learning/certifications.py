@@ -320,11 +320,11 @@ def ramp(user_ids: list[int] | None = None) -> list[Ramp]:
         query = query.where(User.id.in_(user_ids))
     people = list(db.session.scalars(query))
     awards: dict[int, list[datetime]] = {}
-    for user_id, at in db.session.execute(
+    for user_id, awarded in db.session.execute(
         select(CertificationAward.user_id, CertificationAward.awarded_at)
         .where(CertificationAward.user_id.in_([p.id for p in people])).order_by(CertificationAward.awarded_at)
     ):
-        awards.setdefault(user_id, []).append(at)
+        awards.setdefault(user_id, []).append(awarded)
     rows = []
     for user in people:
         assert user.hired_on is not None

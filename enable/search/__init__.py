@@ -1,6 +1,8 @@
 """Search: the bite index, its backends, the search page, playlists and the library."""
 
-from flask import Blueprint
+from typing import cast
+
+from flask import Blueprint, Flask
 from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("search", __name__, url_prefix="/search", template_folder="templates", cli_group="search")
@@ -11,7 +13,7 @@ def _check_backend(state: BlueprintSetupState) -> None:
     """At startup, refuse a SEARCH_BACKEND that does not exist or does not fit the database."""
     from enable.search.indexing import check_backend
 
-    check_backend(state.app)
+    check_backend(cast(Flask, state.app))
 
 
 from enable.search import cli, views  # noqa: E402,F401  (registers routes and commands on bp)

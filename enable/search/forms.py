@@ -60,7 +60,7 @@ def parse_search_args(args: MultiDict) -> ParsedArgs:
     raw_page = (args.get("page") or "1").strip()
     page = min(max(int(raw_page), 1), MAX_PAGE) if re.fullmatch(r"[0-9]{1,6}", raw_page) else 1
     query = SearchQuery(text=_clean(args.get("q") or "")[:QUERY_MAX_CHARS], filters=filters, date_from=date_from,
-                        date_to=date_to, sort=sort if sort in SORTS else "relevance",  # type: ignore[arg-type]
+                        date_to=date_to, sort=sort if sort in SORTS else "relevance",
                         page=page, per_page=PER_PAGE)
     return ParsedArgs(query, problems)
 

@@ -128,7 +128,7 @@ def _or_parts(children: list[query.Query]) -> list[str | None]:
     for child in children:
         key = _unweighted(child)
         if key is not None:
-            fields.setdefault(key, set()).add(child.fieldname)  # type: ignore[attr-defined]
+            fields.setdefault(key, set()).add(child.fieldname)
     parts: list[str | None] = []
     done: set[tuple[str, tuple[str, ...], int]] = set()
     for child in children:

@@ -51,6 +51,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     Connection,
     Date,
     Engine,
@@ -106,7 +107,7 @@ FEW_RESULTS = 3  # fewer results than this and a misspelled word gets a suggesti
 MAX_POSITION = 16383  # PostgreSQL keeps tsvector positions up to this; later words share it
 _BATCH = 500
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: text, (unused), call title, title.
-RANK_WEIGHTS = literal_column("'{1.0,0.1,0.3,0.5}'::float4[]")
+RANK_WEIGHTS: ColumnElement[Any] = literal_column("'{1.0,0.1,0.3,0.5}'::float4[]")
 # Ranking reads the tsvector of every matching bite; above this many matches (a common word in a big
 # index) the newest come first instead, as Whoosh does for words found in most bites.
 RANK_LIMIT = 2000

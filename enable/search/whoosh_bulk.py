@@ -237,6 +237,8 @@ def _write_term(
         ids = docs[start:end]
         block_weights = weights[start:end]
         first_weight = block_weights[0]
+        mini_weights: float | tuple[float, ...] | None
+        mini_values: tuple[bytes, ...] | bytes | None
         if all(w == 1.0 for w in block_weights):
             mini_weights = None
         elif all(w == first_weight for w in block_weights):

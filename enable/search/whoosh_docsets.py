@@ -239,8 +239,9 @@ class SegmentPostings:
         self._bits: OrderedDict[tuple[str, str, bytes], int] = OrderedDict()  # segment-local bitsets
         self.max_bits_bytes = max_bits_bytes
         self.bits_bytes = 0
-        self._columns: dict[tuple[str, str], np.ndarray] = {}  # per segment: a few MB at 100k bites
-        self._stored: dict[tuple[str, int], dict] = {}  # stored facet values of the documents facets are shown from
+        self._columns: dict[tuple[str | None, str], np.ndarray] = {}  # per segment: a few MB at 100k bites
+        # The stored facet values of the documents facets are shown from.
+        self._stored: dict[tuple[str | None, int], dict] = {}
         self._lock = threading.Lock()
 
     def frequent_terms(self, leaf: Searcher, fieldname: str, number: int, share: float) -> list[bytes]:
@@ -264,11 +265,12 @@ class SegmentPostings:
         """Forget the bitsets, dates and stored values of segments these leaves no longer hold (merged away)."""
         ids = {segment.segment_id() for leaf in leaves if (segment := leaf.reader().segment()) is not None}
         with self._lock:
-            for cache in (self._columns, self._stored):
-                for key in [k for k in cache if k[0] not in ids]:
-                    del cache[key]
-            for key in [k for k in self._bits if k[0] not in ids]:
-                self.bits_bytes -= _size_of(key, self._bits.pop(key))
+            for column_key in [k for k in self._columns if k[0] not in ids]:
+                del self._columns[column_key]
+            for stored_key in [k for k in self._stored if k[0] not in ids]:
+                del self._stored[stored_key]
+            for bits_key in [k for k in self._bits if k[0] not in ids]:
+                self.bits_bytes -= _size_of(bits_key, self._bits.pop(bits_key))
 
     def dates(self, leaf: Searcher) -> np.ndarray | None:
         """Call date of each of the segment's documents as a day ordinal (0 when unknown); None without dates."""

@@ -63,8 +63,9 @@ class Diarization:
             return int(np.argmax(held))
         spoken = np.flatnonzero(frames >= 0)
         middle = (first + last) // 2
-        nearest = spoken[min(np.searchsorted(spoken, middle), spoken.size - 1)]
-        before = spoken[max(np.searchsorted(spoken, middle) - 1, 0)]
+        place = int(np.searchsorted(spoken, middle))
+        nearest = spoken[min(place, spoken.size - 1)]
+        before = spoken[max(place - 1, 0)]
         closest = before if abs(middle - before) <= abs(nearest - middle) else nearest
         return int(frames[closest])
 

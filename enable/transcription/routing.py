@@ -441,9 +441,13 @@ class LanguageRouter:
             model = model_for(part.language, self.quality)
             if model not in models:
                 models.append(model)
+
+            def part_progress(fraction: float, index: int = index) -> None:
+                report((index + min(1.0, fraction)) / len(others))
+
             found = self.transcriber(model).transcribe_samples(
                 audio, part.start_s, part.language, latin_only(names) if part.language == ENGLISH else names,
-                progress=lambda f, index=index: report((index + min(1.0, f)) / len(others)))
+                progress=part_progress)
             for segment in found:
                 segment.language = part.language
             replaced.extend(found)

@@ -131,10 +131,10 @@ def objection_trends(scope: Scope, today: date) -> ObjectionReport:
     per_month: dict[str, dict[str, int]] = {}
     objections = []
     for key, with_calls in calls_with.items():
-        months: dict[str, int] = defaultdict(int)
+        by_month: dict[str, int] = defaultdict(int)
         for call_id in with_calls:
-            months[_month(calls[call_id][0])] += 1
-        per_month[key] = dict(months)
+            by_month[_month(calls[call_id][0])] += 1
+        per_month[key] = dict(by_month)
         deals_with = {d for c in with_calls if (d := calls[c][1]) is not None} & closed.keys()
         with_it = figures((closed[d] for d in deals_with), None)
         without = figures((d for i, d in closed.items() if i not in deals_with), None)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from enable.deals.models import Deal, DealOutcome
 from enable.extensions import db
@@ -28,7 +28,7 @@ class ClosedDeal:
 
 def closed_deal_conditions(scope: Scope) -> list:
     """SQL conditions for won and lost deals closed in the scope's dates and owned in its teams."""
-    conds = [Deal.outcome.in_([DealOutcome.WON, DealOutcome.LOST])]
+    conds: list[ColumnElement[bool]] = [Deal.outcome.in_([DealOutcome.WON, DealOutcome.LOST])]
     if scope.start:
         conds.append(Deal.close_on >= scope.start)
     if scope.end:
