@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from enable import create_app
 from enable.auth.models import Role
@@ -66,10 +67,47 @@ def base_config(tmp_path: Path, **overrides) -> dict:
     return cfg
 
 
+# The engine the suite's apps run on: SQLite files (the default), or with ENABLE_TEST_ENGINE=postgresql a PostgreSQL
+# database of each test's own on the server of ENABLE_TEST_DATABASE_URL (CI runs the suite once per engine).
+TEST_ENGINE = os.environ.get("ENABLE_TEST_ENGINE", "sqlite")
+
+
+def on_postgres() -> bool:
+    """True when this run's apps use PostgreSQL (ENABLE_TEST_ENGINE=postgresql)."""
+    return TEST_ENGINE == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def suite_postgres() -> Iterator[str]:
+    """With ENABLE_TEST_ENGINE=postgresql: one PostgreSQL database for this run's apps, dropped at the end."""
+    with scratch_postgres_database(postgres_test_url(), "suite") as url:
+        yield url
+
+
+def _empty_postgres(url: str) -> None:
+    """Remove every row of every table (a test's leftovers), keeping the tables: cheaper than a new database."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            tables = conn.execute(text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'"))
+            names = [name for (name,) in tables]
+            if names:
+                conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
-def app_config(tmp_path: Path) -> dict:
+def app_config(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict]:
     """The configuration the `app` fixture builds from; a test may change it before using `app`."""
-    return base_config(tmp_path)
+    config = base_config(tmp_path)
+    if not on_postgres():
+        yield config
+        return
+    url = request.getfixturevalue("suite_postgres")
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    yield config
+    _empty_postgres(url)
 
 
 @contextmanager
