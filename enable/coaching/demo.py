@@ -16,7 +16,7 @@ from enable.demo import register_demo_step
 from enable.extensions import db
 
 
-def _answers(version, seed: int) -> list[services.AnswerIn]:
+def _answers(version, seed: int, length_s: float) -> list[services.AnswerIn]:
     out = []
     for n, q in enumerate(version.questions):
         pick = (seed + n) % 5
@@ -28,7 +28,8 @@ def _answers(version, seed: int) -> list[services.AnswerIn]:
             value = str(pick % len(q.options))
         else:
             value = "Slow down after the price question." if seed % 2 else "Good recap at the end."
-        out.append(services.AnswerIn(q.id, value, 30.0 * (n + 1) if q.kind == QuestionKind.SCALE else None))
+        moment = float(int(length_s * (n + 1) / (len(version.questions) + 1)))
+        out.append(services.AnswerIn(q.id, value, moment if q.kind == QuestionKind.SCALE else None))
     return out
 
 
@@ -38,7 +39,7 @@ def load_demo_coaching(users: dict[str, User]) -> str | None:
     if manager is None or rep is None:
         return None
     if db.session.scalar(select(CallScore.id).limit(1)) is not None:
-        return "coaching: already there"
+        return "already there"
     calls = list(db.session.scalars(select(Call).where(Call.rep_id == rep.id, Call.status == CallStatus.READY)
                                     .order_by(Call.id)))
     if not calls:
@@ -51,15 +52,16 @@ def load_demo_coaching(users: dict[str, User]) -> str | None:
             continue
         version = cards[0].current
         assert version is not None
-        services.score_call(call, version, manager, _answers(version, i), note="", now=now - timedelta(days=7 * i))
+        length = call.duration_s or 60
+        services.score_call(call, version, manager, _answers(version, i, length), now=now - timedelta(days=7 * i))
         scored += 1
         if i == 0:
-            services.score_call(call, version, rep, _answers(version, i + 2), now=now - timedelta(days=7 * i))
+            services.score_call(call, version, rep, _answers(version, i + 2, length), now=now - timedelta(days=7 * i))
     last = calls[-1]
     if len(calls) > 1 and not db.session.scalar(select(FeedbackRequest.id).where(FeedbackRequest.call_id == last.id)):
         services.request_feedback(last, rep, manager.id, note="How did I handle the price question?",
                                   due_on=now.date() + timedelta(days=2), today=now.date(), now=now)
-    return f"coaching: {scored} calls scored, 1 feedback request"
+    return f"{scored} calls scored, 1 feedback request"
 
 
 register_demo_step("coaching", load_demo_coaching)
