@@ -11,7 +11,7 @@
         options: [{label: Meeting booked, points: 100}, {label: None, points: 0}]
       - {kind: text, prompt: What should they do differently?}
 
-Loading again changes nothing when the file is unchanged; changed questions make a new version once scores exist.
+Loading again changes nothing when the file is unchanged; changed questions make a new version.
 """
 
 from __future__ import annotations

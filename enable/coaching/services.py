@@ -1,7 +1,7 @@
 """Scorecards, scoring and feedback requests: typed, commit-free services (the view commits).
 
-Versions: editing the questions of a scorecard that has scores makes a new version; one without scores is edited in
-place. A score is saved against the version its scorer saw; an archived scorecard accepts none.
+Versions: changing the questions of a scorecard makes a new version (never an edit in place), so scores keep the
+questions they answered, and a score is saved against the version its scorer saw; an archived scorecard accepts none.
 Visibility: a call's scores are seen by the rep scored, their managers, enablement and admins, never by other reps.
 """
 
@@ -194,17 +194,17 @@ def _same(version: ScorecardVersion, specs: Sequence[QuestionSpec]) -> bool:
 
 def update_scorecard(card: Scorecard, title: str, specs: Sequence[QuestionSpec], *, stage: str | None = None,
                      description: str | None = None) -> ScorecardVersion:
-    """Change a scorecard; its questions change in a new version when the current one has scores (which keep the
-    questions they answered), in place otherwise. Returns the current version."""
+    """Change a scorecard; changed questions make a new version (unchanged ones none), so scores given keep the
+    questions they answered and a form someone has open still saves against the version it shows. Returns the
+    current version."""
     card.title, card.stage = _check_card(title, stage)
     if description is not None:
         card.description = description.strip()
     current = card.current
     if current is not None and _same(current, specs):
         return current
-    if current is None or version_has_scores(current):
-        current = ScorecardVersion(number=(current.number + 1) if current else 1)
-        card.versions.append(current)
+    current = ScorecardVersion(number=(current.number + 1) if current else 1)
+    card.versions.append(current)
     _fill(current, specs)
     db.session.flush()
     return current

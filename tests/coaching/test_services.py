@@ -133,21 +133,20 @@ def test_editing_a_scored_scorecard_makes_a_new_version_and_old_scores_keep_thei
     call = make_call(people.rep_id, people.team_id)
     card = make_scorecard()
     first = card.current
-    # no scores yet: edited in place
-    assert services.update_scorecard(card, "Basics", services.parse_questions(QUESTIONS + "[yesno] Recap?")) is first
     old = services.score_call(call, first, _user(people.manager_id), answers_for(first)).score
     db.session.commit()
     second = services.update_scorecard(card, "Basics", services.parse_questions("[scale 1] Only one question now"))
     db.session.commit()
-    assert second.number == 2 and second.id != first.id
+    assert second.number == 2 and second.id != first.id and services.version_has_scores(first)
     db.session.expire_all()
     old = db.session.get(CallScore, old.id)
     assert [q.prompt for q in old.version.questions][:2] == ["Did the rep agree on an agenda?",
                                                              "How well did they listen?"]
     assert old.total_pct == 100.0
-    # unchanged questions make no version
+    # unchanged questions make no version; the title is not versioned
     assert services.update_scorecard(card, "Basics renamed", services.parse_questions(
         "[scale 1] Only one question now")).id == second.id
+    assert [v.number for v in card.versions] == [1, 2]
 
 
 def test_a_score_is_saved_against_the_version_the_scorer_saw(ctx):
@@ -155,7 +154,6 @@ def test_a_score_is_saved_against_the_version_the_scorer_saw(ctx):
     call = make_call(people.rep_id, people.team_id)
     card = make_scorecard()
     seen = card.current
-    services.score_call(call, seen, _user(people.rep_id), answers_for(seen))  # the card has a score
     services.update_scorecard(card, "Basics", services.parse_questions("[yesno] New question"))
     result = services.score_call(call, seen, _user(people.manager_id), answers_for(seen))
     assert result.stale and result.score.version_id == seen.id
