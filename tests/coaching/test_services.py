@@ -258,3 +258,18 @@ def test_feedback_requests_are_removed_with_their_call(ctx):
     db.session.delete(call)
     db.session.commit()
     assert db.session.scalar(select(FeedbackRequest.id)) is None
+
+
+def test_the_daily_job_reminds_managers_and_is_scheduled(ctx):
+    from enable.coaching import jobs
+    from enable.db import utcnow
+    from enable.queue import huey
+
+    assert "daily_feedback_reminders" in {t.__name__ for t in huey._registry._periodic_tasks}
+    people = make_teams()
+    call = make_call(people.rep_id, people.team_id)
+    today = utcnow().date()
+    services.request_feedback(call, _user(people.rep_id), None, due_on=today, today=today)
+    db.session.commit()
+    jobs.daily_feedback_reminders.call_local()
+    assert any(m.startswith("Due ") for m in _notes(people.manager_id, "feedback_request"))
