@@ -34,6 +34,7 @@ def _demo_ids() -> dict:
     from enable.auth.models import Team, User
     from enable.bites.models import Bite
     from enable.calls.models import Call
+    from enable.coaching.models import CallScore, Scorecard
     from enable.deals.models import Deal
     from enable.learning.models import Assignment, Certification, CertificationAward, Quiz, QuizAttempt, Track
     from enable.playbooks.models import Asset, Playbook
@@ -53,6 +54,7 @@ def _demo_ids() -> dict:
         "assignment": first(Assignment, Assignment.user_id == newhire.id),
         "attempt": first(QuizAttempt, QuizAttempt.user_id == newhire.id),
         "team": first(Team), "newhire": newhire.id, "rep": rep.id,
+        "score": first(CallScore, CallScore.call_id == call), "scorecard": first(Scorecard),
     }
 
 

@@ -84,10 +84,23 @@ PAGES = [
     ("admin", "/backup/"),
     ("rep", "/settings/api-tokens"),
     ("rep", "/docs/api"),
+    # issue 20: scorecards and feedback requests
+    ("rep", "/coaching/scores/{score}"),
+    ("rep", "/coaching/calls/{call}/score"),
+    ("rep", "/coaching/calls/{call}/request-feedback"),
+    ("manager", "/coaching/calls/{call}/score"),
+    ("manager", "/coaching/queue"),
+    ("manager", "/reports/scores"),
+    ("enablement", "/coaching/scorecards"),
+    ("enablement", "/coaching/scorecards/new"),
+    ("enablement", "/coaching/scorecards/{scorecard}"),
+    ("enablement", "/coaching/scorecards/{scorecard}/edit"),
 ]
 # The Russian interface: the same checks, and the page must say it is in Russian.
 PAGES_RU = [("rep", "/"), ("rep", "/search/?q=цена"), ("rep", "/bites/{bite}"), ("rep", "/learning/review"),
-            ("manager", "/reports/usage")]
+            ("manager", "/reports/usage"), ("rep", "/calls/{call}"), ("rep", "/coaching/scores/{score}"),
+            ("rep", "/coaching/calls/{call}/request-feedback"), ("manager", "/coaching/calls/{call}/score"),
+            ("manager", "/reports/scores"), ("enablement", "/coaching/scorecards/{scorecard}/edit")]
 # On a 375 px phone, where WCAG 2.2's target size matters most.
 PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review")]
 

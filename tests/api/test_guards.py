@@ -71,6 +71,7 @@ PINNED = {
     "api.bites_tag_add": Role.ENABLEMENT, "api.bites_tag_remove": Role.ENABLEMENT, "api.reports_list": Role.MANAGER,
     "api.reports_get": Role.MANAGER, "api.bites_search": Role.REP, "api.playlists_create": Role.REP,
     "api.users_progress": Role.REP, "api.deals_list": Role.REP, "api.usage_create": Role.REP,
+    "api.scorecards_list": Role.REP, "api.call_scores": Role.REP, "api.call_scores_create": Role.REP,
 }
 
 

@@ -185,6 +185,20 @@ ACCESS: dict[str, Role | str] = {
     "webhooks.redeliver": Role.ADMIN,
     "backup.index": Role.ADMIN,
     "backup.export_download": Role.ADMIN,
+    # issue 20: scorecards and feedback requests (who may score, see or ask is checked per call and score)
+    "coaching.scorecards": Role.ENABLEMENT,
+    "coaching.scorecard_new": Role.ENABLEMENT,
+    "coaching.scorecard_edit": Role.ENABLEMENT,
+    "coaching.scorecard": Role.ENABLEMENT,
+    "coaching.scorecard_archive": Role.ENABLEMENT,
+    "coaching.score_call": SIGNED_IN,
+    "coaching.score": SIGNED_IN,
+    "coaching.request_feedback": SIGNED_IN,
+    "coaching.queue": Role.MANAGER,
+    "reports.scores": Role.MANAGER,
+    "api.scorecards_list": Role.REP,
+    "api.call_scores": Role.REP,
+    "api.call_scores_create": Role.REP,
     # issue 18: the rep found by voice
     "calls.confirm_rep": Role.MANAGER,  # managers of the call; checked per call
     "auth.voice_delete": SIGNED_IN,  # your own voice profile
