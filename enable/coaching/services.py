@@ -365,10 +365,10 @@ def score_call(call: Call, version: ScorecardVersion, scorer: User, answers: Seq
         raise UserError(_("The note has at most %(n)d characters.", n=MAX_NOTE))
     by_id = {q.id: q for q in version.questions}
     given: dict[int, AnswerIn] = {}
-    for a in answers:
-        if a.question_id not in by_id:
+    for given_answer in answers:
+        if given_answer.question_id not in by_id:
             raise UserError(_("An answer is for a question this scorecard version does not have."))
-        given[a.question_id] = a
+        given[given_answer.question_id] = given_answer
     rows, pairs = [], []
     for q in version.questions:
         a = given.get(q.id)
