@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 STEP_DUE_NOTICE_DAYS = 2  # a step is announced as due this many days before its due day
 EXPIRED_NOTICE_DAYS = 7  # an expiry older than this is not announced any more (no backlog when this starts)
+DAY_FORMAT = "d MMMM y"  # 5 March 2026, 5 марта 2026 (the long format adds "г." in Russian, before our full stop)
 
 
 def notify_due_steps(today: date, now: datetime) -> int:
@@ -45,7 +46,7 @@ def notify_due_steps(today: date, now: datetime) -> int:
                 continue
             kind = "step_overdue" if due < today else "step_due"
             with in_locale_of(user):
-                values = {"step": step.title, "track": assignment.track.title, "day": format_date(due, "long")}
+                values = {"step": step.title, "track": assignment.track.title, "day": format_date(due, DAY_FORMAT)}
                 message = (_("“%(step)s” in “%(track)s” was due on %(day)s and is not done yet.", **values)
                            if kind == "step_overdue" else _("“%(step)s” in “%(track)s” is due on %(day)s.", **values))
             link = refs.path_for("learning.assignment", assignment_id=assignment.id)
@@ -72,7 +73,7 @@ def notify_certification_expiry(now: datetime) -> int:
         expired = award.status(now) == AwardStatus.EXPIRED
         kind = "certification_expired" if expired else "certification_expiring"
         with in_locale_of(user):
-            values = {"cert": award.certification.title, "day": format_date(award.expires_at.date(), "long")}
+            values = {"cert": award.certification.title, "day": format_date(award.expires_at.date(), DAY_FORMAT)}
             message = (_("Your certification “%(cert)s” expired on %(day)s. Meet its requirements again to renew "
                          "it.", **values) if expired else
                        _("Your certification “%(cert)s” expires on %(day)s. Renew it before then.", **values))
