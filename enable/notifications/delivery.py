@@ -19,7 +19,7 @@ from typing import Any
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import inspect, or_, select, update
+from sqlalchemy import delete, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from enable.auth.models import User
@@ -36,6 +36,7 @@ PENDING_KEY = "enable.notifications.pending_mails"  # mails added in this sessio
 SUBJECT_CHARS = 150
 ERROR_CHARS = 500
 CLAIM_SLACK_S = 2.0  # a scheduled retry may run this early and still claim its mail
+KEEP_SENT = timedelta(days=90)  # sent mails are kept this long in the outbox, then deleted (failed ones stay)
 DIGEST_LOOKBACK = timedelta(days=2)  # a digest lists notifications this recent at most (no backlog of old ones)
 TEST_KIND = "test"
 DIGEST_KIND = "digest"
@@ -46,7 +47,9 @@ DIGEST_KIND = "digest"
 def user_locale(user: User) -> str:
     """The language the user reads: their setting when the site offers it, else the default."""
     languages = current_app.config["LANGUAGES"]
-    return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if user.locale and user.locale in languages:
+        return user.locale
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 @contextmanager
@@ -228,6 +231,13 @@ def overdue_mails(now: datetime, grace: timedelta) -> list[int]:
                                              OutboxMail.next_attempt_at <= now - grace))
              .order_by(OutboxMail.id).limit(1000))
     return list(db.session.scalars(query))
+
+
+def prune_sent(now: datetime) -> int:
+    """Delete sent mails older than KEEP_SENT (their notifications stay); return how many."""
+    result = db.session.execute(delete(OutboxMail).where(OutboxMail.status == MailStatus.SENT,
+                                                         OutboxMail.sent_at < now - KEEP_SENT))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def recent_mails(status: str | None = None, limit: int = 100) -> list[OutboxMail]:

@@ -73,7 +73,9 @@ def _sweep_at_start() -> None:
 @periodic(minute="10")
 def send_digests() -> None:
     """Hourly: from MAIL_DIGEST_HOUR (UTC) on, each user's digest of the day (once a day; a missed hour catches up)."""
-    made = delivery.make_digests(utcnow(), int(current_app.config["MAIL_DIGEST_HOUR"]))
+    now = utcnow()
+    made = delivery.make_digests(now, int(current_app.config["MAIL_DIGEST_HOUR"]))
+    pruned = delivery.prune_sent(now)
     db.session.commit()  # the digests' jobs are queued by the after-commit hook
-    if made:
-        log.info("mail: %d digests queued", made)
+    if made or pruned:
+        log.info("mail: %d digests queued, %d old sent mails deleted", made, pruned)

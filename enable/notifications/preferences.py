@@ -35,7 +35,7 @@ def set_modes(user: User, modes: dict[str, str]) -> None:
             continue
         if kind.name in stored:
             stored[kind.name].mode = mode
-        else:
+        elif mode != kind.default:  # a default left alone follows the default (should it change later)
             db.session.add(EmailPreference(user_id=user.id, kind=kind.name, mode=mode))
 
 

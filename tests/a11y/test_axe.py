@@ -82,12 +82,14 @@ PAGES = [
     ("admin", "/admin/api-tokens"),
     ("admin", "/webhooks/"),
     ("admin", "/backup/"),
+    ("admin", "/notifications/outbox"),
+    ("rep", "/notifications/settings"),
     ("rep", "/settings/api-tokens"),
     ("rep", "/docs/api"),
 ]
 # The Russian interface: the same checks, and the page must say it is in Russian.
 PAGES_RU = [("rep", "/"), ("rep", "/search/?q=цена"), ("rep", "/bites/{bite}"), ("rep", "/learning/review"),
-            ("manager", "/reports/usage")]
+            ("manager", "/reports/usage"), ("rep", "/notifications/settings")]
 # On a 375 px phone, where WCAG 2.2's target size matters most.
 PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review")]
 

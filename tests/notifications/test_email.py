@@ -274,3 +274,20 @@ def test_a_keyed_notice_is_told_once(app):
         db.session.commit()
         assert db.session.scalar(select(Notification.id).where(Notification.key == "step_due:1:2")) is not None
         assert len(list(db.session.scalars(select(Notification)))) == 1
+
+
+def test_old_sent_mails_are_pruned_and_failed_ones_kept(app):
+    with app.app_context():
+        user = _person("en")
+        now = utcnow()
+
+        def mail(status, sent_days_ago=None):
+            return OutboxMail(user_id=user.id, recipient=user.email, kind="mention", subject="s", body_text="t",
+                              body_html="h", status=status, attempts=1,
+                              sent_at=now - timedelta(days=sent_days_ago) if sent_days_ago is not None else None)
+
+        db.session.add_all([mail(MailStatus.SENT, 91), mail(MailStatus.SENT, 1), mail(MailStatus.FAILED)])
+        db.session.commit()
+        assert delivery.prune_sent(now) == 1
+        db.session.commit()
+        assert sorted(m.status for m in _mails()) == [MailStatus.FAILED, MailStatus.SENT]
