@@ -33,7 +33,8 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's hook name)
         self.mails.append(message_from_bytes(envelope.original_content, policy=policy.default))
         login = session.auth_data.login if session.authenticated else None
-        self.sessions.append({"tls": session.ssl is not None, "login": login, "rcpt": list(envelope.rcpt_tos)})
+        tls = server.transport.get_extra_info("ssl_object") is not None  # STARTTLS or TLS from the first byte
+        self.sessions.append({"tls": tls, "login": login, "rcpt": list(envelope.rcpt_tos)})
         return "250 OK"
 
 
@@ -43,10 +44,12 @@ def _authenticate(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, auth_data=auth_data)
 
 
-def start_server(port: int, tls_context=None) -> tuple[Controller, Inbox]:
+def start_server(port: int, tls_context=None, implicit_tls: bool = False) -> tuple[Controller, Inbox]:
     inbox = Inbox(port)
     options = {}
-    if tls_context is not None:
+    if implicit_tls:
+        options = {"ssl_context": tls_context}
+    elif tls_context is not None:
         options = {"tls_context": tls_context, "require_starttls": True, "authenticator": _authenticate,
                    "auth_require_tls": True}
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
@@ -81,6 +84,19 @@ def tls_smtp_server(certificate):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(cert), str(key))
     controller, inbox = start_server(free_port(), context)
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def implicit_tls_smtp_server(certificate):
+    """An SMTP server speaking TLS from the first byte (port 465 style); yields its Inbox."""
+    import ssl
+
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+    controller, inbox = start_server(free_port(), context, implicit_tls=True)
     yield inbox
     controller.stop()
 

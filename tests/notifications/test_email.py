@@ -75,6 +75,15 @@ def test_starttls_with_a_login(app, tls_smtp_server, certificate):
     assert tls_smtp_server.sessions[0]["tls"] is True and tls_smtp_server.sessions[0]["login"] == LOGIN.encode()
 
 
+def test_implicit_tls(app, implicit_tls_smtp_server, certificate):
+    _smtp(app, implicit_tls_smtp_server, MAIL_SECURITY="tls", MAIL_CA_FILE=str(certificate[0]))
+    with app.app_context():
+        notify(_person("en"), "mention", "You were mentioned", "/")
+        db.session.commit()
+        assert [(m.status, m.last_error) for m in _mails()] == [(MailStatus.SENT, None)]
+    assert len(implicit_tls_smtp_server.mails) == 1 and implicit_tls_smtp_server.sessions[0]["tls"] is True
+
+
 def test_an_untrusted_certificate_is_refused_and_recorded(app, tls_smtp_server):
     _smtp(app, tls_smtp_server, MAIL_SECURITY="starttls", MAIL_USERNAME=LOGIN, MAIL_PASSWORD=SECRET)
     with app.app_context():
