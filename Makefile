@@ -35,7 +35,7 @@ demo: install
 	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) db upgrade
 	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) content load
 	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) demo load
-	ENABLE_DATA_DIR=$(DEMO_DATA) $(FLASK) serve --host 127.0.0.1 --port $(PORT)
+	ENABLE_DATA_DIR=$(DEMO_DATA) MAIL_BACKEND=folder $(FLASK) serve --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

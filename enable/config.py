@@ -38,6 +38,17 @@ ENV_KEYS = (
     "LINKCHECK_ALLOW_PRIVATE",
     "REPORT_MAX_DAYS",
     "RESTORE_MAX_MB",
+    "SITE_URL",
+    "MAIL_BACKEND",
+    "MAIL_HOST",
+    "MAIL_PORT",
+    "MAIL_SECURITY",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_FROM",
+    "MAIL_CA_FILE",
+    "MAIL_DIR",
+    "MAIL_DIGEST_HOUR",
 )
 
 
@@ -96,6 +107,20 @@ class Config:
     WEBHOOK_RETRY_BASE_S: float = 30.0  # pause after the first failed attempt; each next pause is 4x longer
     WEBHOOK_ALLOW_PRIVATE: bool = False  # let webhooks go to loopback/private/link-local addresses (trusted networks)
     LINKCHECK_ALLOW_PRIVATE: bool = False  # let the link checker fetch links to loopback/private/link-local addresses
+    SITE_URL: str = ""  # the site's external address for links in mails, e.g. https://enable.example.com
+    MAIL_BACKEND: str = ""  # smtp, folder (.eml files in MAIL_DIR) or log; default: smtp with MAIL_HOST, else folder
+    MAIL_HOST: str | None = None  # the SMTP server's host name
+    MAIL_PORT: int = 0  # its port; 0: 587 with starttls, 465 with tls, 25 with none
+    MAIL_SECURITY: str = "starttls"  # starttls, tls (implicit TLS) or none
+    MAIL_USERNAME: str | None = None  # SMTP login (optional)
+    MAIL_PASSWORD: str | None = None  # its password
+    MAIL_FROM: str = "Enable <enable@localhost>"  # the From of every mail
+    MAIL_CA_FILE: str | None = None  # a CA bundle trusted besides the system's, for an internal mail server
+    MAIL_DIR: str | None = None  # where the folder backend writes mails; default <data>/mail
+    MAIL_TIMEOUT_S: float = 30.0  # seconds the SMTP server has to answer each step
+    MAIL_MAX_ATTEMPTS: int = 6  # attempts of a mail before it is marked failed
+    MAIL_RETRY_BASE_S: float = 60.0  # pause after the first failed attempt; each next pause is 4x longer
+    MAIL_DIGEST_HOUR: int = 7  # the hour (UTC) from which each day's digest mails go out
 
 
 def _coerce(value: str, default: Any) -> Any:
@@ -133,6 +158,7 @@ def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str]
     for flag in ("SECURE", "HTTPONLY", "SAMESITE"):
         cfg.setdefault(f"REMEMBER_COOKIE_{flag}", cfg[f"SESSION_COOKIE_{flag}"])
     cfg.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=int(cfg["REMEMBER_DAYS"])))
+    cfg["MAIL_DIR"] = Path(cfg["MAIL_DIR"]).resolve() if cfg.get("MAIL_DIR") else data_dir / "mail"
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024
     cfg["TRANSCRIPTION_QUALITY"] = str(cfg["TRANSCRIPTION_QUALITY"]).strip().lower()
     if cfg["TRANSCRIPTION_QUALITY"] not in ("fast", "accurate"):

@@ -245,7 +245,7 @@ def on_playbook_changed(playbook_id: int, version_id: int | None, requires_ack: 
     """A playbook got a new version: if its editor marked it as one people must acknowledge, give every holder of a
     certification depending on it an acknowledge task (and a notification); the certification needs attention
     until they acknowledge. Returns the tasks created."""
-    from enable.notifications import notify
+    from enable.notifications import in_locale_of, notify
     from enable.playbooks.models import Playbook
 
     if not requires_ack:
@@ -267,9 +267,10 @@ def on_playbook_changed(playbook_id: int, version_id: int | None, requires_ack: 
             db.session.flush()
             made.append(task)
             title = playbook.title if playbook is not None else str(playbook_id)
-            notify(award.user_id, "playbook_ack",
-                   _("“%(playbook)s” changed. Acknowledge the change to keep “%(cert)s” in good standing.",
-                     playbook=title, cert=cert.title), refs.path_for("learning.ack", task_id=task.id), now=now)
+            with in_locale_of(award.user):  # the holder reads it (and its mail) in their language
+                message = _("“%(playbook)s” changed. Acknowledge the change to keep “%(cert)s” in good standing.",
+                            playbook=title, cert=cert.title)
+            notify(award.user, "playbook_ack", message, refs.path_for("learning.ack", task_id=task.id), now=now)
     db.session.flush()
     return made
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from sqlalchemy import delete, select
 
@@ -21,6 +22,7 @@ from enable import events
 from enable.bites.models import Bite
 from enable.calls.models import Call
 from enable.extensions import db
+from enable.notifications import in_locale_of, notify
 from enable.playbooks.linkcheck import LinkResult, check_urls, extract_links, internal_targets
 from enable.playbooks.models import Asset, Link, LinkCheck, Playbook
 from enable.playbooks.rendering import BiteEmbed, BiteRef, parse_bite_ref
@@ -253,6 +255,7 @@ def _apply(link: Link, result: LinkResult, now: datetime) -> None:
         events.emit(events.LINK_BROKEN, {"link_id": link.id, "url": link.url, "status": result.status,
                                          "http_status": result.http_status, "detail": result.detail[:500],
                                          "source_type": link.source_type, "source_id": link.source_id})
+        _notify_owner(link, now)
     link.status, link.http_status = result.status, result.http_status
     link.final_url = result.final_url[:2000] if result.final_url else None
     link.detail = result.detail[:500]
@@ -263,6 +266,19 @@ def _apply(link: Link, result: LinkResult, now: datetime) -> None:
         link.since = now
     db.session.add(LinkCheck(link_id=link.id, status=result.status, http_status=result.http_status,
                              final_url=link.final_url, detail=link.detail, checked_at=now))
+
+
+def _notify_owner(link: Link, now: datetime) -> None:
+    """Tell the owner of the playbook or asset that one of its links broke (in the owner's language)."""
+    model: type[Playbook | Asset] = Playbook if link.source_type == "playbook" else Asset
+    item = db.session.get(model, link.source_id)
+    if item is None or item.owner is None:
+        return
+    endpoint, arg = ("playbooks.detail", "playbook_id") if link.source_type == "playbook" else ("assets.detail",
+                                                                                               "asset_id")
+    with in_locale_of(item.owner):
+        message = _("A link in “%(title)s” is broken: %(url)s", title=item.title, url=link.url)
+    notify(item.owner, "link_broken", message, site_path(endpoint, **{arg: item.id}), now=now)
 
 
 def check_links(now: datetime, *, timeout_s: float = 10.0, per_host: int = 2, concurrency: int = 16,

@@ -82,6 +82,8 @@ PAGES = [
     ("admin", "/admin/api-tokens"),
     ("admin", "/webhooks/"),
     ("admin", "/backup/"),
+    ("admin", "/notifications/outbox"),
+    ("rep", "/notifications/settings"),
     ("rep", "/settings/api-tokens"),
     ("rep", "/docs/api"),
     # issue 20: scorecards and feedback requests
@@ -100,7 +102,7 @@ PAGES = [
 PAGES_RU = [("rep", "/"), ("rep", "/search/?q=цена"), ("rep", "/bites/{bite}"), ("rep", "/learning/review"),
             ("manager", "/reports/usage"), ("rep", "/calls/{call}"), ("rep", "/coaching/scores/{score}"),
             ("rep", "/coaching/calls/{call}/request-feedback"), ("manager", "/coaching/calls/{call}/score"),
-            ("manager", "/reports/scores"), ("enablement", "/coaching/scorecards/{scorecard}/edit")]
+            ("manager", "/reports/scores"), ("enablement", "/coaching/scorecards/{scorecard}/edit"), ("rep", "/notifications/settings")]
 # On a 375 px phone, where WCAG 2.2's target size matters most.
 PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review")]
 

@@ -203,6 +203,11 @@ ACCESS: dict[str, Role | str] = {
     "calls.confirm_rep": Role.MANAGER,  # managers of the call; checked per call
     "auth.voice_delete": SIGNED_IN,  # your own voice profile
     "auth.user_voice_delete": Role.ADMIN,
+    # issue 20: email delivery of notifications
+    "notifications.settings": SIGNED_IN,  # your own email choices
+    "notifications.outbox": Role.ADMIN,
+    "notifications.outbox_test": Role.ADMIN,
+    "notifications.outbox_retry": Role.ADMIN,
 }
 # Routes that only a personal API token authenticates: a session cookie gets 401 there (so no CSRF hole), and
 # test_api_role_matrix checks them with a read-write token of each role.

@@ -42,6 +42,7 @@ TEXT_COLUMNS = {
     "quiz": ["title", "description"], "question": ["prompt", "explanation"], "question_option": ["text"],
     "certification": ["title", "description"], "certification_requirement": ["text"],
     "deal": ["name", "account", "stage", "owner_name"], "notification": ["message"], "search_log": ["query"],
+    "outbox_mail": ["recipient", "subject", "last_error"],
 }
 
 ID_ARGS = {  # URL argument -> how to find a real id for it
@@ -79,6 +80,10 @@ def _poison(app) -> None:
     if award is not None and db.session.scalar(select(AckTask.id).limit(1)) is None:
         db.session.add(AckTask(user_id=award.user_id, award_id=award.id, created_at=utcnow(),
                                playbook_id=db.session.scalar(select(tables["playbook"].c.id).limit(1))))
+    from enable.notifications.models import MailStatus, OutboxMail
+
+    db.session.add(OutboxMail(recipient=PAYLOAD[:254], kind=PAYLOAD[:40], subject=PAYLOAD[:300], body_text=PAYLOAD,
+                              body_html=PAYLOAD, status=MailStatus.FAILED, attempts=1, last_error=PAYLOAD[:500]))
     admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
     audit.record(admin, "user.update", admin, {"name": PAYLOAD})
     db.session.commit()
