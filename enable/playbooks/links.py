@@ -239,7 +239,8 @@ def _internal_result(link: Link, now: datetime) -> LinkResult:
     if link.target_type == "bite":
         target = target_of(link.url)
         link.target_id = target[1] if target else None
-    item = db.session.get(kinds[link.target_type], link.target_id) if link.target_id is not None else None
+    item: Bite | Playbook | Asset | None = (db.session.get(kinds[link.target_type], link.target_id)
+                                           if link.target_id is not None else None)
     if item is None:
         detail = f"No such {link.target_type}: it was deleted, or its sample call is not imported."
         return LinkResult(link.url, "broken", None, None, detail, now)
@@ -271,7 +272,7 @@ def _apply(link: Link, result: LinkResult, now: datetime) -> None:
 def _notify_owner(link: Link, now: datetime) -> None:
     """Tell the owner of the playbook or asset that one of its links broke (in the owner's language)."""
     model: type[Playbook | Asset] = Playbook if link.source_type == "playbook" else Asset
-    item = db.session.get(model, link.source_id)
+    item: Playbook | Asset | None = db.session.get(model, link.source_id)
     if item is None or item.owner is None:
         return
     endpoint, arg = ("playbooks.detail", "playbook_id") if link.source_type == "playbook" else ("assets.detail",

@@ -1,7 +1,7 @@
 """email delivery of notifications
 
 Revision ID: 0024_email
-Revises: 0018_voice_profiles
+Revises: 0022_scorecards
 Create Date: 2026-12-07 23:34:45.892210
 
 email_preference: a user's email choice (instant, digest, off) per notification kind. outbox_mail: each mail
@@ -16,7 +16,7 @@ import enable.db
 
 # revision identifiers, used by Alembic.
 revision = '0024_email'
-down_revision = '0018_voice_profiles'
+down_revision = '0022_scorecards'
 branch_labels = None
 depends_on = None
 

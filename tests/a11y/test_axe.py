@@ -102,7 +102,8 @@ PAGES = [
 PAGES_RU = [("rep", "/"), ("rep", "/search/?q=цена"), ("rep", "/bites/{bite}"), ("rep", "/learning/review"),
             ("manager", "/reports/usage"), ("rep", "/calls/{call}"), ("rep", "/coaching/scores/{score}"),
             ("rep", "/coaching/calls/{call}/request-feedback"), ("manager", "/coaching/calls/{call}/score"),
-            ("manager", "/reports/scores"), ("enablement", "/coaching/scorecards/{scorecard}/edit"), ("rep", "/notifications/settings")]
+            ("manager", "/reports/scores"), ("enablement", "/coaching/scorecards/{scorecard}/edit"),
+            ("rep", "/notifications/settings")]
 # On a 375 px phone, where WCAG 2.2's target size matters most.
 PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review")]
 
