@@ -38,6 +38,11 @@ ENV_KEYS = (
     "LINKCHECK_ALLOW_PRIVATE",
     "REPORT_MAX_DAYS",
     "RESTORE_MAX_MB",
+    "DROP_DIRS",
+    "DROP_STABLE_S",
+    "DROP_REP_PATTERN",
+    "ZOOM_WEBHOOK_SECRET_TOKEN",
+    "RECORDING_WEBHOOK_SECRET",
 )
 
 
@@ -96,6 +101,11 @@ class Config:
     WEBHOOK_RETRY_BASE_S: float = 30.0  # pause after the first failed attempt; each next pause is 4x longer
     WEBHOOK_ALLOW_PRIVATE: bool = False  # let webhooks go to loopback/private/link-local addresses (trusted networks)
     LINKCHECK_ALLOW_PRIVATE: bool = False  # let the link checker fetch links to loopback/private/link-local addresses
+    DROP_DIRS: str = ""  # folders the worker watches for recordings, separated by commas (empty: none)
+    DROP_STABLE_S: float = 30.0  # a dropped file is complete once its size is unchanged this long (or <name>.done)
+    DROP_REP_PATTERN: str = ""  # regex on a dropped file's name whose group "email" names the rep (no metadata)
+    ZOOM_WEBHOOK_SECRET_TOKEN: str = ""  # the Zoom app's secret token; set it to accept recording.completed events
+    RECORDING_WEBHOOK_SECRET: str = ""  # secret of the generic signed "recording ready" webhook (empty: off)
 
 
 def _coerce(value: str, default: Any) -> Any:

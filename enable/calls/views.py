@@ -142,8 +142,11 @@ def detail(call_id: int):
     transcript, problem = calls.ready_transcript(call)
     stage = calls.stage_tag(call.stage) if call.stage else None
     can_manage = calls.can_manage(current_user, call)
+    from enable.sources import services as sources  # the capability above calls that brings recordings in
+
     return render_template(
-        "calls/detail.html", call=call, turns=calls.transcript_turns(transcript) if transcript else [],
+        "calls/detail.html", call=call, deal_reason=sources.deal_match_reason(call),
+        participants=sources.participants(call.id), turns=calls.transcript_turns(transcript) if transcript else [],
         stats=calls.readable_stats(call), can_manage=can_manage,
         unnamed_speakers=voices.unnamed_speakers(transcript) if can_manage else [],
         has_captions=transcript is not None, speaker_label=calls.speaker_label, language_label=calls.language_label,
