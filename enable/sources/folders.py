@@ -171,6 +171,8 @@ def scan_folder(folder: Path, *, now: datetime | None = None, stable_s: float | 
             return report
         names = sorted(p.name for p in folder.iterdir() if p.is_file() and is_recording_name(p.name))
         manifest, manifest_problem = _read_manifest(folder, dry_run)
+        if not dry_run:
+            report.files.extend(_forget_vanished(str(folder), set(names)))
         for number, name in enumerate(names, start=1):
             try:
                 file_report = _one_file(folder, name, manifest, manifest_problem, pattern, now or utcnow(), stable,
@@ -273,6 +275,13 @@ def _one_file(folder: Path, name: str, manifest: dict[str, RecordingMeta], manif
     call = db.session.get(Call, source.call_id) if source.call_id is not None else None
     call_id, duration = source.call_id, call.duration_s if call is not None else None
     return _finish(folder, name, source, size, status, source.reason, call_id, dry_run, duration)
+
+
+def _forget_vanished(folder: str, names: set[str]) -> list[FileReport]:
+    """Files seen waiting on an earlier scan that are no longer in the folder: recorded as removed."""
+    rows = db.session.scalars(select(SourceFile).where(SourceFile.folder == folder,
+                                                       SourceFile.status == SourceStatus.WAITING))
+    return [_gone(row, row.name, False) for row in list(rows) if row.name not in names]
 
 
 def _gone(row: SourceFile | None, name: str, dry_run: bool) -> FileReport:
