@@ -43,3 +43,19 @@ def age(path: Path, seconds: float = 3600) -> Path:
     then = time.time() - seconds
     os.utime(path, (then, then))
     return path
+
+
+def speech_m4a(path: Path, variant: int = 0) -> Path:
+    """The synthesized short English call as AAC in an .m4a (what Zoom's audio-only recordings are)."""
+    samples = _speech()[variant * 80:].astype("int16")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("aac", rate=RATE)
+        stream.layout = "mono"
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = RATE
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
