@@ -82,6 +82,8 @@ PAGES = [
     ("admin", "/admin/api-tokens"),
     ("admin", "/webhooks/"),
     ("admin", "/backup/"),
+    ("admin", "/sources/"),
+    ("admin", "/sources/unassigned"),
     ("rep", "/settings/api-tokens"),
     ("rep", "/docs/api"),
 ]
