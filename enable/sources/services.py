@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +265,47 @@ def assign_rep(source: SourceFile, rep_id: int, actor: User) -> Call:
 
     record(actor, "call.assign_rep", call, {"rep_id": rep.id, "source_id": source.id})
     return call
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """How far the import of recordings that arrived by themselves has got: calls and hours of audio done, and an
+    estimate of the time left (None until one call is done)."""
+
+    done: int
+    total: int
+    done_s: float
+    total_s: float
+    left_s: float | None
+
+    @property
+    def done_hours(self) -> str:
+        return f"{self.done_s / 3600:.1f}"
+
+    @property
+    def total_hours(self) -> str:
+        return f"{self.total_s / 3600:.1f}"
+
+    @property
+    def left_minutes(self) -> int | None:
+        return None if self.left_s is None else max(1, round(self.left_s / 60))
+
+
+def import_progress(now: datetime) -> ImportProgress | None:
+    """The progress of the calls from sources still being processed, counted from the oldest of them that is not
+    done (None when none is waiting or running): the ones since then that are done, their audio, the time left at
+    the pace so far."""
+    active = [s for s in CallStatus if s.is_active]
+    from_sources = select(SourceFile.call_id).where(SourceFile.call_id.is_not(None))
+    oldest = db.session.scalar(select(func.min(Call.created_at)).where(Call.id.in_(from_sources),
+                                                                        Call.status.in_(active)))
+    if oldest is None:
+        return None
+    rows = db.session.execute(select(Call.status, Call.duration_s, Call.transcribed_at)
+                              .where(Call.id.in_(from_sources), Call.created_at >= oldest)).all()
+    done_rows = [r for r in rows if not r.status.is_active]
+    done_s = sum(r.duration_s or 0 for r in done_rows)
+    total_s = sum(r.duration_s or 0 for r in rows)
+    elapsed = (now - oldest).total_seconds()
+    left = (total_s - done_s) * elapsed / done_s if done_s > 0 and elapsed > 0 else None
+    return ImportProgress(len(done_rows), len(rows), done_s, total_s, left)

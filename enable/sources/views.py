@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from enable.auth.decorators import role_required
 from enable.auth.models import Role
+from enable.db import utcnow
 from enable.errors import UserError
 from enable.extensions import csrf, db
 from enable.navigation import add_nav_item
@@ -33,6 +34,7 @@ def index():
     return render_template("sources/index.html", files=services.source_files(status, page), status=status,
                            counts=counts, statuses=list(SourceStatus),
                            unassigned_count=counts.get(SourceStatus.UNASSIGNED, 0),
+                           import_progress=services.import_progress(utcnow()),
                            drop_dirs=folders.drop_dirs(), zoom_on=bool(cfg.get("ZOOM_WEBHOOK_SECRET_TOKEN")),
                            generic_on=bool(cfg.get("RECORDING_WEBHOOK_SECRET")))
 

@@ -45,6 +45,10 @@ def test_the_sources_page_shows_each_files_fate_and_enablement_assigns_a_rep(app
     assert "broken.wav" in failed_only and "no-rep.wav" not in failed_only
     assert client.get("/sources/?status=nonsense&page=2").status_code == 200
 
+    progress = "Recordings that arrived by themselves: 0 of 1 calls processed, 0.0 of 0.0 hours of audio."
+    assert progress in page and progress in client.get("/calls/").get_data(as_text=True)
+    assert progress not in login(Role.REP).get("/calls/").get_data(as_text=True)
+
     waiting = client.get("/sources/unassigned").get_data(as_text=True)
     assert "no-rep.wav" in waiting
     with app.app_context():
