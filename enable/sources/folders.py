@@ -157,6 +157,7 @@ def read_meta(folder: Path, name: str, manifest: dict[str, RecordingMeta], patte
 def scan_folder(folder: Path, *, now: datetime | None = None, stable_s: float | None = None,
                 dry_run: bool = False, on_file: OnFile | None = None, queue: bool = True) -> ScanReport:
     """Import every complete recording of one drop folder (see the module's docstring); commits per file."""
+    folder = folder.absolute()  # one name per folder, whether the watcher or the CLI scans it
     report = ScanReport(folder)
     if not folder.is_dir():
         report.skipped = _("The folder does not exist or is not a folder.")

@@ -62,13 +62,13 @@ def zoom_event(body: bytes, timestamp: str, signature: str) -> Answer:
     if data is None:
         return Answer(400, {"error": "the body is not a JSON object"})
     event = data.get("event")
-    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+    payload: dict[str, Any] = data["payload"] if isinstance(data.get("payload"), dict) else {}
     if event == "endpoint.url_validation":
         plain = str(payload.get("plainToken", ""))
         return Answer(200, {"plainToken": plain, "encryptedToken": signing.zoom_encrypted_token(secret, plain)})
     if event != "recording.completed":
         return Answer(200, {"ignored": str(event)[:60]})
-    meeting = payload.get("object") if isinstance(payload.get("object"), dict) else {}
+    meeting: dict[str, Any] = payload["object"] if isinstance(payload.get("object"), dict) else {}
     chosen = _zoom_file(meeting.get("recording_files"))
     if chosen is None:
         return Answer(200, {"ignored": "no audio or video recording in the event"})
