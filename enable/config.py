@@ -49,6 +49,11 @@ ENV_KEYS = (
     "MAIL_CA_FILE",
     "MAIL_DIR",
     "MAIL_DIGEST_HOUR",
+    "DROP_DIRS",
+    "DROP_STABLE_S",
+    "DROP_REP_PATTERN",
+    "ZOOM_WEBHOOK_SECRET_TOKEN",
+    "RECORDING_WEBHOOK_SECRET",
 )
 
 
@@ -121,6 +126,11 @@ class Config:
     MAIL_MAX_ATTEMPTS: int = 6  # attempts of a mail before it is marked failed
     MAIL_RETRY_BASE_S: float = 60.0  # pause after the first failed attempt; each next pause is 4x longer
     MAIL_DIGEST_HOUR: int = 7  # the hour (UTC) from which each day's digest mails go out
+    DROP_DIRS: str = ""  # folders the worker watches for recordings, separated by commas (empty: none)
+    DROP_STABLE_S: float = 30.0  # a dropped file is complete once its size is unchanged this long (or <name>.done)
+    DROP_REP_PATTERN: str = ""  # regex on a dropped file's name whose group "email" names the rep (no metadata)
+    ZOOM_WEBHOOK_SECRET_TOKEN: str = ""  # the Zoom app's secret token; set it to accept recording.completed events
+    RECORDING_WEBHOOK_SECRET: str = ""  # secret of the generic signed "recording ready" webhook (empty: off)
 
 
 def _coerce(value: str, default: Any) -> Any:

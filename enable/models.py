@@ -13,7 +13,7 @@ from enable.coaching.models import (  # noqa: F401
     ScorecardQuestion,
     ScorecardVersion,
 )
-from enable.deals.models import Deal
+from enable.deals.models import Deal, DealContact  # noqa: F401
 from enable.learning.models import (  # noqa: F401
     AckTask,
     Assignment,
@@ -36,6 +36,7 @@ from enable.learning.models import (  # noqa: F401
 from enable.notifications import Notification  # noqa: F401
 from enable.playbooks.models import Asset, AssetTag, Link, LinkCheck, Playbook, PlaybookVersion  # noqa: F401
 from enable.search.models import Playlist, PlaylistItem, SearchLog  # noqa: F401
+from enable.sources.models import CallParticipant, DealMatch, SourceFile  # noqa: F401
 from enable.taxonomy.models import Tag, TagPhrase
 from enable.usage import UsageEvent
 from enable.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: F401

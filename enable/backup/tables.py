@@ -21,6 +21,7 @@ SECRET_COLUMNS: dict[str, set[str]] = {
     "api_token": {"token_hash"},
     "user_session": {"key_hash"},
     "webhook_endpoint": {"secret", "url"},  # receiver URLs often carry a token (Slack-style paths, ?token=)
+    "source_file": {"details"},  # a recording still downloading keeps its download token and URL there
 }
 # Tables of personal data an export leaves out unless asked (`flask export --with-voice-profiles`): how people sound.
 PERSONAL_TABLES = frozenset({"voice_profile", "call_voice"})

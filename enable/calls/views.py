@@ -16,6 +16,7 @@ from enable.calls import bp, samples, voices
 from enable.calls import services as calls
 from enable.calls.forms import EditCallForm, UploadForm
 from enable.calls.models import Call, CallStatus
+from enable.db import utcnow
 from enable.demo import register_demo_step
 from enable.errors import StorageFull, UserError
 from enable.extensions import db
@@ -58,9 +59,13 @@ def index():
                                   status=CallStatus(status) if status in set(CallStatus) else None)
     counts = calls.bite_counts(c.id for c in pagination.items)
     manageable = {c.id for c in pagination.items if calls.can_manage(current_user, c)}
+    from enable.sources import services as sources  # the capability above calls that brings recordings in
+
     return render_template("calls/index.html", pagination=pagination, counts=counts, status=status,
                            statuses=list(CallStatus), manageable=manageable,
-                           can_upload=current_user.has_role(Role.MANAGER))
+                           can_upload=current_user.has_role(Role.MANAGER),
+                           import_progress=sources.import_progress(utcnow())
+                           if current_user.has_role(Role.MANAGER) else None)
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -142,8 +147,11 @@ def detail(call_id: int):
     transcript, problem = calls.ready_transcript(call)
     stage = calls.stage_tag(call.stage) if call.stage else None
     can_manage = calls.can_manage(current_user, call)
+    from enable.sources import services as sources  # the capability above calls that brings recordings in
+
     return render_template(
-        "calls/detail.html", call=call, turns=calls.transcript_turns(transcript) if transcript else [],
+        "calls/detail.html", call=call, deal_reason=sources.deal_match_reason(call),
+        participants=sources.participants(call.id), turns=calls.transcript_turns(transcript) if transcript else [],
         stats=calls.readable_stats(call), can_manage=can_manage,
         unnamed_speakers=voices.unnamed_speakers(transcript) if can_manage else [],
         has_captions=transcript is not None, speaker_label=calls.speaker_label, language_label=calls.language_label,

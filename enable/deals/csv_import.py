@@ -44,6 +44,7 @@ FIELDS: tuple[DealField, ...] = (
     DealField("close_on", "Close date"),
     DealField("created_on", "Created date"),
     DealField("owner", "Owner (email or name)"),
+    DealField("contacts", "Contacts' emails"),
 )
 _FIELD_NAMES = tuple(f.name for f in FIELDS)
 REQUIRED_FIELDS = tuple(f.name for f in FIELDS if f.required)
@@ -64,6 +65,7 @@ class DealRow:
     close_on: date | None
     created_on: date | None
     owner: str | None
+    contacts: tuple[tuple[str, str | None], ...] = ()  # (email in lower case, name) of the account's contacts
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "close_on": ("Close Date",),
         "created_on": ("Created Date",),
         "owner": ("Owner Email", "Opportunity Owner Email", "Opportunity Owner", "Owner", "Owner Name"),
+        "contacts": ("Contact Email", "Primary Contact Email", "Contact: Email", "Contact Emails"),
     },
     "hubspot": {
         "external_id": ("Record ID", "Deal ID", "hs_object_id"),
@@ -118,6 +121,7 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "close_on": ("Close Date", "closedate"),
         "created_on": ("Create Date", "createdate"),
         "owner": ("Deal owner", "hubspot_owner_id"),
+        "contacts": ("Associated Contact", "Associated Contacts", "Associated Contact Email", "Contact email"),
     },
     # Bitrix24 and amoCRM exports with Russian column names.
     "russian": {
@@ -131,6 +135,7 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "close_on": ("Дата закрытия", "Предполагаемая дата закрытия"),
         "created_on": ("Дата создания",),
         "owner": ("Ответственный", "Ответственный за сделку"),
+        "contacts": ("E-mail контакта", "Email контакта", "Контакт: E-mail", "Рабочий e-mail", "E-mail"),
     },
 }
 _GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
@@ -141,6 +146,7 @@ _GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
     "close_on": ("Closed Date", "Won Date", "Close"),
     "created_on": ("Created", "Created At", "Date Created"),
     "owner": ("Sales Rep", "Rep", "Salesperson", "Assigned To"),
+    "contacts": ("Contact Email", "Contact Emails", "Contacts", "Emails", "Email"),
 }
 # Month-first for US-made CRMs, day-first for Russian ones: what their exports write.
 _DAY_FIRST_DEFAULT = {"salesforce": False, "hubspot": False, "russian": True}
@@ -497,7 +503,25 @@ def _convert(
         close_on=dates["close_on"],
         created_on=dates["created_on"],
         owner=values.get("owner") or None,
+        contacts=parse_contacts(values.get("contacts", "")),
     )
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def parse_contacts(text: str) -> tuple[tuple[str, str | None], ...]:
+    """Contacts written in one cell, as exports write them ("Anna Petrova (anna@acme.com); bob@acme.com",
+    "Anna <anna@acme.com>, Bob <bob@acme.com>"): (email in lower case, name or None), each email once."""
+    found: dict[str, str | None] = {}
+    for part in re.split(r"[;\n]|,(?=[^,]*@)", text or ""):
+        match = _EMAIL.search(part)
+        if match is None:
+            continue
+        name = " ".join(_EMAIL.sub("", part).replace("<", " ").replace(">", " ").replace("(", " ")
+                        .replace(")", " ").strip(" ,\"'").split())
+        found.setdefault(match.group(0).lower()[:254], name[:200] or None)
+    return tuple(found.items())[:100]
 
 
 def parse_deals(data: bytes, fmt: str = "auto", mapping: dict[str, str] | None = None) -> ParseResult:

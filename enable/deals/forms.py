@@ -22,6 +22,7 @@ FIELD_LABELS = {
     "amount": _l("Amount"), "currency": _l("Currency"), "stage": _l("Stage"), "won": _l("Won (yes/no)"),
     "closed": _l("Closed (yes/no)"), "close_on": _l("Close date"), "created_on": _l("Created date"),
     "owner": _l("Owner (email or name)"),
+    "contacts": _l("Contacts' emails"),
 }  # fmt: skip
 OUTCOME_CHOICES = [("", _l("Any outcome")), ("won", _l("Won")), ("lost", _l("Lost")), ("open", _l("Open"))]
 

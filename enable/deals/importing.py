@@ -13,11 +13,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from enable.audit import record
 from enable.auth.models import User
 from enable.deals.csv_import import DealRow, ParseResult, RowError, parse_deals
-from enable.deals.models import Deal, DealOutcome
+from enable.deals.models import Deal, DealContact, DealOutcome
 from enable.errors import UserError
 from enable.extensions import db
 
@@ -114,7 +115,8 @@ def _existing(external_ids: list[str]) -> dict[str, Deal]:
     found: dict[str, Deal] = {}
     for start in range(0, len(external_ids), 500):
         chunk = external_ids[start:start + 500]
-        found.update({d.external_id: d for d in db.session.scalars(select(Deal).where(Deal.external_id.in_(chunk)))})
+        found.update({d.external_id: d for d in db.session.scalars(
+            select(Deal).options(selectinload(Deal.contacts)).where(Deal.external_id.in_(chunk)))})
     return found
 
 
@@ -129,6 +131,23 @@ def _values(row: DealRow, owner: tuple[int, str] | None, source: str) -> dict[st
         if isinstance(values[key], str) and len(values[key]) > limit:
             values[key] = values[key][: limit - 1] + "…"
     return values
+
+
+def _contacts_of(deal: Deal) -> dict[str, str | None]:
+    return {c.email: c.name for c in deal.contacts}
+
+
+def _keep_contacts(deal: Deal, row: DealRow) -> None:
+    """The deal's contacts become those of the row (a column left empty keeps the ones known)."""
+    if not row.contacts:
+        return
+    wanted = dict(row.contacts)
+    for contact in list(deal.contacts):
+        if contact.email not in wanted:
+            deal.contacts.remove(contact)
+        else:
+            contact.name = wanted.pop(contact.email)
+    deal.contacts.extend(DealContact(email=email, name=name) for email, name in wanted.items())
 
 
 def import_deals(result: ParseResult, *, actor: User | None, now: datetime | None = None,
@@ -156,14 +175,18 @@ def import_deals(result: ParseResult, *, actor: User | None, now: datetime | Non
             if not dry_run:
                 deal = Deal(external_id=row.external_id, **values)
                 db.session.add(deal)
+                _keep_contacts(deal, row)
         else:
             changed = {k: v for k, v in values.items() if getattr(deal, k) != v}
-            action = "update" if changed else "unchanged"
-            if changed and not dry_run:
+            contacts_changed = bool(row.contacts) and _contacts_of(deal) != dict(row.contacts)
+            action = "update" if changed or contacts_changed else "unchanged"
+            if (changed or contacts_changed) and not dry_run:
                 if "outcome" in changed:
                     outcome.changed_outcome_ids.append(deal.id)
                 for key, value in changed.items():
                     setattr(deal, key, value)
+                if contacts_changed:
+                    _keep_contacts(deal, row)
                 deal.updated_at = now
         outcome.plans.append(RowPlan(row, action, owner[0] if owner else None, owner[1] if owner else None))
     if not dry_run:

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import User, enum_column
@@ -55,9 +55,26 @@ class Deal(db.Model):
 
     owner: Mapped[User | None] = relationship()
     calls: Mapped[list[Call]] = relationship(back_populates="deal")
+    contacts: Mapped[list[DealContact]] = relationship(back_populates="deal", cascade="all, delete-orphan",
+                                                       passive_deletes=True, order_by="DealContact.email")
 
     @property
     def days_to_close(self) -> int | None:
         if self.close_on and self.created_on and self.outcome != DealOutcome.OPEN:
             return (self.close_on - self.created_on).days
         return None
+
+
+class DealContact(db.Model):
+    """A contact of a deal's account, as the CRM export named them (their email, lower case): how a call's
+    participants find the deal."""
+
+    __tablename__ = "deal_contact"
+    __table_args__ = (UniqueConstraint("deal_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+
+    deal: Mapped[Deal] = relationship(back_populates="contacts")

@@ -84,6 +84,8 @@ PAGES = [
     ("admin", "/backup/"),
     ("admin", "/notifications/outbox"),
     ("rep", "/notifications/settings"),
+    ("admin", "/sources/"),
+    ("admin", "/sources/unassigned"),
     ("rep", "/settings/api-tokens"),
     ("rep", "/docs/api"),
     # issue 20: scorecards and feedback requests

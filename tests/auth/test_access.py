@@ -208,6 +208,12 @@ ACCESS: dict[str, Role | str] = {
     "notifications.outbox": Role.ADMIN,
     "notifications.outbox_test": Role.ADMIN,
     "notifications.outbox_retry": Role.ADMIN,
+    # issue 21: calls arrive by themselves
+    "sources.index": Role.ENABLEMENT,
+    "sources.unassigned": Role.ENABLEMENT,
+    "sources.assign": Role.ENABLEMENT,
+    "sources.zoom_webhook": PUBLIC,  # checked by Zoom's signature (x-zm-signature), not a session
+    "sources.recording_ready": PUBLIC,  # checked by its HMAC signature header, not a session
 }
 # Routes that only a personal API token authenticates: a session cookie gets 401 there (so no CSRF hole), and
 # test_api_role_matrix checks them with a read-write token of each role.
