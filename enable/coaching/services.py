@@ -30,7 +30,7 @@ from enable.coaching.models import (
 )
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
-from enable.notifications import notify
+from enable.notifications import in_locale_of, notify
 
 MAX_QUESTIONS = 50
 MAX_WEIGHT = 100
@@ -392,10 +392,13 @@ def score_call(call: Call, version: ScorecardVersion, scorer: User, answers: Seq
     result = Scored(score, stale=card.current is not None and card.current.id != version.id)
     if not is_self and call.rep_id is not None:
         result.fulfilled = _fulfil_requests(call, score, now)
-        total = _("%(pct)s%%", pct=score.total_pct) if score.total_pct is not None else "–"
-        notify(call.rep_id, "call_scored", _("%(who)s scored your call “%(call)s” with “%(card)s”: %(total)s",
-                                             who=scorer.name, call=call.title, card=card.title, total=total),
-               f"/coaching/scores/{score.id}", now=now)
+        rep = db.session.get(User, call.rep_id)
+        assert rep is not None
+        with in_locale_of(rep):
+            total = _("%(pct)s%%", pct=score.total_pct) if score.total_pct is not None else "–"
+            message = _("%(who)s scored your call “%(call)s” with “%(card)s”: %(total)s", who=scorer.name,
+                        call=call.title, card=card.title, total=total)
+        notify(rep, "call_scored", message, f"/coaching/scores/{score.id}", now=now)
     return result
 
 
@@ -449,9 +452,10 @@ def request_feedback(call: Call, rep: User, manager_id: int | None, *, note: str
     request = FeedbackRequest(call_id=call.id, rep_id=rep.id, manager_id=manager.id, note=note.strip(), due_on=due_on)
     db.session.add(request)
     db.session.flush()
-    due = _(", due %(day)s", day=due_on.isoformat()) if due_on else ""
-    notify(manager, "feedback_request", _("%(rep)s asks for feedback on “%(call)s”%(due)s", rep=rep.name,
-                                          call=call.title, due=due), f"/coaching/calls/{call.id}/score", now=now)
+    with in_locale_of(manager):
+        due = _(", due %(day)s", day=due_on.isoformat()) if due_on else ""
+        message = _("%(rep)s asks for feedback on “%(call)s”%(due)s", rep=rep.name, call=call.title, due=due)
+    notify(manager, "feedback_request", message, f"/coaching/calls/{call.id}/score", now=now)
     return request
 
 
@@ -486,15 +490,17 @@ def send_reminders(today: date, now: datetime | None = None) -> int:
         FeedbackRequest.fulfilled_at.is_(None), FeedbackRequest.due_on.is_not(None),
         FeedbackRequest.due_on <= today + timedelta(days=1),
         or_(FeedbackRequest.reminded_on.is_(None), FeedbackRequest.reminded_on < today))
-        .options(selectinload(FeedbackRequest.rep), selectinload(FeedbackRequest.call))))
+        .options(selectinload(FeedbackRequest.rep), selectinload(FeedbackRequest.call),
+                 selectinload(FeedbackRequest.manager))))
     for r in due:
         assert r.due_on is not None
-        if r.due_on < today:
-            message = _("Overdue since %(day)s: %(rep)s asked for feedback on “%(call)s”", day=r.due_on.isoformat(),
-                        rep=r.rep.name, call=r.call.title)
-        else:
-            message = _("Due %(day)s: %(rep)s asked for feedback on “%(call)s”", day=r.due_on.isoformat(),
-                        rep=r.rep.name, call=r.call.title)
-        notify(r.manager_id, "feedback_request", message, f"/coaching/calls/{r.call_id}/score", now=now)
+        with in_locale_of(r.manager):
+            if r.due_on < today:
+                message = _("Overdue since %(day)s: %(rep)s asked for feedback on “%(call)s”",
+                            day=r.due_on.isoformat(), rep=r.rep.name, call=r.call.title)
+            else:
+                message = _("Due %(day)s: %(rep)s asked for feedback on “%(call)s”", day=r.due_on.isoformat(),
+                            rep=r.rep.name, call=r.call.title)
+        notify(r.manager, "feedback_request", message, f"/coaching/calls/{r.call_id}/score", now=now)
         r.reminded_on = today
     return len(due)

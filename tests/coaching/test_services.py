@@ -273,3 +273,12 @@ def test_the_daily_job_reminds_managers_and_is_scheduled(ctx):
     db.session.commit()
     jobs.daily_feedback_reminders.call_local()
     assert any(m.startswith("Due ") for m in _notes(people.manager_id, "feedback_request"))
+
+
+def test_notices_are_written_in_the_reader_s_language_not_the_sender_s(ctx):
+    people = make_teams()
+    call = make_call(people.rep_id, people.team_id)
+    rep, manager = _user(people.rep_id), _user(people.manager_id)
+    manager.locale = "ru"
+    services.request_feedback(call, rep, manager.id, today=NOW.date(), now=NOW)
+    assert _notes(manager.id, "feedback_request") == [f"Rita Rep просит отзыв о звонке «{call.title}»"]
