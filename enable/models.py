@@ -5,6 +5,7 @@ from enable.audit import AuditEvent
 from enable.auth.models import Team, User
 from enable.bites.models import Bite, BiteTag
 from enable.calls.models import Call
+from enable.comments.models import Comment  # noqa: F401
 from enable.deals.models import Deal
 from enable.learning.models import (  # noqa: F401
     AckTask,

@@ -19,6 +19,7 @@ bp.record_once(lambda state: core.init_rate_limit(state.app))
 
 from enable.api import (  # noqa: E402,F401  (each module declares its operations on bp)
     calls,
+    comments,
     content,
     deals,
     learning,
