@@ -13,6 +13,7 @@ A reply takes its parent's second and visibility; replies hang off the first com
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -207,10 +208,12 @@ def resolve_mentions(body: str, call: Call, visibility: Visibility) -> list[User
 
 
 def _comment_path(comment: Comment) -> str:
-    values = {"call_id": comment.call_id, "_anchor": f"comment-{comment.id}"}
+    values = {"call_id": comment.call_id}
     if has_request_context():
-        return url_for("calls.detail", **values)
-    return current_app.url_map.bind("localhost").build("calls.detail", values)
+        path = url_for("calls.detail", **values)
+    else:
+        path = current_app.url_map.bind("localhost").build("calls.detail", values)
+    return f"{path}#comment-{comment.id}"
 
 
 def _notify(people: Iterable[User], kind: str, comment: Comment, author: User, call: Call) -> int:
@@ -249,7 +252,7 @@ def check_second(call: Call, at_s: float) -> float:
                           "try again once it is processed."))
     if not within_call(at_s, call.duration_s):
         raise UserError(_("%(time)s is outside this call, which lasts %(length)s: choose a time from 0:00 to "
-                          "%(length)s.", time=clock_text(at_s) if at_s >= 0 else str(at_s),
+                          "%(length)s.", time=clock_text(at_s) if math.isfinite(at_s) and at_s >= 0 else f"{at_s:g}",
                           length=clock_text(call.duration_s)))
     return round(at_s, 1)
 
