@@ -21,10 +21,33 @@ from enable.comments.forms import CommentForm, EditCommentForm
 from enable.comments.mentions import handle_of
 from enable.comments.models import Comment, Visibility
 from enable.comments.timeline import Marker, line_of, markers, parse_clock
+from enable.demo import register_demo_step
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.playbooks.rendering import render_markdown
 from enable.request_args import parse_id
+
+
+def _demo_comments(users: dict[str, User]) -> str:
+    """On the first sample call: a manager's comment mentioning the rep, the rep's reply and a private note."""
+    from sqlalchemy import select
+
+    manager, rep = users.get("manager@example.test"), users.get("rep@example.test")
+    call = db.session.scalar(select(Call).where(Call.duration_s.is_not(None)).order_by(Call.id).limit(1))
+    if call is None or manager is None or rep is None:
+        return "no sample call to comment on"
+    if db.session.scalar(select(Comment.id).where(Comment.call_id == call.id).limit(1)) is not None:
+        return "comments already there"
+    duration = call.duration_s or 0
+    first = comments.add_comment(call, manager, at_s=round(duration * 0.2), body=(
+        f"@{handle_of(rep.email)} good question here: you let the customer **name the budget** first."))
+    comments.add_comment(call, rep, at_s=None, parent=first, body="Thanks! I'll try it on the next discovery call.")
+    comments.add_comment(call, manager, at_s=round(duration * 0.6), visibility=Visibility.PRIVATE,
+                         body="Coaching note: practise the pricing pause with Riley.")
+    return f"3 comments on “{call.title}”"
+
+
+register_demo_step("comments", _demo_comments)
 
 
 @dataclass

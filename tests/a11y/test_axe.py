@@ -21,6 +21,7 @@ PAGES = [
     ("rep", "/search/browse"),
     ("rep", "/bites/{bite}"),
     ("rep", "/calls/{call}"),
+    ("manager", "/calls/{call}"),  # with the demo's comments: timeline markers, transcript pins, threads, forms
     ("rep", "/search/playlists"),
     ("rep", "/search/playlists/{playlist}"),
     ("rep", "/search/playlists/{playlist}/play"),
@@ -87,9 +88,10 @@ PAGES = [
 ]
 # The Russian interface: the same checks, and the page must say it is in Russian.
 PAGES_RU = [("rep", "/"), ("rep", "/search/?q=цена"), ("rep", "/bites/{bite}"), ("rep", "/learning/review"),
-            ("manager", "/reports/usage")]
+            ("manager", "/reports/usage"), ("manager", "/calls/{call}")]
 # On a 375 px phone, where WCAG 2.2's target size matters most.
-PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review")]
+PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review"),
+               ("manager", "/calls/{call}")]
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
