@@ -153,7 +153,7 @@ def readable_comments(call: Call, user: User) -> list[Comment]:
 
 def mentionable_people(call: Call) -> list[User]:
     """The active people who read the call's team comments, by name (the help list beside the comment form)."""
-    conditions = [User.role.in_([Role.ENABLEMENT, Role.ADMIN])]
+    conditions: list[ColumnElement[bool]] = [User.role.in_([Role.ENABLEMENT, Role.ADMIN])]
     conditions += [User.id == uid for uid in (call.rep_id, call.uploaded_by_id) if uid is not None]
     if call.team_id is not None:
         conditions.append(User.team_id == call.team_id)
@@ -208,11 +208,10 @@ def resolve_mentions(body: str, call: Call, visibility: Visibility) -> list[User
 
 
 def _comment_path(comment: Comment) -> str:
-    values = {"call_id": comment.call_id}
     if has_request_context():
-        path = url_for("calls.detail", **values)
+        path = url_for("calls.detail", call_id=comment.call_id)
     else:
-        path = current_app.url_map.bind("localhost").build("calls.detail", values)
+        path = current_app.url_map.bind("localhost").build("calls.detail", {"call_id": comment.call_id})
     return f"{path}#comment-{comment.id}"
 
 
