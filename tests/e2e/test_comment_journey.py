@@ -87,3 +87,13 @@ def test_comment_at_a_second_and_play_from_it(demo_site, page, shot, language):
     page.wait_for_function(f"{MEDIA}.currentTime >= 7")
     assert 7 <= _time(page) < 9
     shot(page, f"{language}-played-from-the-comment")
+
+    # The bite page of the call's first bite shows the comment at its call second, and plays from it.
+    page.goto(f"{base}/bites/{demo_site.ids['bite']}")
+    bite_media = "document.querySelector('[data-media]')"
+    page.wait_for_function(f"{bite_media}.readyState >= 1")
+    page.evaluate(f"() => {{ const m = {bite_media}; m.muted = true; m.pause(); m.currentTime = 30; }}")
+    on_bite = page.locator(".comment", has_text=f"Listen to the pause here ({language})")
+    on_bite.locator(".comment-time", has_text="0:07").click()
+    page.wait_for_function(f"{bite_media}.currentTime >= 7 && {bite_media}.currentTime < 9")
+    shot(page, f"{language}-bite-page")
