@@ -2,9 +2,23 @@
 (function () {
   "use strict";
 
-  document.querySelectorAll(".comment-marker[data-fraction]").forEach(function (marker) {
-    marker.style.left = (parseFloat(marker.getAttribute("data-fraction")) * 100).toFixed(2) + "%";
-  });
+  var MIN_GAP_PX = 26;  // markers are 24 px targets: closer ones would overlap
+
+  // On a narrow screen two slots' markers can touch: the later one is left out (its comments stay in the thread and
+  // beside the transcript), so no two targets overlap.
+  function placeMarkers() {
+    var last = null;
+    document.querySelectorAll(".comment-marker[data-fraction]").forEach(function (marker) {
+      marker.hidden = false;
+      marker.style.left = (parseFloat(marker.getAttribute("data-fraction")) * 100).toFixed(2) + "%";
+      var x = marker.offsetLeft;
+      if (last !== null && x - last < MIN_GAP_PX) { marker.hidden = true; return; }
+      last = x;
+    });
+  }
+
+  placeMarkers();
+  window.addEventListener("resize", placeMarkers);
 
   function media() {
     return document.getElementById("call-media") || document.querySelector("[data-media]");
