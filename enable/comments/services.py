@@ -276,7 +276,6 @@ def add_comment(call: Call, author: User, *, body: str, at_s: float | None, visi
     mentioned = resolve_mentions(body, call, visibility)
     comment = Comment(call_id=call.id, author_id=author.id, at_s=at_s, body=body, visibility=visibility,
                       parent_id=parent.id if parent is not None else None)
-    db.session.add(comment)
     _anchor_to_bite(comment, bite_id)
     _notify(mentioned, "mention", comment, author, call)
     answered = parent.author if parent is not None else None
@@ -292,12 +291,14 @@ def _anchor_to_bite(comment: Comment, bite_id: int | None) -> None:
         bite = db.session.get(Bite, bite_id)
         comment.bite_id = bite.id if bite is not None and bite.call_id == comment.call_id else None
     if comment.bite_id is None:
+        db.session.add(comment)
         db.session.flush()
         return
     from sqlalchemy.exc import IntegrityError
 
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # flushes what came before; only the comment's insert is in the savepoint
+            db.session.add(comment)
             db.session.flush()
     except IntegrityError:  # the bite's row went between our read and our insert
         log.info("comment on call %s: bite %s deleted meanwhile; kept on the call", comment.call_id, bite_id)

@@ -11,7 +11,10 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from enable.auth.models import User
 from enable.bites.models import Bite
+from enable.calls.models import Call
+from enable.comments import services
 from enable.comments.models import Comment
 from enable.extensions import db
 from tests.comments.conftest import PEOPLE
@@ -63,3 +66,25 @@ def test_comments_posted_on_a_bite_being_deleted_all_stay_on_the_call(app, world
         kept = list(db.session.scalars(select(Comment)))
         assert sorted(c.body for c in kept) == sorted(f"w{n} c{k}" for n in range(WRITERS) for k in range(EACH))
         assert {(c.call_id, c.at_s, c.bite_id) for c in kept} == {(world.call, 100.0, None)}
+
+
+def test_a_bite_deleted_between_reading_it_and_inserting_the_comment(app, world, caplog):
+    """The narrowest window: this request has read the bite, another transaction deletes it and commits, then the
+    insert naming it fails its foreign key; the comment is inserted again without the bite, nothing else undone."""
+    with app.app_context():
+        call, rep = db.session.get(Call, world.call), db.session.get(User, world.users["rep"])
+        kept = services.add_comment(call, rep, body="before", at_s=5)
+        db.session.commit()
+        bite = db.session.get(Bite, world.bites[1])  # read (and held): in this session's identity map
+        assert bite is not None
+        with db.engine.connect() as other:
+            other.execute(Bite.__table__.delete().where(Bite.__table__.c.id == world.bites[1]))
+            other.commit()
+        with caplog.at_level("INFO", logger="enable.comments.services"):
+            comment = services.add_comment(call, rep, body="racing", at_s=100, bite_id=world.bites[1])
+        assert "deleted meanwhile" in caplog.text  # the insert naming the bite failed, and was made again
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Comment, comment.id).bite_id is None
+        assert sorted(c.body for c in db.session.scalars(select(Comment))) == ["before", "racing"]
+        assert kept.id is not None

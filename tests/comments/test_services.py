@@ -114,3 +114,4 @@ def test_the_comment_stays_on_the_call_when_its_bite_goes(app, world):
         late = services.add_comment(_call(world), _u(world, "rep"), body="late", at_s=70, bite_id=world.bites[1])
         db.session.commit()
         assert late.bite_id is None
+
