@@ -178,3 +178,33 @@ def test_a_rep_of_another_team_reads_no_team_comment_and_cannot_reach_one(app, w
     # their own comment on the library call: theirs to read
     assert _post(other, world, body="Mine", at="0:20").status_code == 302
     assert "Mine" in other.get(f"/calls/{world.call}").get_data(as_text=True)
+
+
+def _queries_for(app, client, path) -> int:
+    from sqlalchemy import event
+
+    count = {"n": 0}
+
+    def seen(*_args):
+        count["n"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return count["n"]
+
+
+def test_the_call_page_reads_comments_in_a_fixed_number_of_queries(app, world):
+    manager = sign_in(app, "manager")
+    _post(manager, world, body="one", at="0:10")
+    few = _queries_for(app, manager, f"/calls/{world.call}")
+    rep = sign_in(app, "rep")
+    for k in range(12):
+        _post(rep, world, body=f"more {k} @max.manager", at=str(k * 9 + 1))
+        _post(manager, world, body=f"reply {k}", parent_id=str(_comments(app)[-1].id))
+    assert len(_comments(app)) == 25
+    assert _queries_for(app, manager, f"/calls/{world.call}") == few
