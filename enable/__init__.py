@@ -87,13 +87,13 @@ def _register_blueprints(app: Flask) -> None:
     # steps when imported, and each builds on those before it (calls, then playbooks, learning, deals and reports).
     from enable import main, auth, taxonomy, calls, bites, search  # noqa: I001  (import order is registration order)
     from enable import notifications, playbooks, learning, deals, coaching, reports  # noqa: I001
-    from enable import backup, webhooks, sources  # noqa: I001
+    from enable import backup, comments, webhooks, sources  # noqa: I001
     from enable import api  # noqa: I001
 
     blueprints = [main.bp, auth.bp, taxonomy.bp, calls.bp, bites.bp, search.bp,
                   playbooks.bp, playbooks.assets_bp, playbooks.governance_bp, playbooks.links_bp, notifications.bp,
                   learning.bp, deals.bp, coaching.bp, reports.bp]
-    blueprints += [webhooks.bp, backup.bp, sources.bp]
+    blueprints += [comments.bp, webhooks.bp, backup.bp, sources.bp]
     blueprints += [api.bp, api.tokens_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -13,6 +13,7 @@ from enable.coaching.models import (  # noqa: F401
     ScorecardQuestion,
     ScorecardVersion,
 )
+from enable.comments.models import Comment  # noqa: F401
 from enable.deals.models import Deal, DealContact  # noqa: F401
 from enable.learning.models import (  # noqa: F401
     AckTask,

@@ -22,6 +22,7 @@ bp.record_once(lambda state: core.init_rate_limit(cast(Flask, state.app)))
 from enable.api import (  # noqa: E402,F401  (each module declares its operations on bp)
     calls,
     coaching,
+    comments,
     content,
     deals,
     learning,

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 
 from enable.api.coaching import SCORE, SCORECARD
+from enable.api.comments import COMMENT
 from enable.api.core import MAX_ID, MAX_LIMIT, OPERATIONS, Operation, Reply, ok, operation, reply
 from enable.api.schemas import (
     ASSET,
@@ -35,7 +36,7 @@ Errors are `{{"error": {{"code": "...", "message": "..."}}}}` with codes such as
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 SCHEMAS = {"Error": ERROR, "Call": CALL, "Bite": BITE, "Playlist": PLAYLIST, "Playbook": PLAYBOOK,
            "PlaybookSummary": PLAYBOOK_SUMMARY, "Asset": ASSET,
-           "Scorecard": SCORECARD, "Score": SCORE}
+           "Scorecard": SCORECARD, "Score": SCORE, "Comment": COMMENT}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before the next request.",
                                "schema": {"type": "integer", "minimum": 1}}}
 

@@ -21,6 +21,7 @@ PAGES = [
     ("rep", "/search/browse"),
     ("rep", "/bites/{bite}"),
     ("rep", "/calls/{call}"),
+    ("manager", "/calls/{call}"),  # with the demo's comments: timeline markers, transcript pins, threads, forms
     ("rep", "/search/playlists"),
     ("rep", "/search/playlists/{playlist}"),
     ("rep", "/search/playlists/{playlist}/play"),
@@ -105,9 +106,11 @@ PAGES_RU = [("rep", "/"), ("rep", "/search/?q=цена"), ("rep", "/bites/{bite}
             ("manager", "/reports/usage"), ("rep", "/calls/{call}"), ("rep", "/coaching/scores/{score}"),
             ("rep", "/coaching/calls/{call}/request-feedback"), ("manager", "/coaching/calls/{call}/score"),
             ("manager", "/reports/scores"), ("enablement", "/coaching/scorecards/{scorecard}/edit"),
-            ("rep", "/notifications/settings")]
+            ("rep", "/notifications/settings"),
+            ("manager", "/calls/{call}")]
 # On a 375 px phone, where WCAG 2.2's target size matters most.
-PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review")]
+PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review"),
+               ("manager", "/calls/{call}")]
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}

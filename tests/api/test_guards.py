@@ -72,6 +72,8 @@ PINNED = {
     "api.reports_get": Role.MANAGER, "api.bites_search": Role.REP, "api.playlists_create": Role.REP,
     "api.users_progress": Role.REP, "api.deals_list": Role.REP, "api.usage_create": Role.REP,
     "api.scorecards_list": Role.REP, "api.call_scores": Role.REP, "api.call_scores_create": Role.REP,
+    "api.calls_comments": Role.REP, "api.calls_comment_create": Role.REP, "api.bites_comments": Role.REP,
+    "api.bites_comment_create": Role.REP,
 }
 
 

@@ -214,6 +214,15 @@ ACCESS: dict[str, Role | str] = {
     "sources.assign": Role.ENABLEMENT,
     "sources.zoom_webhook": PUBLIC,  # checked by Zoom's signature (x-zm-signature), not a session
     "sources.recording_ready": PUBLIC,  # checked by its HMAC signature header, not a session
+    # issue 20: comments at the second (who reads which comment is checked per call and comment)
+    "comments.create": SIGNED_IN,
+    "comments.edit": SIGNED_IN,  # the author only
+    "comments.delete": SIGNED_IN,  # the author, or enablement and admins
+    "comments.hide": Role.ENABLEMENT,
+    "api.calls_comments": SIGNED_IN,
+    "api.calls_comment_create": SIGNED_IN,
+    "api.bites_comments": SIGNED_IN,
+    "api.bites_comment_create": SIGNED_IN,
 }
 # Routes that only a personal API token authenticates: a session cookie gets 401 there (so no CSRF hole), and
 # test_api_role_matrix checks them with a read-write token of each role.
