@@ -7,7 +7,7 @@ DEMO_DATA ?= instance
 PORT ?= 5000
 EXTRAS ?= dev,multilingual,postgres,redis,production
 
-.PHONY: install demo test serve translations translations-update lint bench clean
+.PHONY: install demo test test-postgres typecheck serve translations translations-update lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,16 @@ demo: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The whole suite again with every test app on PostgreSQL (ENABLE_TEST_DATABASE_URL's server; CI runs it after
+# `make test`). The tests that load the speech model (marker `slow`) exercise audio, not the database: skipped.
+test-postgres: install
+	ENABLE_TEST_ENGINE=postgresql $(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+typecheck: install
+	$(BIN)/mypy
+
 lint: install
-	$(BIN)/ruff check enable tests
+	$(BIN)/ruff check enable tests bench
 
 bench: install
 	$(BIN)/python bench/ingest.py
