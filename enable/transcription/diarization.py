@@ -168,15 +168,14 @@ def _merge_alike(vectors: np.ndarray, labels: np.ndarray, merge_ratio: float) ->
 
 def _join(sums: np.ndarray, sizes: np.ndarray, labels: np.ndarray, into: int, other: int
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cluster `other` folded into `into`: the sums of similarities, sizes and labels updated."""
-    sums = sums.copy()
+    """Cluster `other` folded into `into`: the sums of similarities and sizes updated in place, the new labels."""
     sums[into] += sums[other]
     sums[:, into] += sums[:, other]
     sums[other], sums[:, other] = 0.0, 0.0
-    sizes = sizes.copy()
     sizes[into] += sizes[other]
     sizes[other] = 0.0
-    return sums, sizes, np.where(labels == other, into, labels)
+    labels[labels == other] = into
+    return sums, sizes, labels
 
 
 def _centres(vectors: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
