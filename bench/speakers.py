@@ -94,31 +94,43 @@ def real_mix(audio_dir: Path) -> Path | None:
     return path
 
 
+# "Before" in the same run: the clustering this project had, from the same embeddings (agglomeration alone down to
+# 0.42, no second step, no profile as an anchor).
+BEFORE = {"threshold": 0.42, "merge_ratio": float("inf")}
+
+
 def measure(path: Path, threshold: float) -> dict[str, float]:
-    """Diarize one call in this process: error, speakers found, CPU seconds per audio second, peak RSS."""
+    """Diarize one call in this process: error (now and before), speakers found, CPU seconds per audio second,
+    peak RSS."""
     from enable.transcription import diarization
     from enable.transcription.audio import probe
     from enable.transcription.speaker_model import SpeakerEmbedder
-    from enable.transcription.speakers import find_speakers
+    from enable.transcription.speakers import BLOCK_S, _find
 
     truth = [tuple(t) for t in json.loads(path.with_suffix(".json").read_text())["turns"]]
     embedder = SpeakerEmbedder()
     embedder.load()
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    found = find_speakers(path, embedder, threshold=threshold)
+    found, windows = _find(path, embedder, None, BLOCK_S, threshold)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    old = diarization.diarize(windows.spans, windows.vectors, windows.speech, **BEFORE)
     duration = probe(path).duration_s
-    hypothesis = [(t.start, t.end, str(t.speaker)) for t in found.turns]
     names = sorted({n for _, _, n in truth})
     talk = {n: sum(e - s for s, e, m in truth if m == n) for n in names}
     main = max(talk, key=lambda n: talk[n])
+
+    def error(result) -> float:
+        return diarization.speaker_share_error(truth, [(t.start, t.end, str(t.speaker)) for t in result.turns])
+
     return {
-        "error": diarization.speaker_share_error(truth, hypothesis),
+        "error": error(found),
+        "error_before": error(old),
         "baseline": 1.0 - talk[main] / sum(talk.values()),
         "speakers": found.speakers,
+        "speakers_before": old.speakers,
         "true_speakers": len(names),
         "cpu_per_s": cpu / duration,
         "wall_s": wall,
@@ -170,15 +182,10 @@ def _real_profile_mix(audio_dir: Path):
 
 def profiles(args) -> int:
     """The rep found by voice: the share of calls with a profile whose rep is named right, and strangers named."""
+    from enable.transcription.diarization import THRESHOLD
     from enable.transcription.speaker_model import SpeakerEmbedder
-    from enable.transcription.speakers import find_voices, speaker_name
-    from enable.transcription.voiceprint import (
-        PROFILE_MARGIN,
-        PROFILE_THRESHOLD,
-        closest_speaker,
-        mean_voice,
-        similarity,
-    )
+    from enable.transcription.speakers import BLOCK_S, _find, speaker_name
+    from enable.transcription.voiceprint import PROFILE_MARGIN, PROFILE_THRESHOLD, mean_voice, similarity
 
     embedder = SpeakerEmbedder()
     embedder.load()
@@ -197,46 +204,67 @@ def profiles(args) -> int:
         stranger = _profile_voice("en", 0, embedder)
         trials.append(("real voices (reader DE + JFK)", mix, {"reader": mean_voice(windows.vectors, seconds),
                                                              "synthetic": stranger}, ["synthetic"]))
-    print(f"profile threshold {PROFILE_THRESHOLD}, margin {PROFILE_MARGIN}; right = the profile's voice named rep; "
-          "baseline = first speaker")
-    print(f"{'call':32} {'reps':>5} {'right':>6} {'baseline':>9} {'strangers named':>16}  similarities (own, others)")
-    right = baseline = total = strangers = stranger_trials = 0
+    print(f"profile threshold {PROFILE_THRESHOLD}, margin {PROFILE_MARGIN}; right = the profile's voice named rep "
+          "(now: the call's rep's profile as an anchor of diarization, as the pipeline does; before: the clustering "
+          "this project had, no anchor); baseline = first speaker")
+    print(f"{'call':32} {'reps':>5} {'right':>6} {'before':>7} {'baseline':>9} {'strangers named':>16}  "
+          "similarities now (own, others)")
+    totals = dict.fromkeys(("right", "before", "baseline", "total", "strangers", "stranger_trials"), 0)
     for name, path, learnt, absent in trials:
         truth = [tuple(t) for t in json.loads(path.with_suffix(".json").read_text())["turns"]]
-        found, voices = find_voices(path, embedder)
-        owner = {}  # found speaker name -> the true voice it overlaps most
-        for index in range(found.speakers):
-            overlap: dict[str, float] = {}
-            for turn in (t for t in found.turns if t.speaker == index):
-                for start, end, who in truth:
-                    overlap[who] = overlap.get(who, 0.0) + max(0.0, min(end, turn.end) - max(start, turn.start))
-            owner[speaker_name(index)] = max(overlap, key=lambda k: overlap[k]) if overlap else None
-        row_right = row_total = row_base = row_strangers = 0
+        _found, windows = _find(path, embedder, None, BLOCK_S, THRESHOLD)
+        row = dict.fromkeys(("right", "before", "baseline", "total", "strangers"), 0)
         sims = []
         for voice, profile in learnt.items():
             if profile is None:
                 continue
-            named = closest_speaker(profile, voices)
+            named, owner, voices = _named(truth, windows, profile, anchor=True)
             if voice in absent:
-                stranger_trials += 1
-                row_strangers += named is not None
+                totals["stranger_trials"] += 1
+                row["strangers"] += named is not None
                 near = sorted((similarity(profile.vector, v.vector) for v in voices.values()), reverse=True)
                 sims.append("stranger " + "/".join(f"{x:.2f}" for x in near[:2]))
                 continue
-            row_total += 1
-            row_right += named is not None and owner.get(named) == voice
-            row_base += owner.get(speaker_name(0)) == voice
+            row["total"] += 1
+            row["right"] += named is not None and owner.get(named) == voice
+            old_named, old_owner, _old = _named(truth, windows, profile, anchor=False)
+            row["before"] += old_named is not None and old_owner.get(old_named) == voice
+            row["baseline"] += old_owner.get(speaker_name(0)) == voice
             mine = [similarity(profile.vector, v.vector) for n, v in voices.items() if owner.get(n) == voice]
             theirs = [similarity(profile.vector, v.vector) for n, v in voices.items() if owner.get(n) != voice]
             sims.append(f"{max(mine, default=0):.2f}/{max(theirs, default=0):.2f}")
-        right, baseline, total, strangers = right + row_right, baseline + row_base, total + row_total, \
-            strangers + row_strangers
-        print(f"{name:32} {row_total:5d} {row_right:6d} {row_base:9d} {row_strangers:>9d} of {len(absent):<4d}  "
-              + " ".join(sims))
-    print(f"rep identified on {right}/{total} = {right / max(total, 1):.0%} of calls with a profile (target >= 95%; "
-          f"a voice diarization merged into another's has no speaker to name: similarity 0.00 above); "
-          f"baseline (first speaker) {baseline / max(total, 1):.0%}; strangers named rep {strangers}/{stranger_trials}")
+        for key, value in row.items():
+            totals[key] += value
+        print(f"{name:32} {row['total']:5d} {row['right']:6d} {row['before']:7d} {row['baseline']:9d} "
+              f"{row['strangers']:>9d} of {len(absent):<4d}  " + " ".join(sims))
+    total = max(totals["total"], 1)
+    print(f"rep identified on {totals['right']}/{totals['total']} = {totals['right'] / total:.0%} of calls with a "
+          f"profile (target >= 95%); before {totals['before']}/{totals['total']} = {totals['before'] / total:.0%} "
+          f"(a voice diarization merged into another's has no speaker to name); baseline (first speaker) "
+          f"{totals['baseline'] / total:.0%}; strangers named rep {totals['strangers']}/{totals['stranger_trials']}")
     return 0
+
+
+def _named(truth, windows, profile, anchor: bool):
+    """The speaker the profile names rep on a call's windows (now with the profile as an anchor, or before), the
+    true voice each found speaker holds most of, and the found speakers' voices."""
+    from enable.transcription.diarization import diarize
+    from enable.transcription.speakers import speaker_name, speaker_voices
+    from enable.transcription.voiceprint import closest_speaker
+
+    if anchor:
+        found = diarize(windows.spans, windows.vectors, windows.speech, anchor=profile.vector)
+    else:
+        found = diarize(windows.spans, windows.vectors, windows.speech, **BEFORE)
+    voices = speaker_voices(found, windows)
+    owner = {}  # found speaker name -> the true voice it overlaps most
+    for index in range(found.speakers):
+        overlap: dict[str, float] = {}
+        for turn in (t for t in found.turns if t.speaker == index):
+            for start, end, who in truth:
+                overlap[who] = overlap.get(who, 0.0) + max(0.0, min(end, turn.end) - max(start, turn.start))
+        owner[speaker_name(index)] = max(overlap, key=lambda k: overlap[k]) if overlap else None
+    return closest_speaker(profile, voices), owner, voices
 
 
 def main() -> int:
@@ -260,10 +288,13 @@ def main() -> int:
     mix = real_mix(args.audio)
     if mix is not None:
         calls.append(("real voices (reader + JFK)", mix))
+        calls.append(("real voices, phone", phone_quality(mix)))
     else:
         print(f"({args.audio} absent: no real-voice mix)")
-    print(f"threshold {threshold}; error = missed + wrong-speaker share of speech; baseline = one speaker for all")
-    print(f"{'call':30} {'audio s':>8} {'found':>6} {'error':>7} {'baseline':>9} {'CPU s/s':>8} {'peak MB':>8}")
+    print(f"threshold {threshold}; error = missed + wrong-speaker share of speech; before = the clustering this "
+          f"project had ({BEFORE['threshold']}, one step), same embeddings; baseline = one speaker for all")
+    print(f"{'call':30} {'audio s':>8} {'found':>6} {'error':>7} {'before':>6} {'error':>7} {'baseline':>9} "
+          f"{'CPU s/s':>8} {'peak MB':>8}")
     rows = []
     for name, path in calls:
         out = subprocess.run([sys.executable, __file__, "--one", str(path), "--threshold", str(threshold)],
@@ -271,10 +302,13 @@ def main() -> int:
         row = json.loads(out.strip().splitlines()[-1])
         rows.append((name, row))
         print(f"{name:30} {row['audio_s']:8.0f} {row['speakers']:>3}/{row['true_speakers']:<2} "
-              f"{row['error']:7.1%} {row['baseline']:9.1%} {row['cpu_per_s']:8.3f} {row['peak_mb']:8.0f}")
+              f"{row['error']:7.1%} {row['speakers_before']:>4}/{row['true_speakers']:<1} {row['error_before']:7.1%} "
+              f"{row['baseline']:9.1%} {row['cpu_per_s']:8.3f} {row['peak_mb']:8.0f}")
     errors = [r["error"] for _, r in rows]
     two = [r["error"] for n, r in rows if "2 voices" in n]
-    print(f"mean error {np.mean(errors):.1%} (two-voice calls {np.mean(two):.1%}, target <= 10%); "
+    print(f"mean error {np.mean(errors):.1%} (two-voice calls {np.mean(two):.1%}, target <= 10%), before "
+          f"{np.mean([r['error_before'] for _, r in rows]):.1%} (two-voice calls "
+          f"{np.mean([r['error_before'] for n, r in rows if '2 voices' in n]):.1%}); "
           f"baseline mean {np.mean([r['baseline'] for _, r in rows]):.1%}; "
           f"CPU {np.mean([r['cpu_per_s'] for _, r in rows]):.3f} s per audio second; "
           f"peak {max(r['peak_mb'] for _, r in rows):.0f} MB")

@@ -339,13 +339,15 @@ def _with_speakers(call: Call, path: Path, transcript: Transcript,
     embedder = get_speaker_embedder()
     if embedder is None:
         return transcript
-    call_id, rep_id = call.id, call.rep_id
+    call_id, rep_id, expected = call.id, call.rep_id, call.expected_speakers
     try:
         if transcript.speakers:
             if rep_id is not None and transcript.channels == 2:
                 _learn_rep_channel(call_id, rep_id, path, embedder)
             return transcript
-        labelled, voices = label_speakers_with_voices(transcript, path, embedder, alive=alive)
+        anchor = call_voices.rep_voice(call, embedder.model_name)
+        labelled, voices = label_speakers_with_voices(transcript, path, embedder, speakers=expected, alive=alive,
+                                                      anchor=anchor)
     except SpeakerModelUnavailable as exc:  # the words matter more than who said them: keep the call going
         log.error("call %s is transcribed without speakers: %s", call_id, exc)
         return transcript

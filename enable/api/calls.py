@@ -74,6 +74,9 @@ UPLOAD = obj({
                                 "models handle (TRANSCRIPTION_LANGUAGES: en, ru by default)."},
     "quality": {"type": "string", "enum": ["fast", "accurate"],
                 "description": "Transcription quality; leave out for the site's TRANSCRIPTION_QUALITY."},
+    "speakers": {"type": "string", "pattern": "^(auto|[1-6])$",
+                 "description": "How many people talk on the call (1-6), told apart by voice on a one-channel "
+                                "recording; auto (or left out) finds the number from the voices."},
 }, required=["file"])
 
 
@@ -104,7 +107,8 @@ def _details() -> calls.CallDetails:
     stage = (request.form.get("stage") or "").strip() or None
     details = calls.CallDetails(title=title, rep_id=_form_int("rep_id"), deal_id=_form_int("deal_id"),
                                 call_date=call_date, stage=stage, language=language,
-                                quality=(request.form.get("quality") or "").strip().lower() or None)
+                                quality=(request.form.get("quality") or "").strip().lower() or None,
+                                speakers=(request.form.get("speakers") or "").strip()[:10] or None)
     try:
         return calls.check_details(details)
     except UserError as e:  # well-formed, but no such rep, deal or stage here

@@ -17,6 +17,7 @@ from enable.db import utcnow
 from enable.errors import UserError
 from enable.reports.filters import Scope, read_filters
 from enable.reports.queries.certification import certification_outcomes
+from enable.reports.queries.conversations import DEFAULT_PERIOD, PERIODS, conversation_trends
 from enable.reports.queries.influence import deal_influence
 from enable.reports.queries.objections import objection_trends
 from enable.reports.queries.onboarding import onboarding
@@ -42,12 +43,19 @@ def _few() -> int:
     return FEW_RESULTS if few is None or not 0 <= few <= 50 else few
 
 
+def _period() -> str:
+    period = request.args.get("period") or DEFAULT_PERIOD
+    return period if period in PERIODS else DEFAULT_PERIOD
+
+
 # The same defaults as the report pages (enable/reports/views.py).
 API_REPORTS = [
     ApiReport("content-usage", "reports.usage", 84, lambda s: content_usage(s, utcnow().date())),
     ApiReport("deal-influence", "reports.influence", None, deal_influence),
     ApiReport("certification-outcomes", "reports.certification_outcomes", None, certification_outcomes),
     ApiReport("objections", "reports.objections", 365, lambda s: objection_trends(s, utcnow().date())),
+    ApiReport("conversation-habits", "reports.conversations", 182,
+              lambda s: conversation_trends(s, utcnow().date(), _period())),
     ApiReport("onboarding", "reports.onboarding", None, lambda s: onboarding(s, utcnow().date())),
     ApiReport("search-gaps", "reports.search_gaps", 90, lambda s: search_gaps(s, _few())),
 ]
@@ -79,7 +87,9 @@ def reports_list():
                    Param("end", DAY_IN, "Last day counted."),
                    Param("team", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Only this team."),
                    Param("few", {"type": "integer", "minimum": 0, "maximum": 50},
-                         "search-gaps: a search with at most this many results counts as a gap.")],
+                         "search-gaps: a search with at most this many results counts as a gap."),
+                   Param("period", {"type": "string", "enum": list(PERIODS)},
+                         "conversation-habits: figures per week or per month (the default).")],
            replies={200: ok(REPORT)})
 def reports_get(name: str):
     report = BY_NAME.get(name)

@@ -39,10 +39,13 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
               "(TRANSCRIPTION_LANGUAGES, en and ru by default).")
 @click.option("--quality", type=click.Choice(["fast", "accurate"]),
               help="Transcription quality (default: TRANSCRIPTION_QUALITY); accurate gives English to base too.")
+@click.option("--speakers", type=click.Choice(["auto", "1", "2", "3", "4", "5", "6"]),
+              help="How many people talk on the calls (one-channel recordings): auto (the default) finds it.")
 @click.option("--date", "call_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Call date, YYYY-MM-DD.")
 @click.option("--wait", is_flag=True, help="Process the calls now, showing progress, instead of queueing them.")
 def ingest_command(paths: tuple[Path, ...], title: str | None, rep_email: str | None, deal_id: str | None,
-                   stage: str | None, language: str | None, quality: str | None, call_date, wait: bool) -> None:
+                   stage: str | None, language: str | None, quality: str | None, speakers: str | None, call_date,
+                   wait: bool) -> None:
     """Add recordings (files or folders of them) as calls: transcribe, cut into bites, tag and index."""
     files = _expand(paths)
     try:
@@ -53,6 +56,7 @@ def ingest_command(paths: tuple[Path, ...], title: str | None, rep_email: str | 
             stage=stage or None,
             language=None if language in (None, "", "auto") else language,
             quality=quality,
+            speakers=speakers,
         )
         calls.check_details(details)
     except UserError as e:

@@ -33,6 +33,7 @@ class UploadForm(CallDetailsForm):
     files = MultipleFileField(_l("Recordings"))
     language = SelectField(_l("Language spoken"), choices=[])
     quality = SelectField(_l("Transcription"), choices=[], validate_choice=False)  # checked by check_details
+    speakers = SelectField(_l("Speakers on the call"), choices=[], validate_choice=False)  # checked by check_details
     submit = SubmitField(_l("Upload"))
 
 

@@ -74,6 +74,7 @@ class Call(db.Model):
     language: Mapped[str | None] = mapped_column(String(10))  # asked for; None = detect automatically
     detected_language: Mapped[str | None] = mapped_column(String(10))
     transcription_quality: Mapped[str | None] = mapped_column(String(10))  # fast or accurate; None = the site's
+    expected_speakers: Mapped[int | None]  # how many people talk on it (1-6), from its metadata; None = found by voice
     model: Mapped[str | None] = mapped_column(String(200))  # speech model that transcribed it
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)  # talk ratio, longest monologue, questions
 

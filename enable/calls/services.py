@@ -32,6 +32,7 @@ from enable.extensions import db
 from enable.i18n import language_name
 from enable.taxonomy.models import Tag, TagKind
 from enable.transcription.audio import AudioInfo, probe
+from enable.transcription.diarization import MAX_SPEAKERS
 from enable.transcription.errors import UnsupportedMedia
 from enable.transcription.routing import AUTO, QUALITIES, multilingual_installed, offered_languages, parse_languages
 from enable.transcription.speakers import speaker_number
@@ -92,6 +93,7 @@ class CallDetails:
     stage: str | None = None
     language: str | None = None  # None: detect automatically
     quality: str | None = None  # fast or accurate; None: the site's TRANSCRIPTION_QUALITY
+    speakers: int | str | None = None  # how many people talk (1-MAX_SPEAKERS); None or "auto": found by voice
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def check_details(details: CallDetails) -> CallDetails:
         if details.quality not in QUALITIES:
             raise UserError(_("The transcription quality is fast or accurate, not “%(quality)s”.",
                               quality=details.quality[:20]))
+    details.speakers = expected_speakers(details.speakers)
     if details.rep_id is not None and db.session.get(User, details.rep_id) is None:
         raise UserError(_("The chosen rep does not exist."))
     from enable.deals.models import Deal
@@ -185,6 +188,29 @@ def check_details(details: CallDetails) -> CallDetails:
     if details.deal_id is not None and db.session.get(Deal, details.deal_id) is None:
         raise UserError(_("The chosen deal does not exist."))
     return details
+
+
+def expected_speakers(value: int | str | None) -> int | None:
+    """The number of people on a call as its metadata gives it (an int, or text such as "3" or "auto"): 1 to
+    MAX_SPEAKERS, or None (empty or "auto") to find it from the voices; raise UserError on anything else."""
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("", AUTO):
+        return None
+    if isinstance(value, bool) or not re.fullmatch(r"[0-9]{1,2}", text) or not 1 <= int(text) <= MAX_SPEAKERS:
+        raise UserError(_("The number of speakers is a whole number from 1 to %(most)d, or automatic.",
+                          most=MAX_SPEAKERS))
+    return int(text)
+
+
+def set_expected_speakers(call: Call, value: int | str | None) -> None:
+    """Say how many people talk on a call (from a meeting's metadata, say); it counts the next time the call is
+    processed. Raises UserError on a number out of range."""
+    call.expected_speakers = expected_speakers(value)
+
+
+def speaker_count_choices() -> list[tuple[str, str]]:
+    """(value, label) of the speaker counts an upload may give; "" finds them from the voices."""
+    return [("", _("Find automatically"))] + [(str(n), str(n)) for n in range(1, MAX_SPEAKERS + 1)]
 
 
 def accept_upload(stream: IO[bytes], filename: str, details: CallDetails, user: User | None) -> Accepted:
@@ -287,6 +313,7 @@ def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: Ca
         size_bytes=size,
         language=details.language or None,
         transcription_quality=details.quality or None,
+        expected_speakers=expected_speakers(details.speakers),
         stage=details.stage or None,
         call_date=details.call_date,
         rep_id=details.rep_id,

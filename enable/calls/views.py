@@ -49,6 +49,7 @@ def _fill_choices(form, with_language: bool = False) -> None:
     if with_language:
         form.language.choices = [("", _("Detect automatically"))] + calls.language_choices()
         form.quality.choices = calls.quality_choices()
+        form.speakers.choices = calls.speaker_count_choices()
 
 
 @bp.get("/")
@@ -91,7 +92,8 @@ def _upload_page(form: UploadForm) -> str:
 def _accept(form: UploadForm, files: list):
     details = calls.CallDetails(title="", rep_id=form.rep.data, deal_id=form.deal.data,
                                 call_date=form.call_date.data, stage=form.stage.data or None,
-                                language=form.language.data or None, quality=form.quality.data or None)
+                                language=form.language.data or None, quality=form.quality.data or None,
+                                speakers=form.speakers.data or None)
     try:
         calls.check_details(details)
     except UserError as e:

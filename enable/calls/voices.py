@@ -46,6 +46,15 @@ def learn_voice(user_id: int, voice: Voice, model: str, call_id: int) -> VoicePr
     return profile
 
 
+def rep_voice(call: Call, model: str) -> Voice | None:
+    """The voice profile of the call's rep, when they have one learnt with this speaker model (an anchor for
+    telling the call's voices apart)."""
+    profile = profile_of(call.rep_id)
+    if profile is None or profile.model != model:
+        return None
+    return Voice.from_bytes(profile.vector, profile.seconds)
+
+
 def name_speakers(call: Call, transcript: Transcript, voices: dict[str, Voice], model: str) -> Transcript:
     """After diarization of a one-channel call: name its speakers from the rep's profile (rep, customer...), or
     keep their voices for a later confirmation when they cannot be named."""

@@ -100,11 +100,13 @@ class LineChart:
         return not self.series or all(p.value == 0 for s in self.series for p in s.points)
 
 
-def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *, y_label: str = "",
+def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, y_label: str = "",
                width: float = 720, height: float = 260, max_x_labels: int = 12, integer: bool = True) -> LineChart:
-    """Lines over categories (each series has one value per category); x labels thinned to max_x_labels."""
+    """Lines over categories (each series has one value per category, None where it has none: no point there, the
+    line joins the points either side); x labels thinned to max_x_labels."""
     plot = Plot(48, 12, width - 40, height - 40)
-    top, step = nice_scale(max((v for _, values in series for v in values), default=0), integer=integer)
+    top, step = nice_scale(max((v for _, values in series for v in values if v is not None), default=0),
+                           integer=integer)
     count = len(categories)
 
     def x_of(i: int) -> float:
@@ -118,7 +120,7 @@ def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[f
     y_ticks = tuple(Tick(y_of(step * k), _fmt(step * k)) for k in range(round(top / step) + 1))
     lines = tuple(
         LineSeries(name, f"series-{n % SERIES_CLASSES}",
-                   tuple(Point(x_of(i), y_of(v), v, categories[i]) for i, v in enumerate(values)))
+                   tuple(Point(x_of(i), y_of(v), v, categories[i]) for i, v in enumerate(values) if v is not None))
         for n, (name, values) in enumerate(series))
     return LineChart(width, height, plot, x_ticks, y_ticks, lines, y_label)
 

@@ -19,6 +19,7 @@ from enable.navigation import add_nav_item
 from enable.reports import bp
 from enable.reports.filters import Filters, read_filters
 from enable.reports.queries.certification import certification_outcomes
+from enable.reports.queries.conversations import DEFAULT_METRIC, DEFAULT_PERIOD, METRICS, PERIODS, conversation_trends
 from enable.reports.queries.influence import deal_influence
 from enable.reports.queries.objections import objection_trends
 from enable.reports.queries.onboarding import onboarding as onboarding_report
@@ -41,6 +42,9 @@ register_report("reports.certification_outcomes", _l("Certification and outcomes
                    "did not, with intervals at 95%."), order=30)
 register_report("reports.objections", _l("Objections"),
                 _l("How often each objection comes up in calls per month, and how those deals end."), order=40)
+register_report("reports.conversations", _l("Conversation habits"),
+                _l("Each rep's talk ratio, longest monologue, questions, interruptions and patience on calls, per "
+                   "week or month."), order=45)
 register_report("reports.onboarding", _l("Onboarding"),
                 _l("Progress per track, overdue steps, and ramp: days from hire to first certification and to "
                    "first won deal."), order=50)
@@ -118,3 +122,21 @@ def search_gaps_report():
     few = FEW_RESULTS if few is None or not 0 <= few <= 50 else few
     filters.query["few"] = str(few)
     return respond("search-gaps", "reports/search_gaps.html", search_gaps(filters.scope, few), filters)
+
+
+def conversation_choices() -> tuple[str, str]:
+    """The period (week or month) and the charted figure asked for (?period=, ?metric=), else the defaults."""
+    period = request.args.get("period") or DEFAULT_PERIOD
+    metric = request.args.get("metric") or DEFAULT_METRIC
+    return (period if period in PERIODS else DEFAULT_PERIOD), (metric if metric in METRICS else DEFAULT_METRIC)
+
+
+@bp.get("/conversations")
+@role_required(Role.MANAGER)
+def conversations():
+    filters = _filters(default_days=182)
+    period, metric = conversation_choices()
+    filters.query.update(period=period, metric=metric)
+    report = conversation_trends(filters.scope, utcnow().date(), period, metric)
+    return respond("conversation-habits", "reports/conversations.html", report, filters,
+                   metrics=[(key, label) for key, (label, _axis) in METRICS.items()])

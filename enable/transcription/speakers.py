@@ -50,7 +50,8 @@ def find_speakers(path: Path | str, embedder: SpeakerEmbedder, speakers: int | N
 
 
 def _find(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None, block_s: float,
-          threshold: float, alive: Callable[[], None] | None = None) -> tuple[Diarization, Windows]:
+          threshold: float, alive: Callable[[], None] | None = None, anchor: Voice | None = None
+          ) -> tuple[Diarization, Windows]:
     parts: list[Windows] = []
     for block in decode_blocks(path, block_s, stereo=False, on_decoded=(lambda _s: alive()) if alive else None):
         parts.append(embedder.windows(block.samples[0], offset_s=block.start_s))
@@ -58,13 +59,17 @@ def _find(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None, blo
         if alive:
             alive()
     windows = Windows.join(parts)
-    return diarize(windows.spans, windows.vectors, windows.speech, speakers=speakers, threshold=threshold), windows
+    found = diarize(windows.spans, windows.vectors, windows.speech, speakers=speakers, threshold=threshold,
+                    anchor=anchor.vector if anchor is not None else None)
+    return found, windows
 
 
 def find_voices(path: Path | str, embedder: SpeakerEmbedder, speakers: int | None = None,
-                alive: Callable[[], None] | None = None) -> tuple[Diarization, dict[str, Voice]]:
-    """Who spoke when in a recording, and the voice of each speaker found (by stored name)."""
-    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD, alive)
+                alive: Callable[[], None] | None = None, anchor: Voice | None = None
+                ) -> tuple[Diarization, dict[str, Voice]]:
+    """Who spoke when in a recording, and the voice of each speaker found (by stored name); `anchor` is the voice
+    of someone who may be on the call (the rep's profile): a voice clustering merged with another's is told apart."""
+    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD, alive, anchor)
     return diarization, speaker_voices(diarization, windows)
 
 
@@ -142,13 +147,14 @@ def label_speakers(transcript: Transcript, path: Path | str, embedder: SpeakerEm
 
 
 def label_speakers_with_voices(transcript: Transcript, path: Path | str, embedder: SpeakerEmbedder,
-                               speakers: int | None = None, alive: Callable[[], None] | None = None
-                               ) -> tuple[Transcript, dict[str, Voice]]:
-    """As label_speakers, and the voice of each speaker found (none when the transcript is returned unchanged)."""
+                               speakers: int | None = None, alive: Callable[[], None] | None = None,
+                               anchor: Voice | None = None) -> tuple[Transcript, dict[str, Voice]]:
+    """As label_speakers, and the voice of each speaker found (none when the transcript is returned unchanged);
+    `anchor`: see find_voices."""
     if transcript.speakers or not transcript.segments:
         return transcript, {}
     started = time.perf_counter()
-    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD, alive)
+    diarization, windows = _find(path, embedder, speakers, BLOCK_S, THRESHOLD, alive, anchor)
     labelled = with_speakers(transcript, diarization)
     log.info("found %d speaker(s) in %.0fs of audio in %.1fs", diarization.speakers, transcript.duration_s,
              time.perf_counter() - started)

@@ -30,8 +30,9 @@ def conversation_stats(segments: Sequence[Segment]) -> dict[str, Any]:
 
     Returns ``talk_s`` (seconds spoken), ``talk_ratio`` (share of all speaking time, 0..1),
     ``questions`` (sentences ending in "?") per speaker, ``longest_monologue``
-    (``{"speaker", "seconds"}``, or None), ``interruptions`` (times a speaker started talking, for
-    longer than a backchannel, while another was still talking) and ``patience_s`` (the mean pause
+    (``{"speaker", "seconds"}``, or None), ``monologue_s`` (each speaker's longest monologue, seconds),
+    ``interruptions`` (times a speaker started talking, for longer than a backchannel, while another was still
+    talking) and ``patience_s`` (the mean pause
     before a speaker took the floor from another, in seconds; 0 when they always cut in) per speaker.
     Segments without a known speaker are left out, so a recording without speakers gives empty figures.
     """
@@ -49,6 +50,7 @@ def conversation_stats(segments: Sequence[Segment]) -> dict[str, Any]:
         "talk_ratio": {speaker: round(seconds / total, 3) if total > 0 else 0.0 for speaker, seconds in talk.items()},
         "questions": questions,
         "longest_monologue": _longest_monologue(known),
+        "monologue_s": _monologues(known),
         **_turn_taking(known),
     }
 
@@ -81,11 +83,13 @@ def _turn_taking(segments: Sequence[Segment]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _longest_monologue(segments: Sequence[Segment]) -> dict[str, Any] | None:
-    best: tuple[float, str] | None = None
+def _monologue_runs(segments: Sequence[Segment]) -> list[tuple[str, float]]:
+    """(speaker, seconds) of each run of one speaker's talk, a pause over MONOLOGUE_PAUSE_S ending it (a backchannel
+    does not)."""
+    runs: list[tuple[str, float]] = []
     run_speaker: str | None = None
     run_start = run_end = 0.0
-    for segment in [*(s for s in segments if not s.overlap), None]:  # a backchannel does not end a monologue
+    for segment in [*(s for s in segments if not s.overlap), None]:
         continues = (
             segment is not None and segment.speaker == run_speaker and segment.start - run_end <= MONOLOGUE_PAUSE_S
         )
@@ -93,10 +97,26 @@ def _longest_monologue(segments: Sequence[Segment]) -> dict[str, Any] | None:
             assert segment is not None
             run_end = max(run_end, segment.end)
             continue
-        if run_speaker is not None and (best is None or run_end - run_start > best[0]):
-            best = (run_end - run_start, run_speaker)
+        if run_speaker is not None:
+            runs.append((run_speaker, run_end - run_start))
         if segment is not None:
             run_speaker, run_start, run_end = segment.speaker, segment.start, segment.end
+    return runs
+
+
+def _longest_monologue(segments: Sequence[Segment]) -> dict[str, Any] | None:
+    best: tuple[float, str] | None = None
+    for speaker, seconds in _monologue_runs(segments):
+        if best is None or seconds > best[0]:
+            best = (seconds, speaker)
     if best is None:
         return None
     return {"speaker": best[1], "seconds": round(best[0], 2)}
+
+
+def _monologues(segments: Sequence[Segment]) -> dict[str, float]:
+    """Each speaker's longest monologue, seconds."""
+    longest: dict[str, float] = {}
+    for speaker, seconds in _monologue_runs(segments):
+        longest[speaker] = max(longest.get(speaker, 0.0), seconds)
+    return {speaker: round(seconds, 2) for speaker, seconds in longest.items()}

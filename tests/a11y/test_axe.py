@@ -55,6 +55,7 @@ PAGES = [
     ("manager", "/reports/search-gaps"),
     ("manager", "/reports/certification-outcomes"),
     ("manager", "/reports/onboarding"),
+    ("manager", "/reports/conversations"),
     ("enablement", "/"),
     ("enablement", "/calls/{call}/edit"),
     ("enablement", "/bites/{bite}"),

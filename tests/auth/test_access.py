@@ -112,6 +112,7 @@ ACCESS: dict[str, Role | str] = {
     "reports.search_gaps": Role.MANAGER,
     "reports.certification_outcomes": Role.MANAGER,
     "reports.onboarding": Role.MANAGER,
+    "reports.conversations": Role.MANAGER,
     "learning.index": SIGNED_IN,
     "learning.assignment": SIGNED_IN,
     "learning.read_playbook": SIGNED_IN,

@@ -41,10 +41,11 @@ def ingest_sample(slug: str, **details) -> int:
     return call.id
 
 
-def ingest_recording(app, path: Path) -> int:
-    """Upload a recording with no details and run the whole pipeline on it (the real speech models); the call id."""
+def ingest_recording(app, path: Path, **details) -> int:
+    """Upload a recording (with no details unless given) and run the whole pipeline on it (the real speech models);
+    the call id."""
     with app.app_context():
-        call = calls.accept_file(path, calls.CallDetails()).call
+        call = calls.accept_file(path, calls.CallDetails(**details)).call
         db.session.commit()
         pipeline.ingest_call(call.id)
         return call.id

@@ -103,3 +103,28 @@ def test_the_heartbeat_goes_on_while_the_voices_are_told_apart(app, mono_call, m
         assert call_of(call.id).status == CallStatus.READY
     during = events[events.index("voices") + 1 : events.index("voices done")]
     assert during.count("transcribing") >= 2 and len(beats) >= 2
+
+
+@pytest.fixture(scope="module")
+def three_voices(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 60-second one-channel call of three synthesized voices."""
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        pytest.skip("espeak-ng and sox are needed to synthesize the test voices (apt-get install espeak-ng sox)")
+    from synth_speakers import synthesize_conversation
+
+    path = tmp_path_factory.mktemp("three") / "three_voices.wav"
+    synthesize_conversation(path, voices=3, language="en", seconds=60, seed=3)
+    return path
+
+
+def test_the_number_of_speakers_given_at_upload_is_the_number_found(app, login, three_voices):
+    call_id = ingest_recording(app, three_voices, speakers="3")
+    with app.app_context():
+        call = call_of(call_id)
+        assert call.status == CallStatus.READY, call.error
+        assert call.expected_speakers == 3
+        transcript = calls.read_transcript(call_id)
+        assert transcript.speakers == ["speaker1", "speaker2", "speaker3"]
+        assert set(call.stats["talk_ratio"]) == {"speaker1", "speaker2", "speaker3"}
+    page = login(Role.MANAGER).get(f"/calls/{call_id}").get_data(as_text=True)
+    assert "Speaker 3:" in page

@@ -110,8 +110,8 @@ def test_count_questions(text, questions):
 
 def test_mono_recording_has_no_per_speaker_figures():
     stats = conversation_stats([seg(0, 3, "Ask not what your country can do for you?")])
-    assert stats == {"talk_s": {}, "talk_ratio": {}, "questions": {}, "longest_monologue": None, "interruptions": {},
-                     "patience_s": {}}
+    assert stats == {"talk_s": {}, "talk_ratio": {}, "questions": {}, "longest_monologue": None, "monologue_s": {},
+                     "interruptions": {}, "patience_s": {}}
 
 
 def test_a_backchannel_between_two_sentences_neither_ends_a_monologue_nor_takes_the_floor():
@@ -124,5 +124,6 @@ def test_a_backchannel_between_two_sentences_neither_ends_a_monologue_nor_takes_
     stats = conversation_stats(mark_overlaps(segments))
     assert [s.overlap for s in segments] == [False, True, False, False]
     assert stats["longest_monologue"] == {"speaker": "rep", "seconds": 9.0}
+    assert stats["monologue_s"] == {"rep": 9.0, "customer": 1.4}
     assert stats["interruptions"] == {"rep": 0, "customer": 0}
     assert stats["patience_s"] == {"customer": 0.6}  # waited for the rep's whole turn, not the first sentence
