@@ -14,7 +14,9 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import ValidationError as RouteMismatch
 from wtforms.validators import ValidationError
 
 from enable.errors import UserError
@@ -31,6 +33,14 @@ class IdConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002  (werkzeug's parameter name)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        # Out of range is "no such item" for every method: the router's way (a failed match) would answer a POST to
+        # /calls/<huge>/scores with 405, since the GET rule of the same path matched all but its method.
+        try:
+            return int(super().to_python(value))
+        except RouteMismatch:
+            raise NotFound() from None
 
 
 class BadArgument(UserError):

@@ -169,7 +169,7 @@ def test_api_conforms_to_its_document(api_app, world, known):
     """Generated requests to every operation with an admin's read-write token: no 5xx, every answer as documented."""
     failures, statuses = _run_schemathesis(api_app, world.secrets[(Role.ADMIN, "read-write")],
                                            known, EXAMPLES)
-    assert failures == {}
+    assert failures == {}, "\n".join(f"{k}: {v}" for k, v in failures.items())
     assert {200, 201, 204, 400, 404} <= statuses  # the run reached real items as well as refusals
 
 
@@ -178,5 +178,5 @@ def test_api_conforms_to_its_document_for_a_rep_with_a_read_token(api_app, world
     everything above them are explored and documented too."""
     failures, statuses = _run_schemathesis(api_app, world.secrets[(Role.REP, "read")], known,
                                            REP_EXAMPLES)
-    assert failures == {}
+    assert failures == {}, "\n".join(f"{k}: {v}" for k, v in failures.items())
     assert {200, 400, 403, 404} <= statuses
