@@ -1,0 +1,89 @@
+"""A bite's default title: what the moment is about, from its tags and sentences.
+
+"Price or budget: “we can phase the rollout”" says more than the bite's first sentence ("Hi, Priya, thanks for
+joining again."). The most telling tag the bite carries (an objection before a competitor, a product, a topic...;
+the call's stage, which every bite of the call carries, tells nothing) names the moment; the quote is the answer to
+it: the first sentence of some length said after the tag's evidence by someone else (the rep answering the buyer's
+objection), else the sentence that carried the evidence. Without a telling tag the title is the fallback (the
+bite's first sentence of some length). Written in the bite's language: the tag's name in it, its quotation marks.
+Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from enable.bites.sentences import Sentence
+from enable.bites.slicer import TITLE_MAX_CHARS, TITLE_MIN_WORDS, trim_title
+
+# Kinds by how much they tell about a moment; kinds missing here (the stage) never name a moment.
+KIND_ORDER = ("objection", "competitor", "product", "topic", "persona", "industry", "phase")
+# Quotation marks by language (the primary subtag); others get English ones.
+QUOTES = {"ru": ("«", "»"), "uk": ("«", "»"), "fr": ("« ", " »"), "de": ("„", "“")}
+DEFAULT_QUOTES = ("“", "”")
+# The quote is never cut shorter than this, even under a long tag name.
+MIN_QUOTE_CHARS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class TitleTag:
+    """A tag the bite carries, as a title sees it: its kind, its name in the bite's language, and the second its
+    evidence was said (None for tags without evidence: added by hand)."""
+
+    kind: str
+    name: str
+    at_s: float | None = None
+
+
+def _words(text: str) -> int:
+    return sum(1 for w in text.split() if any(c.isalnum() for c in w))
+
+
+def pick_tag(tags: Sequence[TitleTag]) -> TitleTag | None:
+    """The tag that tells most about the moment: by kind (KIND_ORDER), then the earliest said."""
+    telling = [t for t in tags if t.kind in KIND_ORDER and t.name.strip()]
+    if not telling:
+        return None
+    return min(telling, key=lambda t: (KIND_ORDER.index(t.kind), t.at_s if t.at_s is not None else float("inf")))
+
+
+def _answer(tag: TitleTag, sentences: Sequence[Sentence]) -> str | None:
+    """The sentence quoted for the tag: the first long enough one said after its evidence by another speaker, else
+    the evidence's own sentence; for a tag without evidence the first long enough sentence."""
+    long_enough = [s for s in sentences if _words(s.text) >= TITLE_MIN_WORDS]
+    if not long_enough:
+        return None
+    if tag.at_s is None:
+        return long_enough[0].text
+    said = [s for s in sentences if s.start_s <= tag.at_s + 0.01]
+    evidence = said[-1] if said else sentences[0]
+    for s in long_enough:
+        if s.start_s > evidence.start_s and evidence.speaker and s.speaker and s.speaker != evidence.speaker:
+            return s.text
+    if _words(evidence.text) >= TITLE_MIN_WORDS:
+        return evidence.text
+    return next((s.text for s in long_enough if s.start_s >= evidence.start_s), long_enough[0].text)
+
+
+def _unquote(text: str) -> str:
+    return text.strip().strip("\"'“”«»„").strip()
+
+
+def moment_title(tags: Sequence[TitleTag], sentences: Sequence[Sentence], language: str | None,
+                 fallback: str) -> str:
+    """The bite's title: "Tag name: “answer”" when it carries a telling tag, else `fallback`; at most about
+    TITLE_MAX_CHARS characters (the quote is shortened on a word boundary)."""
+    tag = pick_tag(tags)
+    if tag is None:
+        return trim_title(fallback)
+    quote = _answer(tag, sentences)
+    name = " ".join(tag.name.split())
+    if not quote:
+        return trim_title(name)
+    opening, closing = QUOTES.get((language or "").split("-")[0].lower(), DEFAULT_QUOTES)
+    room = max(MIN_QUOTE_CHARS, TITLE_MAX_CHARS - len(name) - 2 - len(opening) - len(closing))
+    text = trim_title(_unquote(quote), room)
+    if text.endswith((".", "!")) and not text.endswith("..."):
+        text = text[:-1]
+    return f"{name}: {opening}{text}{closing}"
