@@ -380,7 +380,8 @@ def default_title(bite: Bite, said: CallSentences, taxonomy: Taxonomy, fallback:
         tag = by_id.get(row.tag_id)
         if tag is None or row.is_removed or row.source == TagSource.CALL_STAGE:
             continue
-        carried.append(TitleTag(kind=tag.kind.value, name=tag.name_in(bite.language), at_s=row.at_s))
+        carried.append(TitleTag(kind=tag.kind.value, name=tag.name_in(bite.language), at_s=row.at_s,
+                                phrase=row.phrase))
     title = moment_title(carried, said.within(bite.first_word, bite.last_word), bite.language, fallback)
     return (title or bite.text[:80] or "…")[:200]
 
