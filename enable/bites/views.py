@@ -135,7 +135,8 @@ def play(bite_id: int):
     if seconds is None or seconds < 0:
         return {"error": {"code": 400, "message": _("Send the seconds listened as a number.")}}, 400
     event = curation.record_play(bite, current_user, seconds, deal_id=_id(data.get("deal_id")),
-                                 playlist_id=_visible_playlist(_id(data.get("playlist_id"))))
+                                 playlist_id=_visible_playlist(_id(data.get("playlist_id"))),
+                                 source=str(data.get("source") or "")[:20] or None)
     db.session.commit()
     return {"recorded": event is not None, "seconds": event.seconds if event else 0}
 
