@@ -178,7 +178,8 @@ def never_opened(person: User) -> list[NeverOpened]:
     return found
 
 
-CSV_HEADER = ("When (UTC)", "Action", "Type", "Item", "Detail")
+def csv_header() -> list[str]:
+    return [_("When (UTC)"), _("Action"), _("Type"), _("Item"), _("Detail")]
 
 
 def csv_rows(view: MemberActivity) -> list[list[object]]:

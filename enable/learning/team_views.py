@@ -54,7 +54,7 @@ def member_activity(user_id: int):
     days = query_int(request.args, "days", activity.DEFAULT_DAYS, high=activity.MAX_DAYS)
     view = activity.member_activity(person, utcnow(), days or activity.DEFAULT_DAYS)
     if request.args.get("format") == "csv":
-        body = csvexport.to_csv_bytes([_(h) for h in activity.CSV_HEADER], activity.csv_rows(view))
+        body = csvexport.to_csv_bytes(activity.csv_header(), activity.csv_rows(view))
         return Response(body, mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="activity-{person.id}.csv"', "Cache-Control": "no-store"})
     return render_template("learning/activity.html", view=view, person=person, days=days,
