@@ -6,12 +6,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from enable import csvexport
 from enable.auth.decorators import role_required
 from enable.auth.models import Role, User
 from enable.db import utcnow
 from enable.errors import UserError
 from enable.extensions import db
-from enable import csvexport
 from enable.learning import activity, bp, certifications, overview, tracks
 from enable.learning.forms import ConfirmForm
 from enable.learning.models import CertificationRequirement

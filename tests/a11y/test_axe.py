@@ -45,6 +45,7 @@ PAGES = [
     ("manager", "/"),
     ("manager", "/learning/team"),
     ("manager", "/learning/team/{newhire}"),
+    ("manager", "/learning/team/{newhire}/activity"),
     ("manager", "/calls/"),
     ("manager", "/calls/upload"),
     ("manager", "/reports/"),
@@ -87,7 +88,8 @@ PAGES = [
 ]
 # The Russian interface: the same checks, and the page must say it is in Russian.
 PAGES_RU = [("rep", "/"), ("rep", "/search/?q=цена"), ("rep", "/bites/{bite}"), ("rep", "/learning/review"),
-            ("manager", "/reports/usage")]
+            ("manager", "/reports/usage"), ("manager", "/learning/team/{newhire}/activity"),
+            ("enablement", "/bites/{bite}")]
 # On a 375 px phone, where WCAG 2.2's target size matters most.
 PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review")]
 

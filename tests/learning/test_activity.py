@@ -52,7 +52,7 @@ def test_a_manager_sees_what_a_rep_of_the_team_did_and_never_opened(app, login, 
     assert "Discovery playbook" not in never and "Price answer" not in never and "Pricing quiz" not in never
     rows = csv_rows(manager.get(f"/learning/team/{ids['rep']}/activity?format=csv"))
     assert rows[0] == ["When (UTC)", "Action", "Type", "Item", "Detail"]
-    assert ["never opened", "playbook", "Closing playbook", "track: First 30 days"] == rows[-1][1:]
+    assert rows[-1][1:] == ["never opened", "playbook", "Closing playbook", "track: First 30 days"]
     assert any(r[1:4] == ["listened", "bite", "Price answer"] for r in rows)
 
 
