@@ -46,6 +46,12 @@ TITLE_MAX = 200
 END_SLACK_S = 1.0
 
 
+class EditRefused(UserError):
+    """A well-formed edit that cannot be made (a trim outside the call or into a neighbour, an empty title...)."""
+
+    status_code = 422
+
+
 class BiteGone(UserError):
     """The bite was merged into another or removed while the page was open."""
 
@@ -110,9 +116,9 @@ def rename(bite: Bite, title: str, user: User, *, now: datetime | None = None) -
     _check(user)
     title = " ".join((title or "").split())
     if not title:
-        raise UserError(_("Give the bite a title."))
+        raise EditRefused(_("Give the bite a title."))
     if len(title) > TITLE_MAX:
-        raise UserError(_("A title can be at most %(n)d characters long.", n=TITLE_MAX))
+        raise EditRefused(_("A title can be at most %(n)d characters long.", n=TITLE_MAX))
     bite = _locked(bite)
     now = now or utcnow()
     before = bite.title
@@ -146,7 +152,7 @@ def call_words(call: Call) -> CallWords:
     except TranscriptUnreadable:
         transcript = None
     if transcript is None or not transcript.segments:
-        raise UserError(_("The transcript of this call is missing or damaged, so its bites cannot be edited; "
+        raise EditRefused(_("The transcript of this call is missing or damaged, so its bites cannot be edited; "
                           "re-transcribe the call first."))
     words = flatten_words(transcript.segments)
     taxonomy = services.load_taxonomy()
@@ -194,25 +200,25 @@ def trim(bite: Bite, start_s: float, end_s: float, user: User, *, now: datetime 
     """Move the bite's start and end to the word boundaries nearest `start_s` and `end_s` (seconds of the call)."""
     _check(user)
     if not (math.isfinite(start_s) and math.isfinite(end_s)):
-        raise UserError(_("Give the start and the end in seconds from the call's start."))
+        raise EditRefused(_("Give the start and the end in seconds from the call's start."))
     if start_s >= end_s:
-        raise UserError(_("The start must come before the end."))
+        raise EditRefused(_("The start must come before the end."))
     bite = _locked(bite)
     cw = call_words(bite.call)
     if start_s < 0 or end_s > cw.end_s + END_SLACK_S:
-        raise UserError(_("The call's speech runs from 0:00 to %(end)s; choose a start and an end within it.",
+        raise EditRefused(_("The call's speech runs from 0:00 to %(end)s; choose a start and an end within it.",
                           end=_clock(math.ceil(cw.end_s))))
     found = snap(cw.words, start_s, end_s)
     if found is None:
-        raise UserError(_("No word is said between %(start)s and %(end)s; choose a longer stretch.",
+        raise EditRefused(_("No word is said between %(start)s and %(end)s; choose a longer stretch.",
                           start=_clock(start_s), end=_clock(end_s)))
     first, last = found
     prev, nxt = _others(bite)
     if prev is not None and first <= prev.last_word:
-        raise UserError(_("The bite would start inside the previous bite (which ends at %(end)s): start later, or "
+        raise EditRefused(_("The bite would start inside the previous bite (which ends at %(end)s): start later, or "
                           "merge the two bites.", end=_clock(prev.end_s)))
     if nxt is not None and last >= nxt.first_word:
-        raise UserError(_("The bite would end inside the next bite (which starts at %(start)s): end earlier, or "
+        raise EditRefused(_("The bite would end inside the next bite (which starts at %(start)s): end earlier, or "
                           "merge the two bites.", start=_clock(nxt.start_s)))
     now = now or utcnow()
     before = (bite.start_s, bite.end_s)
@@ -268,7 +274,7 @@ def split(bite: Bite, at_word: int, user: User, *, now: datetime | None = None) 
     bite = _locked(bite)
     cw = call_words(bite.call)
     if at_word not in {s.first_word for s in split_points(bite, cw.words)}:
-        raise UserError(_("Choose a sentence of this bite, after its first, to split before."))
+        raise EditRefused(_("Choose a sentence of this bite, after its first, to split before."))
     now = now or utcnow()
     first, last = bite.first_word, bite.last_word
     _shift_after(bite.call_id, bite.seq, 1)
@@ -309,7 +315,7 @@ def merge_next(bite: Bite, user: User, *, now: datetime | None = None) -> EditRe
     bite = _locked(bite)
     _prev, nxt = _others(bite)
     if nxt is None:
-        raise UserError(_("This is the call's last bite: there is no next bite to merge with."))
+        raise EditRefused(_("This is the call's last bite: there is no next bite to merge with."))
     nxt = _locked(nxt)
     cw = call_words(bite.call)
     now = now or utcnow()

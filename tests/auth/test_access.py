@@ -163,6 +163,8 @@ ACCESS: dict[str, Role | str] = {
     "api.bites_get": SIGNED_IN,
     "api.bites_tag_add": Role.ENABLEMENT,
     "api.bites_tag_remove": Role.ENABLEMENT,
+    "api.bites_rename": Role.MANAGER,
+    "api.bites_trim": Role.MANAGER,
     "api.playlists_list": SIGNED_IN,
     "api.playlists_create": SIGNED_IN,
     "api.playlists_get": SIGNED_IN,
