@@ -1,5 +1,5 @@
-"""The API's bite curation: rename (POST /bites/<id>/title) and trim (POST /bites/<id>/trim), for managers and up; a refused
-trim is a clear 422 that changes nothing. (Its own module: the edits change the module's shared world.)"""
+"""The API's bite curation: rename (POST /bites/<id>/title) and trim (POST /bites/<id>/trim), for managers and up;
+a refused trim is a clear 422 that changes nothing. (Its own module: the edits change the module's shared world.)"""
 
 from __future__ import annotations
 
