@@ -190,6 +190,10 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
     detected and call-stage tags are recomputed as `bites retag` does. An old bite no new bite takes over is
     deleted, after its playlist items, track steps and listen questions are moved to the new bite it overlaps
     most (`_move_references`). Afterwards the call's bites are exactly the new cut: never a duplicate.
+
+    Curated bites (renamed, trimmed, split or merged by a person: `curated_at`) stay as they are: their times, title,
+    text and tags; only their word indexes follow the new words. The words outside them are cut on their own
+    (`_cut_around`); a stretch shorter than BITE_MIN_S between curated bites (what a person trimmed off) joins no bite.
     """
     taxonomy = taxonomy or load_taxonomy()
     cfg = current_app.config

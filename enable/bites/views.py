@@ -92,7 +92,8 @@ def detail(bite_id: int):
     bite = load_bite(bite_id)
     if bite is None:
         abort(404)
-    page = bite_page(bite, with_addable=current_user.has_role(Role.ENABLEMENT))
+    page = bite_page(bite, with_addable=current_user.has_role(Role.ENABLEMENT),
+                     with_split_points=editing.can_curate(current_user))
     opens_at = _number(request.args.get("t"))
     start = opens_at if opens_at is not None and bite.start_s <= opens_at <= bite.end_s else bite.start_s
     deal_id = query_int(request.args, "deal")
@@ -107,7 +108,6 @@ def detail(bite_id: int):
             can_mark_used="deals.mark_used" in current_app.view_functions,
             freshness=governance.item_status("bite", bite, current_user, utcnow().date()),
             can_curate=editing.can_curate(current_user),
-            split_points=editing.page_split_points(bite) if editing.can_curate(current_user) else [],
         )
     return html
 

@@ -3,11 +3,7 @@ follows it, the index follows the commit, the transcript file is untouched, and 
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from enable.auth.models import Role, User
@@ -22,8 +18,6 @@ from enable.search.index import SearchQuery
 from enable.search.indexing import get_index
 from enable.search.models import Playlist, PlaylistItem
 from enable.usage import UsageEvent, UsageKind, record_usage
-from tests.conftest import served
-from tests.factories import PASSWORD
 from tests.search.factories import (
     AUDIO,
     index_everything,
@@ -232,63 +226,3 @@ def test_a_rerun_of_the_call_keeps_curated_bites_as_they_are(app, bites):
         covered = [i for first, last in spans for i in range(first, last + 1)]
         assert len(covered) == len(set(covered))  # no word in two bites
         assert (9, 15) in spans
-
-
-def _session(base: str, who: str) -> requests.Session:
-    s = requests.Session()
-    response = s.post(f"{base}/auth/login", data={"email": who, "password": PASSWORD}, allow_redirects=False,
-                      timeout=30)
-    assert response.status_code == 302
-    return s
-
-
-def test_two_curators_on_the_same_bite_at_once_lose_nothing(app, bites):
-    """One renames while the other trims: the trim (which sets the default title of an unnamed bite) must not
-    overwrite the name, and both edits are kept; each request takes the bite's row lock first."""
-    with served(app) as base:
-        renamer, trimmer = _session(base, "enablement@example.test"), _session(base, "manager@example.test")
-        gate = threading.Barrier(2)
-
-        def send(job):
-            gate.wait(timeout=30)
-            return job()
-
-        with ThreadPoolExecutor(2) as pool:
-            results = list(pool.map(send, [
-                lambda: renamer.post(f"{base}/bites/{bites['middle']}/rename", data={"title": "Named by hand"},
-                                     allow_redirects=False, timeout=60),
-                lambda: trimmer.post(f"{base}/bites/{bites['middle']}/trim", data={"start": "4.6", "end": "8.3"},
-                                     allow_redirects=False, timeout=60),
-            ]))
-    assert [r.status_code for r in results] == [302, 302]
-    with app.app_context():
-        bite = _bite(bites["middle"])
-        assert bite.title == "Named by hand" and bite.text == "Honestly this is too expensive for us."
-
-
-def test_a_split_and_a_merge_at_once_leave_the_call_whole(app, bites):
-    """One curator splits the middle bite while another merges it with the next: whichever goes second works on
-    what the first committed, and every word of the call stays in at most one bite."""
-    with app.app_context():
-        at = editing.page_split_points(_bite(bites["middle"]))[0].first_word
-    with served(app) as base:
-        a, b = _session(base, "enablement@example.test"), _session(base, "manager@example.test")
-        gate = threading.Barrier(2)
-
-        def send(job):
-            gate.wait(timeout=30)
-            return job()
-
-        with ThreadPoolExecutor(2) as pool:
-            results = list(pool.map(send, [
-                lambda: a.post(f"{base}/bites/{bites['middle']}/split", data={"at_word": str(at)},
-                               allow_redirects=False, timeout=60),
-                lambda: b.post(f"{base}/bites/{bites['middle']}/merge", allow_redirects=False, timeout=60),
-            ]))
-    assert all(r.status_code == 302 for r in results)
-    with app.app_context():
-        spans = _words_in_order(bites["call"])
-        covered = [i for first, last in spans for i in range(first, last + 1)]
-        assert sorted(covered) == covered and len(covered) == len(set(covered)) == 39
-        seqs = db.session.scalars(select(Bite.seq).where(Bite.call_id == bites["call"]).order_by(Bite.seq)).all()
-        assert seqs == list(range(len(seqs)))
