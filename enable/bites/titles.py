@@ -26,6 +26,10 @@ DEFAULT_QUOTES = ("“", "”")
 # An answer worth quoting: a statement at least this long (acknowledgments and questions back are not answers).
 ANSWER_MIN_CHARS = 32
 _QUESTION = ("?", "؟", "？")
+# Speech recognised without a question mark: a last clause starting with one of these asks (English, Russian).
+QUESTION_WORDS = frozenset({"what", "who", "why", "how", "which", "where", "when", "whom", "whose",
+                            "что", "кто", "почему", "зачем", "как", "какой", "какая", "какую", "какие", "каким",
+                            "сколько", "когда", "где", "куда", "откуда", "ли"})
 _CLOSERS = "\"'”’»)]"
 # The quote is never cut shorter than this, even under a long tag name.
 MIN_QUOTE_CHARS = 24
@@ -72,11 +76,23 @@ def _answer(tag: TitleTag, sentences: Sequence[Sentence]) -> str | None:
     if evidence.speaker and rest and rest[0].speaker:
         turn = [s for s in rest[: next((n for n, s in enumerate(rest) if s.speaker != rest[0].speaker), len(rest))]]
         for s in turn:
-            if len(s.text.strip()) >= ANSWER_MIN_CHARS and not s.text.rstrip().rstrip(_CLOSERS).endswith(_QUESTION):
+            if len(s.text.strip()) >= ANSWER_MIN_CHARS and not asks(s.text):
                 return s.text
     if _words(evidence.text) >= TITLE_MIN_WORDS:
         return _from_clause(evidence.text, tag.phrase)
     return next((s.text for s in long_enough if s.start_s >= evidence.start_s), long_enough[0].text)
+
+
+def asks(text: str) -> bool:
+    """Whether a sentence asks rather than answers: it ends with a question mark, or (speech recognised without
+    one) its last clause starts with a question word ("..., what number did you have in mind")."""
+    stripped = text.rstrip().rstrip(_CLOSERS)
+    if stripped.endswith(_QUESTION):
+        return True
+    last = re.split(r"[,;:—–]\s*", stripped.rstrip(".!…"))[-1].split()
+    words = [w.strip("\"'“”«»()").lower() for w in last[:2]]
+    return bool(words) and (words[0] in QUESTION_WORDS or (len(words) > 1 and words[0] in {"на", "в", "с", "о", "за"}
+                                                           and words[1] in QUESTION_WORDS))
 
 
 def _from_clause(text: str, phrase: str | None) -> str:

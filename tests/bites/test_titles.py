@@ -9,7 +9,7 @@ from sqlalchemy import select
 from enable.auth.models import Role
 from enable.bites.models import Bite
 from enable.bites.sentences import Sentence
-from enable.bites.titles import TitleTag, moment_title
+from enable.bites.titles import TitleTag, asks, moment_title
 from enable.extensions import db
 from tests.calls.helpers import ingest_sample, load_content
 
@@ -39,6 +39,17 @@ def test_an_objection_tells_more_than_a_competitor_and_russian_titles_use_russia
                  Sentence(5, 9, 2.0, "rep", "Можем внедрять поэтапно, по отделам.")]
     tags = [TitleTag("competitor", "Gong", 0.5), TitleTag("objection", "Цена или бюджет", 1.0)]
     assert moment_title(tags, sentences, "ru", "x") == "Цена или бюджет: «Можем внедрять поэтапно, по отделам»"
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("Can I ask what number you had in mind?", True),
+    ("That makes sense, when the new teams start, who will use it", True),
+    ("Спасибо за прямоту, на какую сумму вы рассчитывали", True),
+    ("We can phase the rollout over two quarters.", False),
+    ("Можем внедрять поэтапно, по отделам.", False),
+])
+def test_a_question_back_is_told_from_an_answer_even_without_a_question_mark(text, question):
+    assert asks(text) is question
 
 
 @pytest.mark.parametrize("name", ["A" * 150, "Price"])
