@@ -203,8 +203,8 @@ def trim(bite: Bite, start_s: float, end_s: float, user: User, *, now: datetime 
         raise EditRefused(_("Give the start and the end in seconds from the call's start."))
     if start_s >= end_s:
         raise EditRefused(_("The start must come before the end."))
+    cw = call_words(bite.call)  # before the lock: reading the transcript and the taxonomy holds no one up
     bite = _locked(bite)
-    cw = call_words(bite.call)
     if start_s < 0 or end_s > cw.end_s + END_SLACK_S:
         raise EditRefused(_("The call's speech runs from 0:00 to %(end)s; choose a start and an end within it.",
                           end=_clock(math.ceil(cw.end_s))))
@@ -271,8 +271,8 @@ def split(bite: Bite, at_word: int, user: User, *, now: datetime | None = None) 
     from enable.search.models import PlaylistItem
 
     _check(user)
-    bite = _locked(bite)
     cw = call_words(bite.call)
+    bite = _locked(bite)
     if at_word not in {s.first_word for s in split_points(bite, cw.words)}:
         raise EditRefused(_("Choose a sentence of this bite, after its first, to split before."))
     now = now or utcnow()
@@ -312,12 +312,12 @@ def merge_next(bite: Bite, user: User, *, now: datetime | None = None) -> EditRe
     from enable.usage import UsageEvent
 
     _check(user)
+    cw = call_words(bite.call)
     bite = _locked(bite)
     _prev, nxt = _others(bite)
     if nxt is None:
         raise EditRefused(_("This is the call's last bite: there is no next bite to merge with."))
     nxt = _locked(nxt)
-    cw = call_words(bite.call)
     now = now or utcnow()
     gone_id, gone_range, gone_seq, gone_first = nxt.id, (nxt.start_s, nxt.end_s), nxt.seq, nxt.first_word
     have = {t.tag_id for t in bite.tags}
