@@ -13,7 +13,9 @@ anchored to (call, second) with an optional bite id: code that keeps bite ids el
 `on_bite_moved` and is told which seconds of the call moved from one bite to another.
 
 Services are commit-free; each takes the bites' row locks first (`database.lock_row`), so two curators editing the
-same bite at once apply one after the other, each on what the other committed. The caller commits, then updates the
+same bite at once apply one after the other, each on what the other committed. Splits and merges, which renumber the
+call's later bites, take the call's row lock before any bite's (on PostgreSQL two of them could otherwise lock the
+later bites in opposite orders). The caller commits, then updates the
 search index with `EditResult.reindex` and `EditResult.removed`.
 """
 
@@ -272,6 +274,7 @@ def split(bite: Bite, at_word: int, user: User, *, now: datetime | None = None) 
 
     _check(user)
     cw = call_words(bite.call)
+    lock_row(bite.call)  # splits and merges of one call in turn: they renumber the call's later bites
     bite = _locked(bite)
     if at_word not in {s.first_word for s in split_points(bite, cw.words)}:
         raise EditRefused(_("Choose a sentence of this bite, after its first, to split before."))
@@ -313,6 +316,7 @@ def merge_next(bite: Bite, user: User, *, now: datetime | None = None) -> EditRe
 
     _check(user)
     cw = call_words(bite.call)
+    lock_row(bite.call)  # splits and merges of one call in turn: they renumber the call's later bites
     bite = _locked(bite)
     _prev, nxt = _others(bite)
     if nxt is None:
