@@ -30,7 +30,7 @@ from enable.api.core import (
 from enable.api.core import api_user as user
 from enable.api.schemas import BOOL, DAY_IN, INT, STR, bite_json, locale, null, obj, playlist_json
 from enable.auth.models import Role
-from enable.bites import curation
+from enable.bites import curation, editing
 from enable.bites.models import Bite
 from enable.bites.page import load_bite
 from enable.database import commit_if_possible
@@ -39,7 +39,7 @@ from enable.search import playlists as lists
 from enable.search import services as search
 from enable.search.forms import QUERY_MAX_CHARS, VALUES_PER_FILTER, parse_search_args
 from enable.search.index import FILTER_FIELDS, SORTS
-from enable.search.indexing import index_bites
+from enable.search.indexing import index_bites, remove_bites
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -140,6 +140,50 @@ def bites_tag_remove(bite_id: int, tag_id: int):
     curation.remove_tag(bite, tag_id, user())
     db.session.commit()
     _reindex(bite)
+    return reply(bite_json(_bite(bite_id)))
+
+
+# Curation: rename and trim (enablement and managers) ------------------------------------------------------------
+
+SECONDS = {"type": "number", "minimum": 0, "maximum": 1_000_000}
+
+
+@operation("POST", "/bites/<int:bite_id>/title", role=Role.MANAGER, tag=TAG, summary="Rename a bite",
+           description="Give the bite a title of its own (1-200 characters); retagging and re-running its call keep "
+                       "it.",
+           body=Body(obj({"title": {"type": "string", "minLength": 1, "maxLength": 200}}, ["title"])),
+           replies={200: ok(BITE_REF, "Renamed.")})
+def bites_rename(bite_id: int):
+    title = json_body().get("title")
+    if not isinstance(title, str):
+        raise invalid(_("Send the title as {\"title\": \"...\"}."))
+    return _edited(editing.rename(_bite(bite_id), title, user()))
+
+
+@operation("POST", "/bites/<int:bite_id>/trim", role=Role.MANAGER, tag=TAG, summary="Trim a bite",
+           description="Move the bite's start and end (seconds from the call's start) to the nearest word "
+                       "boundaries; a trim outside the call's speech or into a neighbouring bite is refused (422). "
+                       "The call's transcript is not changed.",
+           body=Body(obj({"start_s": SECONDS, "end_s": SECONDS}, ["start_s", "end_s"])),
+           replies={200: ok(BITE_REF, "Trimmed.")})
+def bites_trim(bite_id: int):
+    body = json_body()
+    start, end = body.get("start_s"), body.get("end_s")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, end)):
+        raise invalid(_("Send the start and the end as {\"start_s\": 12.5, \"end_s\": 80}."))
+    return _edited(editing.trim(_bite(bite_id), float(start), float(end), user()))  # type: ignore[arg-type]
+
+
+def _edited(result: editing.EditResult):
+    """Commit an edit, then bring the index up to date; the bite as it is now."""
+    bite_id = result.bite.id
+    db.session.commit()
+    try:
+        if result.removed:
+            remove_bites(result.removed)
+        index_bites(result.reindex)
+    except Exception:  # the change is saved; `flask search rebuild` carries it to search
+        log.exception("bites %s changed but could not be re-indexed", result.reindex)
     return reply(bite_json(_bite(bite_id)))
 
 

@@ -86,19 +86,25 @@ def record_view(bite: Bite, user: User, deal_id: int | None = None) -> UsageEven
     return record_usage(user, UsageKind.VIEW, "bite", bite.id, deal_id=deal.id if deal else None)
 
 
+# Where a bite can be heard outside its page, as the player's beacon names it (kept in the event's meta).
+PLAY_SOURCES = frozenset({"quiz", "review", "quiz_result", "track"})
+
+
 def record_play(bite: Bite, user: User, seconds: float, *, deal_id: int | None = None,
-                playlist_id: int | None = None) -> UsageEvent | None:
+                playlist_id: int | None = None, source: str | None = None) -> UsageEvent | None:
     """Count seconds listened to the bite (one beacon per stretch of listening); None if nothing was heard.
 
     Played from a playlist (whose id the caller has checked the user may see), the playlist's own
-    play (PLAYLIST_PLAY, same seconds) is recorded too.
+    play (PLAYLIST_PLAY, same seconds) is recorded too. Heard while learning (a quiz, the daily review), `source`
+    says where: it is a play like any other for the reports.
     """
     if not math.isfinite(seconds) or seconds <= 0:
         return None
     seconds = round(min(seconds, bite.duration_s + PLAY_SLACK_S), 2)
     deal = deal_for_usage(deal_id, user)
     deal_ref = deal.id if deal else None
-    meta = {"call_id": bite.call_id, **({"playlist_id": playlist_id} if playlist_id else {})}
+    meta = {"call_id": bite.call_id, **({"playlist_id": playlist_id} if playlist_id else {}),
+            **({"source": source} if source in PLAY_SOURCES else {})}
     event = record_usage(user, UsageKind.PLAY, "bite", bite.id, deal_id=deal_ref, seconds=seconds, meta=meta)
     if playlist_id:
         record_usage(user, UsageKind.PLAYLIST_PLAY, "playlist", playlist_id, deal_id=deal_ref, seconds=seconds,

@@ -54,6 +54,11 @@ class Bite(Governed, db.Model):
     best_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
+    # Curation: a person renamed, trimmed, split or merged the bite. A re-run of the call (re-transcription, a
+    # retry) keeps a curated bite as it is (times, words, title); `bites retag` leaves a title set by hand.
+    curated_at: Mapped[datetime | None]
+    curated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    title_by_hand: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     call: Mapped[Call] = relationship(back_populates="bites")
     tags: Mapped[list[BiteTag]] = relationship(back_populates="bite", cascade="all, delete-orphan",

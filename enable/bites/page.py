@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from enable.bites.models import Bite, BiteTag
+from enable.bites.sentences import Sentence, split_sentences
 from enable.calls.models import Call
 from enable.calls.services import transcript_store
 from enable.extensions import db
@@ -80,6 +81,7 @@ class BitePage:
     next: Neighbour | None
     addable: list[Tag] = field(default_factory=list)
     unreadable: str | None = None  # why the call's transcript file cannot be read, when it cannot
+    split_points: list[Sentence] = field(default_factory=list)  # sentences a curator may split the bite before
 
 
 def load_bite(bite_id: int) -> Bite | None:
@@ -224,8 +226,9 @@ def _tag_order(bt: BiteTag) -> tuple[int, int, str]:
     return _KIND_ORDER[bt.tag.kind], bt.tag.position, bt.tag.key
 
 
-def bite_page(bite: Bite, *, with_addable: bool = False) -> BitePage:
-    """Assemble the bite page; `with_addable` lists the tags enablement may add."""
+def bite_page(bite: Bite, *, with_addable: bool = False, with_split_points: bool = False) -> BitePage:
+    """Assemble the bite page; `with_addable` lists the tags enablement may add, `with_split_points` the sentences
+    a curator may split the bite before (every sentence but the first, addressed by call word index)."""
     unreadable = None
     try:
         words = read_bite_words(bite)
@@ -238,6 +241,9 @@ def bite_page(bite: Bite, *, with_addable: bool = False) -> BitePage:
     prev, nxt = neighbours(bite)
     page = BitePage(bite=bite, lines=lines, has_transcript=words is not None, tags=carried, removed=removed,
                     prev=prev, next=nxt, unreadable=unreadable)
+    if with_split_points and words:
+        sentences = split_sentences(words, offset=bite.first_word)
+        page.split_points = [s for s in sentences if s.first_word > bite.first_word]
     if with_addable:
         have = {bt.tag_id for bt in carried}
         page.addable = [t for t in db.session.scalars(select(Tag).order_by(Tag.kind, Tag.position, Tag.key))

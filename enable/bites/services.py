@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import logging
 from collections.abc import Container, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -15,9 +15,10 @@ from sqlalchemy.orm import selectinload
 
 from enable.bites.models import Bite, BiteTag, MomentReview, TagSource, TrackerExample
 from enable.bites.sentences import Sentence, split_sentences
-from enable.bites.slicer import WordLike, cut_bites, flatten_words
+from enable.bites.slicer import BiteRange, WordLike, cut_bites, flatten_words, make_title
 from enable.bites.tagging import MeaningExamples, Tagger, TagHit
 from enable.bites.tagging import TagPhrase as PhraseSpec
+from enable.bites.titles import TitleTag, moment_title
 from enable.calls import services as call_services
 from enable.calls.models import Call, CallStatus
 from enable.db import utcnow
@@ -57,6 +58,7 @@ class RetagReport:
     removed: int = 0
     skipped_calls: int = 0  # calls whose transcript file is missing or damaged
     embedded_calls: int = 0  # calls whose sentences had no stored vectors of the current model
+    titles: int = 0  # default titles that changed with the tags
     meaning_problem: str | None = field(default=None)  # why trackers matched literally only
 
     def summary(self) -> str:
@@ -66,6 +68,8 @@ class RetagReport:
             text += f"; {self.skipped_calls} calls skipped (transcript file missing or damaged)"
         if self.embedded_calls:
             text += f"; sentences of {self.embedded_calls} calls embedded"
+        if self.titles:
+            text += f"; {self.titles} titles now say what their moment is about"
         if self.meaning_problem:
             text += f"; trackers matched phrases literally only: {self.meaning_problem}"
         return text
@@ -136,6 +140,11 @@ class CallSentences:
         return tagger.tag(self.words[first_word : last_word + 1], self.sentences[lo:hi], rows, offset=first_word,
                           skip=self.skip)
 
+    def within(self, first_word: int, last_word: int) -> list[Sentence]:
+        """The sentences starting among the words first_word..last_word."""
+        starts = [s.first_word for s in self.sentences]
+        return self.sentences[bisect.bisect_left(starts, first_word) : bisect.bisect_right(starts, last_word)]
+
 
 def call_sentences(call_id: int, words: Sequence[WordLike], taxonomy: Taxonomy,
                    report: RetagReport | None = None, skip: Container[int] = ()) -> CallSentences:
@@ -182,26 +191,39 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
     detected and call-stage tags are recomputed as `bites retag` does. An old bite no new bite takes over is
     deleted, after its playlist items, track steps and listen questions are moved to the new bite it overlaps
     most (`_move_references`). Afterwards the call's bites are exactly the new cut: never a duplicate.
+
+    Curated bites (renamed, trimmed, split or merged by a person: `curated_at`) stay as they are: their times, title,
+    text and tags; only their word indexes follow the new words. The words outside them are cut on their own
+    (`_cut_around`); a stretch shorter than BITE_MIN_S between curated bites (what a person trimmed off) joins no bite.
     """
     taxonomy = taxonomy or load_taxonomy()
     cfg = current_app.config
     segments = transcript.segments
-    ranges = cut_bites(segments, target_s=float(cfg["BITE_TARGET_S"]), min_s=float(cfg["BITE_MIN_S"]),
-                       max_s=float(cfg["BITE_MAX_S"]))
     words = flatten_words(segments)
+    curated = sorted((b for b in call.bites if b.curated_at is not None), key=lambda b: (b.start_s, b.id))
+    ranges = _cut_around(segments, words, curated, target_s=float(cfg["BITE_TARGET_S"]),
+                         min_s=float(cfg["BITE_MIN_S"]), max_s=float(cfg["BITE_MAX_S"]))
     said = call_sentences(call.id, words, taxonomy, skip=untagged_words(segments))
     language = transcript.language or call.effective_language
     stage = taxonomy.stage(call.stage)
-    old = sorted(call.bites, key=lambda b: (b.start_s, b.id))
+    old = sorted((b for b in call.bites if b.curated_at is None), key=lambda b: (b.start_s, b.id))
     taken = match_bites([(b.start_s, b.end_s) for b in old], [(r.start_s, r.end_s) for r in ranges])
     # Old rows step aside to negative positions, so each bite may take any position (unique call_id, seq).
-    for n, row in enumerate(old):
+    for n, row in enumerate([*old, *curated]):
         row.seq = -1 - n
     db.session.flush()
+    # Curated bites stay as they are (times, title, text, tags); only their word indexes follow the new words.
+    order = sorted([*((r.start_s, n, None) for n, r in enumerate(ranges)), *((b.start_s, -1, b) for b in curated)],
+                   key=lambda item: (item[0], item[1]))
+    position = {n: seq for seq, (_start, n, b) in enumerate(order) if b is None}
+    for seq, (_start, _n, kept) in enumerate(order):
+        if kept is not None:
+            kept.seq = seq
     bites: list[Bite] = []
-    for seq, r in enumerate(ranges):
+    for n, r in enumerate(ranges):
+        seq = position[n]
         hits = said.hits(taxonomy.tagger, r.first_word, r.last_word)
-        bite = old[taken[seq]] if seq in taken else None
+        bite = old[taken[n]] if n in taken else None
         if bite is None:
             bite = Bite(call_id=call.id, tags=_new_tags(hits, taxonomy, stage))
             db.session.add(bite)
@@ -211,12 +233,15 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
                 bite.updated_at = utcnow()
         bite.seq, bite.start_s, bite.end_s = seq, r.start_s, r.end_s
         bite.first_word, bite.last_word = r.first_word, r.last_word
-        bite.title, bite.text = (r.title or r.text[:80] or "…")[:200], r.text
+        bite.text = r.text
         bite.speakers, bite.language = list(r.speakers), _spoken_language(segments, r.start_s, r.end_s) or language
+        if not bite.title_by_hand:
+            bite.title = default_title(bite, said, taxonomy, r.title)
         bites.append(bite)
     db.session.flush()
     kept = set(taken.values())
     gone = [row for n, row in enumerate(old) if n not in kept]
+    bites = sorted([*bites, *curated], key=lambda b: b.seq)
     if gone:
         if bites:
             _move_references({row.id: _closest(row, bites).id for row in gone})
@@ -226,6 +251,60 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
     db.session.expire(call, ["bites"])
     log.info("call %s cut into %d bites (%d kept their ids, %d removed)", call.id, len(bites), len(kept), len(gone))
     return bites
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Consecutive words of a call outside every curated bite, as a segment the slicer can cut."""
+
+    words: Sequence[WordLike]
+    speaker: str | None = None
+
+    @property
+    def start(self) -> float:
+        return min(w.start for w in self.words)
+
+    @property
+    def end(self) -> float:
+        return max(w.end for w in self.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+def _cut_around(segments: Sequence[Segment], words: Sequence[WordLike], curated: Sequence[Bite], *,
+                target_s: float, min_s: float, max_s: float) -> list[BiteRange]:
+    """Cut the call into bites around its curated bites, which stay as they are.
+
+    Without curated bites, the slicer's cut of the whole call. With them: each curated bite takes the words whose
+    middle lies within its times (its word indexes are set to them); the runs of words between curated bites are cut
+    on their own, and a run shorter than `min_s` (what a person trimmed off a bite) is left out of every bite.
+    """
+    if not curated:
+        return cut_bites(segments, target_s=target_s, min_s=min_s, max_s=max_s)
+    owner = [-1] * len(words)
+    for k, bite in enumerate(curated):
+        inside = [i for i, w in enumerate(words) if bite.start_s <= (w.start + w.end) / 2 <= bite.end_s]
+        if inside:
+            bite.first_word, bite.last_word = min(inside), max(inside)
+            for i in range(bite.first_word, bite.last_word + 1):
+                owner[i] = k
+    ranges: list[BiteRange] = []
+    i = 0
+    while i < len(words):
+        if owner[i] >= 0:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(words) and owner[j + 1] < 0:
+            j += 1
+        run = _Run(words[i : j + 1])
+        if run.end - run.start >= min_s:
+            for r in cut_bites([run], target_s=target_s, min_s=min_s, max_s=max_s):
+                ranges.append(replace(r, first_word=r.first_word + i, last_word=r.last_word + i))
+        i = j + 1
+    return ranges
 
 
 SAME_RANGE_S = 0.01  # starts and ends this close: the same time range
@@ -302,6 +381,21 @@ def _move_references(moves: dict[int, int]) -> None:
         db.session.execute(update(Question).where(Question.bite_id == old_id).values(bite_id=new_id))
     if items:
         log.info("moved %d playlist item(s) of re-cut bites to the bites that replace them", len(items))
+
+
+def default_title(bite: Bite, said: CallSentences, taxonomy: Taxonomy, fallback: str) -> str:
+    """The title a bite gets unless enablement named it: what its moment is about, from the tags it carries and its
+    sentences (`enable.bites.titles`), in the bite's language; `fallback` (its first sentence) without a telling tag."""
+    by_id = {t.id: t for t in taxonomy.tags.values()}
+    carried = []
+    for row in bite.tags:
+        tag = by_id.get(row.tag_id)
+        if tag is None or row.is_removed or row.source == TagSource.CALL_STAGE:
+            continue
+        carried.append(TitleTag(kind=tag.kind.value, name=tag.name_in(bite.language), at_s=row.at_s,
+                                phrase=row.phrase))
+    title = moment_title(carried, said.within(bite.first_word, bite.last_word), bite.language, fallback)
+    return (title or bite.text[:80] or "…")[:200]
 
 
 def _new_tags(hits: Sequence[TagHit], taxonomy: Taxonomy, stage: Tag | None) -> list[BiteTag]:
@@ -397,12 +491,17 @@ def retag_call(call: Call, taxonomy: Taxonomy, report: RetagReport) -> list[Bite
         log.warning("call %s has bites but no transcript file; not retagged", call.id)
         report.skipped_calls += 1
         return []
-    said = call_sentences(call.id, flatten_words(transcript.segments), taxonomy, report,
-                          skip=untagged_words(transcript.segments))
+    words = flatten_words(transcript.segments)
+    said = call_sentences(call.id, words, taxonomy, report, skip=untagged_words(transcript.segments))
     stage = taxonomy.stage(call.stage)
     for bite in call.bites:
         added, removed = retag_bite(bite, said.hits(taxonomy.tagger, bite.first_word, bite.last_word), taxonomy,
                                     stage)
+        if not bite.title_by_hand:  # a title enablement set stays; the others follow the tags
+            title = default_title(bite, said, taxonomy, make_title(words[bite.first_word : bite.last_word + 1]))
+            if title != bite.title:
+                bite.title, bite.updated_at = title, utcnow()
+                report.titles += 1
         report.added += added
         report.removed += removed
         report.bites += 1

@@ -244,6 +244,11 @@ def _join(words: Sequence[WordLike]) -> str:
     return " ".join(text.split())
 
 
+def join_words(words: Sequence[WordLike]) -> str:
+    """The text of consecutive words as a bite holds it (word pieces glued as the slicer glues them)."""
+    return _join(words)
+
+
 _GLUED_PUNCTUATION = ",.;:!?%…)]}'’\"-"
 _NUMBER_SEPARATOR = re.compile(r"\d[,.]$")
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from enable.auth.decorators import role_required
 from enable.auth.models import Role
-from enable.bites import bp, curation
+from enable.bites import bp, curation, editing
 from enable.bites import review as moments
 from enable.bites.models import Bite, MomentReview
 from enable.bites.page import bite_page, load_bite
@@ -26,7 +26,7 @@ from enable.playbooks import governance
 from enable.request_args import MAX_ID, query_int
 from enable.search import playlists as lists
 from enable.search.forms import AddToPlaylistForm, PlaylistForm
-from enable.search.indexing import index_bites
+from enable.search.indexing import index_bites, remove_bites
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,14 @@ def clock(seconds: object) -> str:
         except (TypeError, ValueError):
             s = 0
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+@bp.app_template_filter("call_time")
+def call_time(seconds: float, up: bool = False) -> str:
+    """Seconds as m:ss.s (tenths rounded down, or up with `up`), as the trim form reads them back."""
+    tenths = math.ceil(seconds * 10 - 1e-6) if up else math.floor(seconds * 10 + 1e-6)
+    whole, tenth = divmod(max(tenths, 0), 10)
+    return f"{clock(whole)}.{tenth}"
 
 
 def _number(value: object) -> float | None:
@@ -84,7 +92,8 @@ def detail(bite_id: int):
     bite = load_bite(bite_id)
     if bite is None:
         abort(404)
-    page = bite_page(bite, with_addable=current_user.has_role(Role.ENABLEMENT))
+    page = bite_page(bite, with_addable=current_user.has_role(Role.ENABLEMENT),
+                     with_split_points=editing.can_curate(current_user))
     opens_at = _number(request.args.get("t"))
     start = opens_at if opens_at is not None and bite.start_s <= opens_at <= bite.end_s else bite.start_s
     deal_id = query_int(request.args, "deal")
@@ -98,6 +107,7 @@ def detail(bite_id: int):
             # The deals capability is optional: without it the page offers no "used on this deal" button.
             can_mark_used="deals.mark_used" in current_app.view_functions,
             freshness=governance.item_status("bite", bite, current_user, utcnow().date()),
+            can_curate=editing.can_curate(current_user),
         )
     return html
 
@@ -125,7 +135,8 @@ def play(bite_id: int):
     if seconds is None or seconds < 0:
         return {"error": {"code": 400, "message": _("Send the seconds listened as a number.")}}, 400
     event = curation.record_play(bite, current_user, seconds, deal_id=_id(data.get("deal_id")),
-                                 playlist_id=_visible_playlist(_id(data.get("playlist_id"))))
+                                 playlist_id=_visible_playlist(_id(data.get("playlist_id"))),
+                                 source=str(data.get("source") or "")[:20] or None)
     db.session.commit()
     return {"recorded": event is not None, "seconds": event.seconds if event else 0}
 
@@ -193,6 +204,85 @@ def best(bite_id: int):
     is_best = request.form.get("best") == "1"
     done = _("Marked as a best example; it now ranks first in search.") if is_best else _("No longer a best example.")
     return _curate(bite_id, lambda b: curation.set_best(b, current_user, is_best), done)
+
+
+def _edit(bite_id: int, change, done: str):
+    """Apply a bite edit (editing.*): commit, then bring the index up to date; a clear message when it cannot."""
+    bite = load_bite(bite_id)
+    if bite is None:
+        abort(404)
+    try:
+        result = change(bite)
+    except UserError as e:
+        db.session.rollback()
+        if e.status_code == 403:
+            abort(403)
+        flash(e.message, "error")
+        if isinstance(e, editing.BiteGone):
+            return redirect(url_for("calls.detail", call_id=bite.call_id))
+        return redirect(url_for("bites.detail", bite_id=bite_id))
+    shown = result.bite.id
+    db.session.commit()
+    try:
+        if result.removed:
+            remove_bites(result.removed)
+        index_bites(result.reindex)
+    except Exception:  # The change is saved either way; a rebuild will carry it to search.
+        log.exception("bites %s changed but could not be re-indexed", result.reindex)
+        flash(_("Saved, but search will show the change only after the index is rebuilt."), "info")
+    flash(done, "success")
+    return redirect(url_for("bites.detail", bite_id=shown))
+
+
+@bp.post("/<int:bite_id>/rename")
+@role_required(Role.MANAGER)
+def rename(bite_id: int):
+    title = request.form.get("title", "")
+    return _edit(bite_id, lambda b: editing.rename(b, title, current_user),
+                 _("Renamed; retagging and re-running the call keep this title."))
+
+
+@bp.post("/<int:bite_id>/trim")
+@role_required(Role.MANAGER)
+def trim(bite_id: int):
+    start, end = _seconds(request.form.get("start")), _seconds(request.form.get("end"))
+    if start is None or end is None:
+        flash(_("Give the start and the end as seconds (95.5) or minutes and seconds (1:35.5)."), "error")
+        return redirect(url_for("bites.detail", bite_id=bite_id))
+    return _edit(bite_id, lambda b: editing.trim(b, start, end, current_user),
+                 _("Trimmed to the nearest word boundaries."))
+
+
+@bp.post("/<int:bite_id>/split")
+@role_required(Role.MANAGER)
+def split(bite_id: int):
+    at = _number(request.form.get("at_word"))
+    if at is None or not at.is_integer() or not 0 <= at <= MAX_ID:
+        flash(_("Choose a sentence of this bite, after its first, to split before."), "error")
+        return redirect(url_for("bites.detail", bite_id=bite_id))
+    return _edit(bite_id, lambda b: editing.split(b, int(at), current_user),
+                 _("Split in two: this is the first part; the second follows it."))
+
+
+@bp.post("/<int:bite_id>/merge")
+@role_required(Role.MANAGER)
+def merge(bite_id: int):
+    return _edit(bite_id, lambda b: editing.merge_next(b, current_user),
+                 _("Merged with the next bite; what named it now names this one."))
+
+
+def _seconds(value: object) -> float | None:
+    """Seconds given as 95.5, 1:35.5 or 1:01:35 (a call time), or None."""
+    parts = str(value or "").strip().replace(",", ".").split(":")
+    if len(parts) > 3 or len(str(value or "")) > 20:
+        return None
+    numbers = [_number(p) for p in parts]
+    if any(n is None or n < 0 for n in numbers) or any(n >= 60 for n in numbers[1:]):  # type: ignore[operator]
+        return None
+    total = 0.0
+    for n in numbers:
+        total = total * 60 + n  # type: ignore[operator]
+    return total
 
 
 @bp.get("/review")

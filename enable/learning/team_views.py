@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from enable import csvexport
 from enable.auth.decorators import role_required
 from enable.auth.models import Role, User
 from enable.db import utcnow
 from enable.errors import UserError
 from enable.extensions import db
-from enable.learning import bp, certifications, overview, tracks
+from enable.learning import activity, bp, certifications, overview, tracks
 from enable.learning.forms import ConfirmForm
 from enable.learning.models import CertificationRequirement
+from enable.request_args import query_int
 
 
 def _member(user_id: int) -> User:
@@ -41,6 +43,22 @@ def member(user_id: int):
     boss = tracks.manager_of(person)
     return render_template("learning/member.html", view=view, form=ConfirmForm(),
                            can_sign=boss is not None and boss.id == current_user.id)
+
+
+@bp.get("/team/<int:user_id>/activity")
+@role_required(Role.MANAGER)
+def member_activity(user_id: int):
+    """What one person of the manager's team listened to, read, completed and scored, and when; what they never
+    opened of their tracks; ?format=csv downloads the same rows."""
+    person = _member(user_id)
+    days = query_int(request.args, "days", activity.DEFAULT_DAYS, high=activity.MAX_DAYS)
+    view = activity.member_activity(person, utcnow(), days or activity.DEFAULT_DAYS)
+    if request.args.get("format") == "csv":
+        body = csvexport.to_csv_bytes(activity.csv_header(), activity.csv_rows(view))
+        return Response(body, mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="activity-{person.id}.csv"', "Cache-Control": "no-store"})
+    return render_template("learning/activity.html", view=view, person=person, days=days,
+                           periods=(7, 30, 90, 365))
 
 
 @bp.post("/assignments/<int:assignment_id>/steps/<int:step_id>/signoff")

@@ -37,7 +37,7 @@ from enable.learning.models import (
     Track,
     TrackStep,
 )
-from enable.usage import UsageEvent, UsageKind
+from enable.usage import UsageEvent, UsageKind, record_usage
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 NEW_HIRE_DAYS = 90  # a hire date older than this is an existing employee, not a new hire
@@ -276,6 +276,15 @@ def visible_assignment(viewer: User, assignment_id: int) -> Assignment:
     if assignment is None or not can_view_person(viewer, assignment.user):
         raise NotFound(_("This track assignment does not exist or is not yours to see."))
     return assignment
+
+
+def record_learning_view(user: User, playbook_id: int) -> UsageEvent:
+    """Count one opening of a playbook on the learning reading page (a track step) as a view, so usage reports see
+    it; the source says where it was read."""
+    playbook = refs.playbook(playbook_id)
+    if playbook is None or not playbook.is_active_content:
+        raise NotFound(_("This playbook does not exist."))
+    return record_usage(user, UsageKind.VIEW, "playbook", playbook.id, meta={"source": "track"})
 
 
 def record_playbook_read(user: User, playbook_id: int, now: datetime) -> PlaybookRead | None:

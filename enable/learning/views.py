@@ -47,6 +47,16 @@ def read_playbook(playbook_id: int):
     return render_template("learning/read.html", playbook=playbook, rendered=playbooks.render(playbook))
 
 
+@bp.post("/read/<int:playbook_id>/viewed")
+@role_required(Role.REP)
+def read_viewed(playbook_id: int):
+    """The reading page's beacon (enable.js), sent once the page is shown: a playbook read inside a track counts as
+    a view of it in usage reports, as one opened from the library does."""
+    tracks.record_learning_view(current_user, playbook_id)
+    db.session.commit()
+    return "", 204
+
+
 @bp.post("/read/<int:playbook_id>")
 @role_required(Role.REP)
 def read_beacon(playbook_id: int):

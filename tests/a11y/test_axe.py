@@ -46,6 +46,7 @@ PAGES = [
     ("manager", "/"),
     ("manager", "/learning/team"),
     ("manager", "/learning/team/{newhire}"),
+    ("manager", "/learning/team/{newhire}/activity"),
     ("manager", "/calls/"),
     ("manager", "/calls/upload"),
     ("manager", "/reports/"),
@@ -108,7 +109,8 @@ PAGES_RU = [("rep", "/"), ("rep", "/search/?q=цена"), ("rep", "/bites/{bite}
             ("rep", "/coaching/calls/{call}/request-feedback"), ("manager", "/coaching/calls/{call}/score"),
             ("manager", "/reports/scores"), ("enablement", "/coaching/scorecards/{scorecard}/edit"),
             ("rep", "/notifications/settings"),
-            ("manager", "/calls/{call}")]
+            ("manager", "/calls/{call}"),
+            ("manager", "/learning/team/{newhire}/activity"), ("enablement", "/bites/{bite}")]
 # On a 375 px phone, where WCAG 2.2's target size matters most.
 PAGES_PHONE = [("rep", "/"), ("rep", "/search/?q=price"), ("rep", "/bites/{bite}"), ("rep", "/learning/review"),
                ("manager", "/calls/{call}")]

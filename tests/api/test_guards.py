@@ -74,6 +74,7 @@ PINNED = {
     "api.scorecards_list": Role.REP, "api.call_scores": Role.REP, "api.call_scores_create": Role.REP,
     "api.calls_comments": Role.REP, "api.calls_comment_create": Role.REP, "api.bites_comments": Role.REP,
     "api.bites_comment_create": Role.REP,
+    "api.bites_rename": Role.MANAGER, "api.bites_trim": Role.MANAGER,
 }
 
 

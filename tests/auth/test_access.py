@@ -65,6 +65,11 @@ ACCESS: dict[str, Role | str] = {
     "bites.review": Role.ENABLEMENT,
     "bites.review_decide": Role.ENABLEMENT,
     "bites.best": Role.MANAGER,
+    # issue 20 item 3: bite curation (enablement and managers)
+    "bites.rename": Role.MANAGER,
+    "bites.trim": Role.MANAGER,
+    "bites.split": Role.MANAGER,
+    "bites.merge": Role.MANAGER,
     # issue 5: playbooks, assets, content governance, links, notifications
     "playbooks.index": SIGNED_IN,
     "playbooks.detail": SIGNED_IN,
@@ -117,6 +122,7 @@ ACCESS: dict[str, Role | str] = {
     "learning.assignment": SIGNED_IN,
     "learning.read_playbook": SIGNED_IN,
     "learning.read_beacon": SIGNED_IN,
+    "learning.read_viewed": SIGNED_IN,  # issue 23 item 6: a playbook read in a track counts as a view
     "learning.take_quiz": SIGNED_IN,
     "learning.attempt": SIGNED_IN,
     "learning.review_page": SIGNED_IN,
@@ -126,6 +132,7 @@ ACCESS: dict[str, Role | str] = {
     "learning.ack": SIGNED_IN,
     "learning.team": Role.MANAGER,
     "learning.member": Role.MANAGER,
+    "learning.member_activity": Role.MANAGER,  # issue 20 item 4: what a rep of the team did, with CSV
     "learning.signoff_step": Role.MANAGER,
     "learning.signoff_requirement": Role.MANAGER,
     "learning.tracks_page": Role.ENABLEMENT,
@@ -157,6 +164,8 @@ ACCESS: dict[str, Role | str] = {
     "api.bites_get": SIGNED_IN,
     "api.bites_tag_add": Role.ENABLEMENT,
     "api.bites_tag_remove": Role.ENABLEMENT,
+    "api.bites_rename": Role.MANAGER,
+    "api.bites_trim": Role.MANAGER,
     "api.playlists_list": SIGNED_IN,
     "api.playlists_create": SIGNED_IN,
     "api.playlists_get": SIGNED_IN,

@@ -46,6 +46,17 @@ def test_manager_team_view_signoff_and_best_example(demo_site, page, shot):
     assert step.locator("button", has_text="Sign off").count() == 0
     shot(page, "member-signed-off")
 
+    # What Noah did (the demo's playbook read, bite heard, quiz taken) and what Noah never opened; the CSV.
+    page.click("a:has-text('Activity: listened, read, completed, scored')")
+    page.wait_for_url(f"{base}/learning/team/*/activity")
+    done = page.locator("section[aria-labelledby=activity-title]").inner_text()
+    assert "read to the end" in done and "listened" in done and "took a quiz" in done
+    assert page.locator("section[aria-labelledby=never-title] h2").is_visible()
+    with page.expect_download() as download:
+        page.click("a:has-text('Download CSV')")
+    assert download.value.suggested_filename.startswith("activity-")
+    shot(page, "member-activity")
+
     # A bite that is not a best example yet, found through search, marked, and first in the same search after.
     with demo_site.app.app_context():
         bite = db.session.scalars(select(Bite).where(Bite.is_best.is_(False)).order_by(Bite.id.desc())).first()

@@ -44,8 +44,31 @@
   });
 
   // A bite clip plays from its start and stops at its end (for browsers that ignore #t=start,end).
+  // Seconds heard are reported to the bite's play beacon (with where it was heard: a quiz, the daily review), so a
+  // clip listened to while learning counts as usage in every report.
   document.querySelectorAll("audio[data-learning-clip]").forEach(function (media) {
     var start = parseFloat(media.dataset.start), end = parseFloat(media.dataset.end);
+    var heard = 0, last = null;
+    function report() {
+      if (!media.dataset.playUrl || heard < 0.5) { return; }
+      var data = new FormData();
+      data.append("csrf_token", media.dataset.csrf || "");
+      data.append("seconds", heard.toFixed(2));
+      data.append("source", media.dataset.source || "");
+      heard = 0;
+      if (navigator.sendBeacon && navigator.sendBeacon(media.dataset.playUrl, data)) { return; }
+      fetch(media.dataset.playUrl, {method: "POST", body: data, credentials: "same-origin", keepalive: true})
+        .catch(function () { /* usage is best effort */ });
+    }
+    media.addEventListener("timeupdate", function () {
+      var t = media.currentTime;
+      if (!media.paused && last !== null && t > last && t - last < 2) { heard += t - last; }
+      last = t;
+    });
+    media.addEventListener("seeking", function () { last = null; });
+    media.addEventListener("pause", report);
+    media.addEventListener("ended", report);
+    window.addEventListener("pagehide", report);
     media.addEventListener("loadedmetadata", function () {
       if (media.currentTime < start || media.currentTime > end) { media.currentTime = start; }
     });
