@@ -216,9 +216,9 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
     order = sorted([*((r.start_s, n, None) for n, r in enumerate(ranges)), *((b.start_s, -1, b) for b in curated)],
                    key=lambda item: (item[0], item[1]))
     position = {n: seq for seq, (_start, n, b) in enumerate(order) if b is None}
-    for seq, (_start, _n, kept) in enumerate(order):
-        if kept is not None:
-            kept.seq = seq
+    for seq, (_start, _n, curated_row) in enumerate(order):
+        if curated_row is not None:
+            curated_row.seq = seq
     bites: list[Bite] = []
     for n, r in enumerate(ranges):
         seq = position[n]
