@@ -129,15 +129,16 @@ def index_call_sentences(call_ids: Iterable[int]) -> None:
         return
     ids = sorted(set(call_ids))
     try:
+        parts = list(_parts(ids, index.model))
+        rows = [row for part, _vectors in parts for row in part]
+        vectors = (np.concatenate([v for _rows, v in parts]) if parts
+                   else np.zeros((0, index.dim), dtype=np.float32))
         try:
-            parts = list(_parts(ids, index.model))
-            rows = [row for part, _vectors in parts for row in part]
-            vectors = (np.concatenate([v for _rows, v in parts]) if parts
-                       else np.zeros((0, index.dim), dtype=np.float32))
             index.replace_calls(ids, rows, vectors)
         except VectorIndexUnavailable:
             log.info("sentence index missing or of another model: rebuilding it")
-            rebuild_sentence_index()
+            rebuild_sentence_index()  # the ready calls; these may not be ready yet (indexing comes first)
+            index.replace_calls(ids, rows, vectors)
     except (OSError, RuntimeError) as exc:
         log.error("calls %s: the sentence index could not be written (%s); search finds them by words", ids, exc)
 
