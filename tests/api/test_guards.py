@@ -71,6 +71,7 @@ PINNED = {
     "api.bites_tag_add": Role.ENABLEMENT, "api.bites_tag_remove": Role.ENABLEMENT, "api.reports_list": Role.MANAGER,
     "api.reports_get": Role.MANAGER, "api.bites_search": Role.REP, "api.playlists_create": Role.REP,
     "api.users_progress": Role.REP, "api.deals_list": Role.REP, "api.usage_create": Role.REP,
+    "api.ask_question": Role.REP,
 }
 
 

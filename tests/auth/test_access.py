@@ -41,6 +41,7 @@ ACCESS: dict[str, Role | str] = {
     # issue 4: find and play
     "search.index": SIGNED_IN,
     "search.browse": SIGNED_IN,
+    "search.ask": SIGNED_IN,
     "search.playlists": SIGNED_IN,
     "search.playlist_create": SIGNED_IN,
     "search.playlist_from_search": SIGNED_IN,

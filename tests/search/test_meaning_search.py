@@ -98,3 +98,60 @@ def test_with_the_model_off_search_is_word_only(app, two_calls):
         assert by_meaning.nearest_moments("для нас это слишком дорого") is None
         assert run_index_query(SearchQuery(text="expected")).total == 1
     embedding.forget_loaded()
+
+
+GONG = [("customer", "We already use Gong for our calls."),
+        ("rep", "Many teams moved from Gong to us because the library answers questions in their language."),
+        ("rep", "Would a side by side trial on your own calls help?"),
+        ("customer", "Yes, let us try that next week.")]
+
+
+def test_ask_the_library_answers_with_the_reply_grouped_by_rep_and_a_play_button(app, two_calls, login, users):
+    from enable.bites.models import Bite
+    from enable.calls.models import Call
+    from enable.deals.models import Deal, DealOutcome
+
+    with app.app_context():
+        gong = ingest("demo-timing", GONG)
+        call = db.session.get(Call, gong)
+        deal = Deal(external_id="CRM-9", name="Acme", outcome=DealOutcome.WON, owner_id=users[Role.REP])
+        db.session.add(deal)
+        db.session.flush()
+        call.rep_id, call.deal_id = users[Role.REP], deal.id
+        db.session.commit()
+        bite_id = db.session.query(Bite.id).filter(Bite.call_id == gong).scalar()
+    client = login(Role.REP)
+    page = client.get("/search/ask?q=how do our best reps answer 'we already work with Gong'?")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    with app.app_context():
+        rep_name = db.session.get(User, users[Role.REP]).name
+    assert f"{rep_name}\n" in text and "1 won deal" in text  # grouped under the rep, whose deal was won
+    assert "We already use Gong for our calls." in text  # the sentence that matched
+    assert "Many teams moved from Gong" in text and "side by side trial" in text  # the rep's reply
+    assert f"/calls/{gong}/media#t=" in text and f"/bites/{bite_id}?t=" in text  # play there, or open the bite
+    with app.app_context():
+        _token, secret = tokens.create_token(db.session.get(User, users[Role.REP]), name="t",
+                                             scope=tokens.TokenScope.READ)
+        db.session.commit()
+    api = app.test_client().get("/api/v1/ask?q=what do we say to 'we already use Gong'",
+                                headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 200, api.get_data(as_text=True)
+    first = api.get_json()["groups"][0]
+    assert first["won_deals"] == 1 and first["moments"][0]["bite"]["id"] == bite_id
+    sentences = first["moments"][0]["sentences"]
+    assert sentences[0] == {"text": "We already use Gong for our calls.", "start_s": 0.0, "said_by": "customer",
+                            "matched": True}
+    assert [s["said_by"] for s in sentences[1:3]] == ["rep", "rep"]
+    assert first["moments"][0]["play_url"].endswith("#t=0.00")
+    from enable.search.models import SearchLog
+
+    with app.app_context():  # questions are logged for the search-gap report like searches
+        assert db.session.query(SearchLog).filter(SearchLog.query.like("%Gong%")).count() == 2
+
+
+def test_asking_without_the_model_says_so(app, two_calls, login):
+    app.config["EMBEDDING_MODEL"] = "off"
+    page = login(Role.REP).get("/search/ask?q=what do we say about price")
+    assert page.status_code == 503 and "search by words instead" in page.get_data(as_text=True)
+    assert login(Role.REP).get("/search/ask").status_code == 200  # the empty box
