@@ -107,10 +107,12 @@ ANSWER = obj({"question": STR, "groups": {"type": "array", "items": obj({
            description="A question (\"how do our best reps answer 'we already use Gong'?\") answered with the 3-5 "
                        "moments of calls closest to it in meaning, in any language, grouped by rep: best examples and "
                        "reps with won deals first. Each moment gives the sentence that matched and the reply after "
-                       "it, and the second to play from. Extractive only: nothing is generated.",
-           params=[Param("q", {"type": "string", "minLength": 1, "maxLength": ask.QUESTION_MAX_CHARS},
+                       "it, and the second to play from. Extractive only: nothing is generated. Without the sentence "
+                       "model, moments holding the question's words.",
+           params=[Param("q", {"type": "string", "minLength": 1, "maxLength": ask.QUESTION_MAX_CHARS,
+                                "pattern": "\\S"},
                          "The question.", required=True)],
-           replies={200: ok(ANSWER), 503: Reply("The sentence model or the search index is unavailable.",
+           replies={200: ok(ANSWER), 503: Reply("The search index cannot be read.",
                                                 {"application/json": {"$ref": "#/components/schemas/Error"}})})
 def ask_question():
     """The moments answering a question; the question is logged for the search-gap report."""

@@ -6,7 +6,8 @@ How moments are chosen:
 
 1. The sentences nearest in meaning to the question, and to each quoted part of it (what the customer says), from
    the sentence index (``by_meaning``); a bite's score is its best sentence's cosine. Only bites in the search index
-   count (archived and retired ones are not).
+   count (archived and retired ones are not). With the model off or broken, bites holding the question's words
+   (``_by_words``) instead.
 2. Moments within ``CLOSE`` of the best score are the candidates; among them best examples come first, then
    moments of reps with won deals, then by score. At most ``MAX_MOMENTS``.
 3. The answer of a moment: the sentence that matched and what follows it in the bite, until ``ANSWER_SENTENCES``
@@ -20,17 +21,16 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from enable.analysis import WORD_PATTERN, terms
 from enable.auth.models import User
 from enable.bites.models import Bite
-from enable.bites.sentences import split_sentences
+from enable.bites.sentences import Sentence, split_sentences
 from enable.bites.slicer import flatten_words
 from enable.calls import services as call_services
 from enable.calls.models import Call
 from enable.deals.models import Deal, DealOutcome
-from enable.errors import UserError
 from enable.extensions import db
 from enable.meaning.vector_index import NearSentence
 from enable.search import by_meaning
@@ -46,13 +46,8 @@ CLOSE = 0.04  # cosine below the best moment's that still counts as answering th
 ANSWER_SENTENCES = 3  # sentences of the rep in an answer
 ANSWER_S = 60.0  # longest answer, seconds from the sentence that matched
 QUESTION_MAX_CHARS = 500
+_WORD = re.compile(WORD_PATTERN)
 _QUOTED = re.compile(r"[\"'“”«»‘’„]([^\"'“”«»‘’„]{3,200})[\"'“”«»‘’„]")
-
-
-class AskUnavailable(UserError):
-    """Asking needs the sentence model and its index."""
-
-    status_code = 503
 
 
 @dataclass(frozen=True)
@@ -106,17 +101,54 @@ def question_parts(question: str) -> list[str]:
 
 
 def _nearest(question: str) -> dict[int, NearSentence]:
-    """The best sentence of each bite near any part of the question."""
+    """The best sentence of each bite near any part of the question; by words when meaning is unavailable."""
     best: dict[int, NearSentence] = {}
     for part in question_parts(question):
         near = by_meaning.nearest_moments(part)
         if near is None:
-            raise AskUnavailable(_("Asking the library needs the sentence model, which is off or not working; "
-                                   "search by words instead."))
+            return _by_words(question)
         for sentence in near:
             if sentence.bite_id not in best or sentence.score > best[sentence.bite_id].score:
                 best[sentence.bite_id] = sentence
     return best
+
+
+def _by_words(question: str) -> dict[int, NearSentence]:
+    """Without the sentence model: bites holding any word of the quoted parts (else of the question), by BM25, each
+    with its sentence holding most of those words. Scores are BM25's, so CLOSE keeps the best one only when they
+    differ a lot; good enough for a fallback."""
+    parts = question_parts(question)
+    wanted = [w for part in (parts[1:] or parts) for w in _WORD.findall(part)]
+    if not wanted:
+        return {}
+    found = get_index().search(SearchQuery(text=" OR ".join(dict.fromkeys(wanted)), per_page=MAX_MOMENTS * 3))
+    terms_wanted = {t for w in wanted for t in terms(w)}
+    best: dict[int, NearSentence] = {}
+    bites = {b.id: b for b in bites_by_id([h.id for h in found.hits], with_tags=False)}
+    top = max((h.score for h in found.hits), default=0.0) or 1.0
+    for hit in found.hits:
+        bite = bites.get(hit.id)
+        if bite is None:
+            continue
+        sentences = _bite_sentences(bite)
+        if not sentences:
+            continue
+        said = max(sentences, key=lambda s: len(terms_wanted & set(terms(s.text))))
+        best[hit.id] = NearSentence(hit.id, bite.call_id, said.start_s, said.text, hit.score / top)
+    return best
+
+
+def _bite_sentences(bite: Bite) -> list[Sentence]:
+    """The sentences starting in a bite, from its call's transcript (none when it cannot be read)."""
+    try:
+        transcript = call_services.read_transcript(bite.call_id)
+    except TranscriptUnreadable as exc:
+        log.warning("%s", exc)
+        return []
+    if transcript is None:
+        return []
+    return [s for s in split_sentences(flatten_words(transcript.segments))
+            if bite.first_word <= s.first_word <= bite.last_word]
 
 
 def _won_deals(rep_ids: set[int]) -> dict[int, int]:
@@ -133,15 +165,7 @@ def _won_deals(rep_ids: set[int]) -> dict[int, int]:
 def answer_sentences(bite: Bite, matched: NearSentence) -> list[AnswerSentence]:
     """The sentence that matched and the reply that follows it in the bite (see the module docstring)."""
     fallback = [AnswerSentence(matched.text, matched.start_s, None, True)]
-    try:
-        transcript = call_services.read_transcript(bite.call_id)
-    except TranscriptUnreadable as exc:
-        log.warning("%s", exc)
-        return fallback
-    if transcript is None:
-        return fallback
-    sentences = [s for s in split_sentences(flatten_words(transcript.segments))
-                 if bite.first_word <= s.first_word <= bite.last_word]
+    sentences = _bite_sentences(bite)
     at = next((i for i, s in enumerate(sentences) if s.text == matched.text
                and abs(s.start_s - matched.start_s) < 0.5), None)
     if at is None:
@@ -159,7 +183,7 @@ def answer_sentences(bite: Bite, matched: NearSentence) -> list[AnswerSentence]:
 
 def ask_library(question: str, user: User | None) -> Answer:
     """Answer a question with moments of the library (see the module docstring); the search is logged for the
-    search-gap report with the number of moments. Raises AskUnavailable without the sentence model."""
+    search-gap report with the number of moments. Without the sentence model, moments are found by words."""
     question = question.strip()[:QUESTION_MAX_CHARS]
     if not question:
         return Answer(question, [])

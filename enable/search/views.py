@@ -102,7 +102,7 @@ def ask():
     if question:
         try:
             answer = ask_service.ask_library(question, current_user)
-        except (ask_service.AskUnavailable, services.SearchUnavailable) as e:
+        except services.SearchUnavailable as e:
             problem, status = e.message, e.status_code
     with db.session.no_autoflush:
         html = render_template("search/ask.html", question=question, answer=answer, problem=problem)

@@ -154,6 +154,7 @@ ACCESS: dict[str, Role | str] = {
     "api.calls_delete": Role.MANAGER,
     "api.calls_transcript": SIGNED_IN,
     "api.bites_search": SIGNED_IN,
+    "api.ask_question": SIGNED_IN,
     "api.bites_get": SIGNED_IN,
     "api.bites_tag_add": Role.ENABLEMENT,
     "api.bites_tag_remove": Role.ENABLEMENT,
