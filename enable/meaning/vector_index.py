@@ -35,6 +35,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class NearSentence:
 @dataclass
 class _Generation:
     name: str
-    index: object  # usearch.index.Index
+    index: Any  # usearch.index.Index, None when empty
     keys: np.ndarray
     bites: np.ndarray
     calls: np.ndarray
@@ -210,7 +211,7 @@ class SentenceIndex:
             new_keys = np.arange(old.next_key, old.next_key + len(rows), dtype=np.int64)
             if len(rows):
                 index.add(new_keys, np.asarray(vectors, dtype=np.float32))
-            kept_texts = [old.row_text(r) for r in np.flatnonzero(keep)]
+            kept_texts = [old.row_text(int(r)) for r in np.flatnonzero(keep)]
             self._write_generation(
                 index, np.concatenate([old.keys[keep], new_keys]),
                 np.concatenate([old.bites[keep], np.asarray([r.bite_id for r in rows], dtype=np.int64)]),
@@ -240,12 +241,12 @@ class SentenceIndex:
                                    len(bites), previous=self._current_name())
             return len(bites)
 
-    def _new_index(self):
+    def _new_index(self) -> Any:
         from usearch.index import Index
 
         return Index(ndim=self.dim, metric="cos", dtype="f16")
 
-    def _write_generation(self, index, keys: np.ndarray, bites: np.ndarray, calls: np.ndarray, starts: np.ndarray,
+    def _write_generation(self, index: Any, keys: np.ndarray, bites: np.ndarray, calls: np.ndarray, starts: np.ndarray,
                           texts: list[str], next_key: int, previous: str | None) -> None:
         """Write a new generation, make it live, and remove the ones before `previous`."""
         number = 1 + max((int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()), default=0)

@@ -159,7 +159,7 @@ def _won_deals(rep_ids: set[int]) -> dict[int, int]:
                               .join(Deal, Deal.id == Call.deal_id)
                               .where(Call.rep_id.in_(sorted(rep_ids)), Deal.outcome == DealOutcome.WON)
                               .group_by(Call.rep_id))
-    return {int(rep): int(n) for rep, n in rows}
+    return {int(rep): int(n) for rep, n in rows if rep is not None}
 
 
 def answer_sentences(bite: Bite, matched: NearSentence) -> list[AnswerSentence]:
