@@ -11,7 +11,7 @@ fused) in the same run, against BM25 alone, with the memory it adds. Each bite g
 in the usearch sentence index; they are random unit vectors (embedding a synthetic library with the real model
 would take days on this machine), which costs the index search the same as real ones. Queries are embedded by the
 real model (EMBEDDING_MODEL's default), each text once as in a running app, and the cosine floor is off, so every
-query's meaning side brings its 200 nearest sentences: the most work hybrid search can do.
+query's meaning side brings its 100 nearest sentences (what search reads): the most work it can do.
 """
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ def run_hybrid(n: int, sentences: int, queries: list[SearchQuery], where: Path, 
             t0 = time.perf_counter()
             vectors[text] = embedder.embed([text])[0]
             embed_ms[0] += (time.perf_counter() - t0) * 1000
-        return [Moment(s.bite_id, s.score, s.text, s.start_s) for s in index.nearest(vectors[text], 200)]
+        return [Moment(s.bite_id, s.score, s.text, s.start_s) for s in index.nearest(vectors[text], 100)]
 
     words = WhooshIndex(where / "whoosh")  # a fresh instance, as a newly started web process
     hybrid = HybridSearch(words, moments)

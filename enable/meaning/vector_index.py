@@ -41,7 +41,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-EXACT_BELOW = 20_000  # fewer sentences than this are searched exhaustively (exact, and as fast as the graph)
+EXACT_BELOW = 5_000  # fewer sentences than this are searched exhaustively (exact, and about as fast as the graph)
 
 
 class VectorIndexUnavailable(RuntimeError):
@@ -164,13 +164,12 @@ class SentenceIndex:
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         with self._lock:  # one search at a time per generation: usearch views share their mapped file
             matches = live.index.search(query, min(k, len(live.keys)), exact=len(live.keys) < EXACT_BELOW)
+        keys = np.asarray(matches.keys, dtype=np.int64).reshape(-1)
+        scores = 1.0 - np.asarray(matches.distances, dtype=np.float32).reshape(-1)
+        rows = np.minimum(np.searchsorted(live.keys, keys), len(live.keys) - 1)
+        kept = (live.keys[rows] == keys) & (scores >= floor)
         found: list[NearSentence] = []
-        for key, distance in zip(np.asarray(matches.keys).reshape(-1), np.asarray(matches.distances).reshape(-1),
-                                 strict=True):
-            score = 1.0 - float(distance)
-            row = int(np.searchsorted(live.keys, key))
-            if score < floor or row >= len(live.keys) or live.keys[row] != key:
-                continue
+        for row, score in zip(rows[kept].tolist(), scores[kept].tolist(), strict=True):
             found.append(NearSentence(int(live.bites[row]), int(live.calls[row]), float(live.starts[row]),
                                       live.row_text(row), score))
         return found

@@ -41,7 +41,7 @@ from enable.transcription.store import TranscriptUnreadable
 
 log = logging.getLogger(__name__)
 
-SENTENCES_PER_QUERY = 200  # nearest sentences read per query; several may fall in one bite
+SENTENCES_PER_QUERY = 100  # nearest sentences read per query; several may fall in one bite
 
 
 def model_name(app: Flask | None = None) -> str | None:

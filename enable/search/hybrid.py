@@ -10,8 +10,9 @@ measures it against ``weighted_fusion`` (min-max normalised scores, mixed) and a
 How a page is made (facets apply to both sides):
 
 1. The word side: the index's own search, asked for the first ``depth`` hits (the end of the page asked for).
-2. The meaning side: the moments near the query, kept when they pass the filters and dates (``SearchIndex.among``),
-   in the order of their cosine. Those whose words also match are in the word side's list somewhere.
+2. The meaning side: the ``MEANING_DEPTH`` moments nearest the query, kept when they pass the filters and dates
+   (``SearchIndex.among``), in the order of their cosine. Those whose words also match are in the word side's list
+   somewhere.
 3. The total and the facet counts: one count of "words match OR found by meaning" under the filters
    (``SearchQuery.also_ids``), asked only when some moment was found by meaning only.
 4. The fused list: the word side's ``depth`` hits and the moments by meaning only, ordered by RRF. Results past
@@ -30,6 +31,7 @@ from dataclasses import dataclass, replace
 from enable.search.index import MAX_PER_PAGE, SearchHit, SearchIndex, SearchQuery, SearchResult
 
 RRF_K = 60  # the constant of the original paper; it damps the difference between the very first ranks
+MEANING_DEPTH = 50  # moments by meaning taken into a search (each costs a filter check in the word index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,7 @@ class HybridSearch:
         """Run a query; words only when it has no text, sorts by date, or nothing is found by meaning."""
         if not q.text.strip() or q.sort == "date":
             return self.index.search(q)
-        near = self.moments(q.text)
+        near = list(self.moments(q.text) or ())[:MEANING_DEPTH]
         if not near:
             return self.index.search(q)
         passing, worded = self.index.among(q, [m.bite_id for m in near])
