@@ -11,6 +11,12 @@ faster-whisper's time for the same call (``--ingest``; transcribes the sample's 
 
     nice .venv/bin/python bench/meaning.py                  # both models
     nice .venv/bin/python bench/meaning.py --model e5-small-q4 --ingest
+    nice .venv/bin/python bench/meaning.py --model e5-small-q4 --search
+
+``--search``: recall@5 of the right moment for paraphrased and cross-language queries (SEARCH_QUERIES: each names
+the one labelled sentence it should find), with every labelled sentence a bite of its own in a real Whoosh index and
+the sentence index (usearch): BM25 alone, hybrid with reciprocal rank fusion (what search runs), hybrid with the
+alternative fusion (min-max normalised scores, weighted), and RRF at other cosine floors than the model's.
 """
 
 from __future__ import annotations
@@ -34,6 +40,53 @@ from enable.taxonomy.services import parse_taxonomy  # noqa: E402
 
 TARGET_PRECISION = 0.9
 TARGET_RECALL = 0.85
+
+# (query, the labelled sentence it should find, how the query differs from it)
+SEARCH_QUERIES = [
+    ("more than we planned to pay", "Honestly the number you quoted is way above what we had in mind.", "paraphrase"),
+    ("we have no budget for it", "We simply don't have the funds set aside for something like this.", "paraphrase"),
+    ("your rival is half the price", "Your competitor came in at half of that figure.", "paraphrase"),
+    ("not now, come back after the holidays", "Let's revisit this after the summer, we're swamped.", "paraphrase"),
+    ("we use a different vendor already", "We've been working with another provider for three years now.",
+     "paraphrase"),
+    ("my boss has to approve it", "I'll have to get sign-off from my director before we go further.", "paraphrase"),
+    ("what is the return on investment", "I can't see how this would pay for itself.", "paraphrase"),
+    ("will your startup survive", "You're a pretty young company, how do I know you'll still be here next year?",
+     "paraphrase"),
+    ("can developers connect it to our stack", "Is there an API so our developers can connect it to our systems?",
+     "paraphrase"),
+    ("data must stay in Europe", "We can't let customer data leave the EU.", "paraphrase"),
+    ("monthly billing instead of annual", "Can we pay monthly instead of the whole year upfront?", "paraphrase"),
+    ("слишком дорого для нас", "Для нашей команды это неподъёмная сумма.", "paraphrase"),
+    ("бюджет меньше в два раза", "Мы закладывали в смету раза в два меньше.", "paraphrase"),
+    ("руководство должно согласовать", "Покупку должно одобрить начальство.", "paraphrase"),
+    ("какая польза нам от этого", "А что мы реально с этого получим?", "paraphrase"),
+    ("we have no money allocated for this", "Денег на это сейчас не выделено.", "cross-language"),
+    ("let's talk again after summer", "Давайте вернёмся к этому после лета, сейчас завал.", "cross-language"),
+    ("we've used another supplier for years", "Мы уже три года работаем с другим поставщиком.", "cross-language"),
+    ("management must approve the purchase", "Покупку должно одобрить начальство.", "cross-language"),
+    ("who at your company can listen to our recordings", "Кто с вашей стороны может прослушивать наши записи?",
+     "cross-language"),
+    ("can we cancel if it does not work out in six months", "Нам нужна возможность выйти, если через полгода не "
+     "пойдёт.", "cross-language"),
+    ("это стоит больше, чем мы планировали", "That's a lot more money than we planned to spend on this.",
+     "cross-language"),
+    ("сейчас не время, давайте через полгода", "This isn't the right moment for us, maybe in six months.",
+     "cross-language"),
+    ("нужно одобрение директора", "I'll have to get sign-off from my director before we go further.",
+     "cross-language"),
+    ("данные зашифрованы?", "Is the data encrypted at rest and in transit?", "cross-language"),
+    ("юристы хотят поменять условия договора", "Our legal team wants to change the liability section of your "
+     "agreement.", "cross-language"),
+    # A word of the query is in the right moment and in others (hard negatives): both sides count, fusion decides.
+    ("budget cut", "Our budget for tooling got cut in half, so this is out of reach.", "shared words"),
+    ("budget", "That quote would eat our entire training budget.", "shared words"),
+    ("price too high", "Is there any flexibility on the price? It's steep for us.", "shared words"),
+    ("price", "At that price point it just doesn't make sense for a team our size.", "shared words"),
+    ("money", "We're a small shop, that kind of money is out of the question.", "shared words"),
+    ("бюджет", "Эта сумма съест весь наш бюджет на обучение.", "shared words"),
+]
+KINDS = ("paraphrase", "cross-language", "shared words")
 
 
 @dataclass(frozen=True)
@@ -108,7 +161,12 @@ def main() -> None:
     parser.add_argument("--model", action="append", choices=list(MODELS), help="model(s) to measure (default: all)")
     parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data" / "meaning_labelled.yaml")
     parser.add_argument("--ingest", action="store_true", help="also time faster-whisper on a sample call")
+    parser.add_argument("--search", action="store_true", help="only the search part: recall@5, BM25 against hybrid")
     args = parser.parse_args()
+    if args.search:
+        for name in args.model or list(MODELS):
+            search_recall(load_items(args.data), name)
+        return
 
     items = load_items(args.data)
     keys = sorted({k for item in items for k in item.tags})
@@ -231,6 +289,63 @@ def ingest_overhead(embedder: Embedder) -> None:
         whisper_s = time.perf_counter() - started
     print(f"  ingest: {len(sentences)} sentences of a {transcript.duration_s:.0f} s call embedded in {embed_s:.2f} s; "
           f"faster-whisper took {whisper_s:.1f} s: +{100 * embed_s / whisper_s:.1f}% ingest time")
+
+
+def search_recall(items: list[Item], name: str) -> None:
+    """Recall@5 of the right moment: BM25 alone against hybrid search (two fusions, several cosine floors)."""
+    import tempfile
+
+    from enable.meaning.vector_index import SentenceIndex, SentenceRow
+    from enable.search.hybrid import HybridSearch, Moment, rrf, weighted_fusion
+    from enable.search.index import BiteDoc, SearchQuery
+    from enable.search.whoosh_backend import WhooshIndex
+
+    embedder = get_embedder(name)
+    texts = [i.text for i in items]
+    missing = sorted({t for _q, t, _k in SEARCH_QUERIES} - set(texts))
+    if missing:
+        raise SystemExit(f"SEARCH_QUERIES name sentences not in the labelled set: {missing}")
+    vectors = embedder.embed(texts)
+    floor = MODELS[name].search_floor
+    with tempfile.TemporaryDirectory() as folder:
+        words = WhooshIndex(Path(folder) / "index")
+        words.add([BiteDoc(id=n + 1, call_id=n + 1, call_title="bench", title="", text=t, language=i.lang)
+                   for n, (t, i) in enumerate(zip(texts, items, strict=True))])
+        sentences = SentenceIndex(Path(folder) / "vectors", name, MODELS[name].dim)
+        sentences.rebuild([([SentenceRow(n + 1, n + 1, 0.0, t) for n, t in enumerate(texts)], vectors)])
+        target = {t: n + 1 for n, t in enumerate(texts)}
+        query_vectors = embedder.embed([q for q, _t, _k in SEARCH_QUERIES])
+
+        def moments_at(at_floor: float) -> dict[str, list[Moment]]:
+            return {q: [Moment(s.bite_id, s.score, s.text, s.start_s)
+                        for s in sentences.nearest(query_vectors[n], 200, floor=at_floor)]
+                    for n, (q, _t, _k) in enumerate(SEARCH_QUERIES)}
+
+        def recall(top5: dict[str, list[int]], kind: str) -> str:
+            chosen = [(q, t) for q, t, k in SEARCH_QUERIES if k == kind]
+            found = sum(1 for q, t in chosen if target[t] in top5[q][:5])
+            return f"{found / len(chosen):.2f} ({found}/{len(chosen)})"
+
+        bm25 = {q: [h.id for h in words.search(SearchQuery(text=q, per_page=5)).hits] for q, _t, _k in SEARCH_QUERIES}
+        runs = {"BM25 alone": bm25}
+        for at_floor in sorted({floor, round(floor - 0.04, 2), round(floor + 0.03, 2)}):
+            near = moments_at(at_floor)
+            label = f"hybrid RRF, floor {at_floor:.2f}" + (" (configured)" if at_floor == floor else "")
+            runs[label] = {q: [h.id for h in HybridSearch(words, lambda text, near=near: near[text]).search(
+                SearchQuery(text=q, per_page=5)).hits] for q, _t, _k in SEARCH_QUERIES}
+        near = moments_at(floor)
+        weighted = {}
+        for q, _t, _k in SEARCH_QUERIES:
+            scored = [(h.id, h.score) for h in words.search(SearchQuery(text=q, per_page=50)).hits]
+            weighted[q] = [i for i, _s in weighted_fusion([scored, [(m.bite_id, m.score) for m in near[q]]],
+                                                          [0.5, 0.5])]
+        runs[f"hybrid weighted 0.5/0.5, floor {floor:.2f}"] = weighted
+        runs["meaning alone (no fusion)"] = {q: [m.bite_id for m in near[q]] for q in near}
+        assert rrf([[1, 2], [2, 3]])[0][0] == 2
+    print(f"\nsearch, {name}: recall@5 of the right moment among {len(items)} bites; queries: "
+          + ", ".join(f"{sum(k == kind for *_r, k in SEARCH_QUERIES)} {kind}" for kind in KINDS))
+    for label, top5 in runs.items():
+        print(f"  {label:<40} " + "   ".join(f"{kind} {recall(top5, kind)}" for kind in KINDS))
 
 
 if __name__ == "__main__":

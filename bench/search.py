@@ -4,6 +4,14 @@ Runs the same corpus and queries through SQLite FTS5 (stdlib sqlite3) as a basel
 
     nice .venv/bin/python bench/search.py --n 100000 --queries 300
     nice .venv/bin/python bench/search.py --n 10000 --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    nice .venv/bin/python bench/search.py --n 20000 --hybrid --skip-fts
+
+``--hybrid``: the same queries through hybrid search (``enable.search.hybrid``: BM25 plus the nearest sentences,
+fused) in the same run, against BM25 alone, with the memory it adds. Each bite gets ``--sentences`` sentence vectors
+in the usearch sentence index; they are random unit vectors (embedding a synthetic library with the real model
+would take days on this machine), which costs the index search the same as real ones. Queries are embedded by the
+real model (EMBEDDING_MODEL's default), each text once as in a running app, and the cosine floor is off, so every
+query's meaning side brings its 100 nearest sentences (what search reads): the most work it can do.
 """
 
 from __future__ import annotations
@@ -276,6 +284,83 @@ def run_whoosh(
     return build, *cold
 
 
+def rss_mb() -> float:
+    """This process's resident memory, MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_hybrid(n: int, sentences: int, queries: list[SearchQuery], where: Path, word_times: list[float]) -> None:
+    """Hybrid search over the Whoosh index run_whoosh built, against its BM25 times of the same queries."""
+    import numpy as np
+
+    from enable.meaning.embedding import MODELS, get_embedder
+    from enable.meaning.vector_index import SentenceIndex, SentenceRow
+    from enable.search.hybrid import HybridSearch, Moment
+    from enable.search.whoosh_backend import WhooshIndex
+
+    model = "e5-small-q4"
+    dim = MODELS[model].dim
+    rnd = np.random.default_rng(5)
+    before = rss_mb()
+    started = time.perf_counter()
+    index = SentenceIndex(where / "sentences", model, dim)
+
+    def parts():
+        for start in range(0, n, 1000):
+            count = min(1000, n - start) * sentences
+            vectors = rnd.standard_normal((count, dim), dtype=np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            rows = [SentenceRow(start + k // sentences + 1, 0, 0.0, f"sentence {k % sentences} of bite")
+                    for k in range(count)]
+            yield rows, vectors
+
+    total = index.rebuild(parts())
+    size = sum(f.stat().st_size for f in (where / "sentences").rglob("*") if f.is_file()) / 2**20
+    print(f"hybrid   sentence index: {total} sentences built in {time.perf_counter() - started:.1f} s, "
+          f"{size:.1f} MB on disk")
+    embedder = get_embedder(model)
+    after_model = rss_mb()
+    vectors: dict[str, np.ndarray] = {}
+    embed_ms: list[float] = [0.0]
+
+    def moments(text: str) -> list[Moment]:
+        if text not in vectors:
+            t0 = time.perf_counter()
+            vectors[text] = embedder.embed([text])[0]
+            embed_ms[0] += (time.perf_counter() - t0) * 1000
+        return [Moment(s.bite_id, s.score, s.text, s.start_s) for s in index.nearest(vectors[text], 100)]
+
+    words = WhooshIndex(where / "whoosh")  # a fresh instance, as a newly started web process
+    hybrid = HybridSearch(words, moments)
+    hybrid.search(SearchQuery(text="warm"))
+    for run in ("first", "repeat"):
+        times, without = [], []
+        for q in queries:
+            t0, embed_ms[0] = time.perf_counter(), 0.0
+            hybrid.search(q)
+            times.append((time.perf_counter() - t0) * 1000)
+            without.append(times[-1] - embed_ms[0])
+        print(f"hybrid   {run:6} run  wall ms {spread(times)}")
+        if run == "first":
+            first, first_without = times, without
+            print(f"hybrid   first  run without embedding the query: wall ms {spread(without)}")
+    with_text = [i for i, q in enumerate(queries) if q.text.strip() and q.sort != "date"]
+    h95 = percentile([first[i] for i in with_text], 95)
+    w95 = percentile([word_times[i] for i in with_text], 95)
+    print(f"hybrid   p95 of queries with text (relevance): hybrid {h95:.1f} ms, BM25 {w95:.1f} ms: "
+          f"ratio {h95 / w95:.2f} (target <= 1.5)")
+    print(f"hybrid   the same without embedding the query (a query asked before): "
+          f"{percentile([first_without[i] for i in with_text], 95):.1f} ms: ratio "
+          f"{percentile([first_without[i] for i in with_text], 95) / w95:.2f}")
+    print(f"hybrid   p95 of all queries: hybrid {percentile(first, 95):.1f} ms, BM25 {percentile(word_times, 95):.1f} "
+          f"ms: ratio {percentile(first, 95) / percentile(word_times, 95):.2f}")
+    print(f"hybrid   memory: +{after_model - before:.0f} MB (embedding model, index written), "
+          f"+{rss_mb() - after_model:.0f} MB (sentence index read, queries); process {rss_mb():.0f} MB")
+
+
 def run_postgres(docs: list[BiteDoc], queries: list[SearchQuery], url: str) -> tuple[float, list[float], list[int]]:
     """The same with the PostgreSQL backend, in a database of its own created at url's server and dropped after."""
     import os
@@ -454,6 +539,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="with --keep: query the index already built there")
     parser.add_argument("--skip-fts", action="store_true", help="skip the SQLite FTS5 baseline")
     parser.add_argument("--skip-whoosh", action="store_true", help="run only the SQLite FTS5 baseline")
+    parser.add_argument("--hybrid", action="store_true", help="also time hybrid search (BM25 + meaning), same run")
+    parser.add_argument("--sentences", type=int, default=5, help="with --hybrid: sentence vectors per bite")
     parser.add_argument("--postgres", metavar="URL",
                         help="also run the PostgreSQL backend (SEARCH_BACKEND=postgres) on this server, e.g. "
                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres (a scratch database is made)")
@@ -493,6 +580,8 @@ def main() -> None:
             slow = sorted(zip(w_times, queries, w_totals, strict=True), key=lambda t: -t[0])[:5]
             for ms, q, total in slow:
                 print(f"   slowest {ms:6.1f} ms  total={total:6d}  text={q.text!r} filters={q.filters} sort={q.sort}")
+            if args.hybrid:
+                run_hybrid(args.n, args.sentences, queries, where, w_times)
         f_times: list[float] = []
         if not args.skip_fts:
             f_build, f_times, _ = run_fts5(docs, args.n, queries, where, reuse=args.reuse)

@@ -157,10 +157,11 @@ def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str]
     cfg["ENABLE_DATA_DIR"] = data_dir
     cfg.setdefault("MEDIA_DIR", data_dir / "media")
     cfg.setdefault("INDEX_DIR", data_dir / "index")
+    cfg.setdefault("VECTOR_INDEX_DIR", Path(cfg["INDEX_DIR"]).parent / "vector-index")
     cfg.setdefault("MODEL_CACHE_DIR", data_dir / "models")
     cfg.setdefault("QUEUE_PATH", data_dir / "queue.db")
     cfg["TRANSCRIPTS_DIR"] = Path(cfg["TRANSCRIPTS_DIR"]).resolve()
-    for key in ("MEDIA_DIR", "INDEX_DIR", "MODEL_CACHE_DIR", "QUEUE_PATH", "CONTENT_DIR"):
+    for key in ("MEDIA_DIR", "INDEX_DIR", "VECTOR_INDEX_DIR", "MODEL_CACHE_DIR", "QUEUE_PATH", "CONTENT_DIR"):
         cfg[key] = Path(cfg[key]).resolve()
     if "SQLALCHEMY_DATABASE_URI" not in cfg:
         cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"] or f"sqlite:///{data_dir / 'enable.db'}"

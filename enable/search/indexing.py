@@ -16,12 +16,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from enable.bites import services as bite_services
-from enable.bites.models import Bite, BiteTag
+from enable.bites.models import Bite, BiteTag, TagSource
 from enable.calls import services as call_services
 from enable.calls.models import Call, CallStatus
 from enable.errors import UserError, is_disk_full
 from enable.extensions import db
-from enable.search.index import TAG_KINDS, BiteDoc, IndexCorrupt, SearchIndex
+from enable.search import by_meaning
+from enable.search.index import TAG_KINDS, BiteDoc, IndexCorrupt, SearchIndex, speaker_role
 from enable.taxonomy.models import TagKind
 from enable.transcription.store import TranscriptUnreadable
 
@@ -111,6 +112,7 @@ def bite_doc(bite: Bite) -> BiteDoc:
     call = bite.call
     tags: dict[str, list[str]] = {}
     stages: list[str] = []
+    said: list[tuple[str, str, str]] = []
     for row in sorted(bite.tags, key=lambda r: (r.source.value, r.tag_id)):
         if row.is_removed:
             continue
@@ -119,6 +121,9 @@ def bite_doc(bite: Bite) -> BiteDoc:
             stages.append(row.tag.key)
         elif kind.value in TAG_KINDS:
             tags.setdefault(kind.value, []).append(row.tag.key)
+            role = speaker_role(row.speaker) if row.source == TagSource.DETECTED else None
+            if role is not None:
+                said.append((kind.value, row.tag.key, role))
     return BiteDoc(
         id=bite.id,
         call_id=bite.call_id,
@@ -135,6 +140,7 @@ def bite_doc(bite: Bite) -> BiteDoc:
         start_s=bite.start_s,
         end_s=bite.end_s,
         is_best=bite.is_best,
+        said=tuple(said),
     )
 
 
@@ -198,12 +204,14 @@ def index_call(call_id: int) -> int:
         why = e.strerror if isinstance(e, OSError) and e.strerror else _("the disk is full")
         raise IndexNotWritten(_("The search index could not be written: %(why)s. Free disk space or fix the "
                                 "permissions of the index folder (INDEX_DIR), then retry the call.", why=why)) from e
+    by_meaning.index_call_sentences([call_id])
     return len(docs)
 
 
 def remove_call(call_id: int) -> None:
     """Remove every bite of a call from the index (after the call was deleted)."""
     get_index().delete_call(call_id)
+    by_meaning.index_call_sentences([call_id])  # a deleted call has no bites: its sentences go
 
 
 @dataclass
@@ -212,6 +220,7 @@ class RebuildReport:
 
     bites: int = 0
     calls: int = 0
+    sentences: int | None = None  # in the sentence index (search by meaning); None when EMBEDDING_MODEL is off
     recut_calls: int = 0  # ready calls whose bites were cut again from their transcript file
     was_corrupt: bool = False
 
@@ -221,6 +230,8 @@ class RebuildReport:
             text += f"; {self.recut_calls} calls cut into bites again from their transcript files"
         if self.was_corrupt:
             text += " (the old index was unreadable and was replaced)"
+        if self.sentences is not None:
+            text += f"; {self.sentences} sentences searchable by meaning"
         return text
 
 
@@ -262,6 +273,10 @@ def rebuild_index() -> RebuildReport:
     counted = _Counted(_docs(ids))
     index.rebuild(counted)
     report.bites = counted.n
+    try:
+        report.sentences = by_meaning.rebuild_sentence_index()
+    except (OSError, RuntimeError) as exc:
+        log.error("the sentence index could not be rebuilt (%s); search finds bites by words only", exc)
     return report
 
 

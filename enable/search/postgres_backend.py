@@ -79,12 +79,16 @@ from enable.analysis import WORD_PATTERN, normalize, plain_analyzer, stem, term_
 from enable.search.index import (
     FILTER_FIELDS,
     MAX_PER_PAGE,
+    SAID_FIELD,
     TAG_KINDS,
     BiteDoc,
     IndexCorrupt,
     SearchHit,
     SearchQuery,
     SearchResult,
+    effective_filters,
+    said_by_values,
+    said_values,
 )
 from enable.search.pg_query import (
     TEXT_WEIGHTS,
@@ -220,6 +224,8 @@ def facet_values(doc: BiteDoc) -> dict[str, list[str]]:
     if unknown:
         raise ValueError(f"Unknown tag kinds {sorted(unknown)}; use {', '.join(TAG_KINDS)}.")
     values: dict[str, list[str]] = {kind: list(doc.tags.get(kind, [])) for kind in TAG_KINDS}
+    values["said_by"] = said_by_values(doc)
+    values[SAID_FIELD] = said_values(doc)  # filtered on, never listed (``_facets`` lists FILTER_FIELDS only)
     values["stage"] = [doc.stage] if doc.stage else []
     values["rep"] = [doc.rep] if doc.rep else []
     values["outcome"] = [doc.outcome] if doc.outcome else []
@@ -413,6 +419,8 @@ class PostgresIndex:
             parsed = parse_text(" ".join(parsed.words), self._parser)
             text_cond = condition(parsed.query, t.tsv, t.facets)
             error = "The search could not be run as written, so the words were searched for one by one."
+        if q.also_ids and parsed.query is not None:
+            text_cond = text_cond | t.id.in_(sorted(set(q.also_ids)))
         where = text_cond & self._filters(q)
         per_page = max(1, min(q.per_page, MAX_PER_PAGE))
         offset = (max(q.page, 1) - 1) * per_page
@@ -431,11 +439,28 @@ class PostgresIndex:
                 for row_id, score, body in page]
         return SearchResult(hits=hits, total=total, facets=facets, suggestion=suggestion, error=error)
 
+    def among(self, q: SearchQuery, ids: Iterable[int]) -> tuple[list[int], set[int]]:
+        """Of these bite ids, those passing the query's filters and dates (in the order given), and those of them
+        whose words match its text too."""
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        if not wanted:
+            return [], set()
+        parsed = parse_text(q.text, self._parser)
+        t = bites_table.c
+        try:
+            text_cond = condition(parsed.query, t.tsv, t.facets) if parsed.query is not None else false()
+        except Unsupported:
+            text_cond = condition(parse_text(" ".join(parsed.words), self._parser).query, t.tsv, t.facets)
+        with self._begin() as conn:
+            rows = conn.execute(select(t.id, text_cond).where(t.id.in_(wanted) & self._filters(q))).all()
+        found = {int(i): bool(worded) for i, worded in rows}
+        return [i for i in wanted if i in found], {i for i, worded in found.items() if worded}
+
     def _filters(self, q: SearchQuery) -> Any:
         t = bites_table.c
         cond: Any = true()
-        for name, values in q.filters.items():
-            if name not in FILTER_FIELDS:
+        for name, values in effective_filters(q.filters).items():
+            if name not in FILTER_FIELDS and name != SAID_FIELD:
                 continue  # an unknown filter from a stale URL narrows nothing
             keys = [facet_key(name, normalize(str(v).replace(",", " ").strip())) for v in values]
             cond = cond & (t.facets.overlap(keys) if keys else false())

@@ -23,6 +23,8 @@ from enable.calls.models import Call
 from enable.deals.models import OUTCOME_LABELS, Deal, DealOutcome
 from enable.errors import UserError
 from enable.extensions import db
+from enable.search import by_meaning
+from enable.search.hybrid import HybridSearch, Moment
 from enable.search.index import IndexCorrupt, SearchQuery, SearchResult
 from enable.search.indexing import get_index
 from enable.search.models import SearchLog
@@ -31,15 +33,17 @@ from enable.taxonomy.models import KIND_LABELS, Tag, TagKind
 log = logging.getLogger(__name__)
 
 # The facets the search page lists, in order; tag kinds first, then the call's attributes.
-FACET_FIELDS = ("objection", "stage", "phase", "competitor", "persona", "product", "industry", "topic",
+FACET_FIELDS = ("objection", "said_by", "stage", "phase", "competitor", "persona", "product", "industry", "topic",
                 "rep", "outcome", "language")
 TAG_FACETS = frozenset(k.value for k in TagKind)
 FACET_LABELS = {
     **{k.value: KIND_LABELS[k] for k in TagKind},  # lazy: k.label would freeze the language at import
+    "said_by": _l("Said by"),
     "rep": _l("Rep"),
     "outcome": _l("Deal outcome"),
     "language": _l("Language"),
 }
+SAID_BY_LABELS = {"customer": _l("The customer"), "rep": _l("The rep")}
 PER_PAGE = 20
 MAX_PAGE = 500
 LOGGED_QUERY_CHARS = 500
@@ -141,10 +145,18 @@ class SearchPage:
         return bool(self.query.filters or self.query.date_from or self.query.date_to)
 
 
+def _moments(text: str) -> list[Moment] | None:
+    near = by_meaning.nearest_moments(text)
+    return None if near is None else [Moment(n.bite_id, n.score, n.text, n.start_s) for n in near]
+
+
 def run_index_query(q: SearchQuery) -> SearchResult:
-    """Run one query through the configured index; an unreadable index becomes a message for the user."""
+    """Run one query through the configured index, with moments found by meaning when EMBEDDING_MODEL is on; an
+    unreadable index becomes a message for the user."""
     try:
-        return get_index().search(q)
+        if by_meaning.model_name() is None:
+            return get_index().search(q)
+        return HybridSearch(get_index(), _moments).search(q)
     except IndexCorrupt as exc:
         log.error("search index unreadable: %s", exc)
         raise SearchUnavailable(
@@ -300,6 +312,8 @@ def value_label(name: str, value: str, names: dict[tuple[str, str], str], locale
     """What people read for one facet value: tag names, outcome labels, language names; else the value."""
     if name in TAG_FACETS:
         return names.get((name, value), value)
+    if name == "said_by":
+        return str(SAID_BY_LABELS.get(value, value))
     if name == "outcome":
         return str(OUTCOME_LABELS[DealOutcome(value)]) if value in set(DealOutcome) else _("No deal")
     if name == "language":

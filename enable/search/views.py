@@ -22,6 +22,7 @@ from enable.extensions import db
 from enable.main.dashboard import Panel, add_panel
 from enable.navigation import add_nav_item
 from enable.request_args import parse_id, query_int
+from enable.search import ask as ask_service
 from enable.search import bp, demo, services
 from enable.search import playlists as lists
 from enable.search.forms import (
@@ -90,6 +91,23 @@ def index():
                                drops=drops, save_form=save_form, clear_url=clear_url)
     commit_if_possible("search log")
     return html
+
+
+@bp.get("/ask")
+@role_required(Role.REP)
+def ask():
+    """Ask the library a question: the moments that answer it best, grouped by rep (see ``search.ask``)."""
+    question = (request.args.get("q") or "").replace("\x00", "").strip()[:ask_service.QUESTION_MAX_CHARS]
+    answer, problem, status = None, None, 200
+    if question:
+        try:
+            answer = ask_service.ask_library(question, current_user)
+        except services.SearchUnavailable as e:
+            problem, status = e.message, e.status_code
+    with db.session.no_autoflush:
+        html = render_template("search/ask.html", question=question, answer=answer, problem=problem)
+    commit_if_possible("search log")
+    return html, status
 
 
 @bp.get("/browse")

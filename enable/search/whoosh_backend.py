@@ -64,12 +64,16 @@ from enable.analysis import (
 from enable.search.index import (
     FILTER_FIELDS,
     MAX_PER_PAGE,
+    SAID_FIELD,
     TAG_KINDS,
     BiteDoc,
     IndexCorrupt,
     SearchHit,
     SearchQuery,
     SearchResult,
+    effective_filters,
+    said_by_values,
+    said_values,
 )
 from enable.search.query import TEXT_FIELDS, ParsedText, make_parser, parse_text
 from enable.search.whoosh_bulk import BulkWriter
@@ -111,7 +115,7 @@ def facet_analyzer() -> CompositeAnalyzer:
 def make_schema() -> fields.Schema:
     """Return the Whoosh schema of the bite index."""
     text = stem_analyzer()
-    facets = {name: fields.KEYWORD(analyzer=facet_analyzer()) for name in FILTER_FIELDS}
+    facets = {name: fields.KEYWORD(analyzer=facet_analyzer()) for name in (*FILTER_FIELDS, SAID_FIELD)}
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         call_id=fields.ID(),
@@ -132,6 +136,7 @@ def _facet_values(doc: BiteDoc) -> dict[str, list[str]]:
     unknown = set(doc.tags) - set(TAG_KINDS)
     if unknown:
         raise ValueError(f"Unknown tag kinds {sorted(unknown)}; use {', '.join(TAG_KINDS)}.")
+    values["said_by"] = said_by_values(doc)
     values["stage"] = [doc.stage] if doc.stage else []
     values["rep"] = [doc.rep] if doc.rep else []
     values["outcome"] = [doc.outcome] if doc.outcome else []
@@ -158,6 +163,8 @@ def _document(doc: BiteDoc) -> dict[str, object]:
     for name, values in facets.items():
         if values:
             fields_[name] = ",".join(values)
+    if said := said_values(doc):
+        fields_[SAID_FIELD] = ",".join(said)
     return fields_
 
 
@@ -538,6 +545,8 @@ class WhooshIndex:
             parsed = parse_text(" ".join(parsed.words), self._parser)
             text_bits = snap.matching(parsed.query)
             error = "The search could not be run as written, so the words were searched for one by one."
+        if q.also_ids and parsed.query is not None:
+            text_bits |= self._id_bits(snap, q.also_ids)
         filtered = text_bits & self._filter_bits(snap, q)
         total = filtered.bit_count()
         per_page = max(1, min(q.per_page, MAX_PER_PAGE))
@@ -560,10 +569,39 @@ class WhooshIndex:
         suggestion = _suggest(snap, parsed.words, q.text) if few else None
         return SearchResult(hits=hits, total=total, facets=facets, suggestion=suggestion, error=error)
 
+    def among(self, q: SearchQuery, ids: Iterable[int]) -> tuple[list[int], set[int]]:
+        """Of these bite ids, those passing the query's filters and dates (in the order given), and those of them
+        whose words match its text too."""
+        with self._lock:
+            snap = self._current()
+            assert self._parser is not None
+            parsed = parse_text(q.text, self._parser)
+            try:
+                text_bits = snap.matching(parsed.query) if parsed.query is not None else 0
+            except Exception:  # as in _search: a query Whoosh cannot run matches by its plain words
+                text_bits = snap.matching(parse_text(" ".join(parsed.words), self._parser).query)
+            allowed = self._filter_bits(snap, q)
+            passing: list[int] = []
+            worded: set[int] = set()
+            for bite_id in dict.fromkeys(ids):
+                bits = snap.uncached_term("id", str(bite_id)) & allowed
+                if bits:
+                    passing.append(bite_id)
+                    if bits & text_bits:
+                        worded.add(bite_id)
+            return passing, worded
+
+    @staticmethod
+    def _id_bits(snap: Snapshot, ids: Iterable[int]) -> int:
+        bits = 0
+        for bite_id in ids:
+            bits |= snap.uncached_term("id", str(bite_id))
+        return bits
+
     def _filter_bits(self, snap: Snapshot, q: SearchQuery) -> int:
         bits = snap.date_range(q.date_from, q.date_to)
-        for name, values in q.filters.items():
-            if name not in FILTER_FIELDS:
+        for name, values in effective_filters(q.filters).items():
+            if name not in FILTER_FIELDS and name != SAID_FIELD:
                 continue  # an unknown filter from a stale URL narrows nothing
             accepted = 0
             for value in values:
@@ -601,7 +639,7 @@ class WhooshIndex:
 def _query_key(q: SearchQuery) -> tuple:
     """Everything about a query that its result depends on, hashable: the key of the result cache."""
     filters = tuple(sorted((name, tuple(values)) for name, values in q.filters.items()))  # [] matches nothing
-    return q.text, filters, q.date_from, q.date_to, q.sort, q.page, q.per_page, q.counts_only
+    return q.text, filters, q.date_from, q.date_to, q.sort, q.page, q.per_page, q.counts_only, q.also_ids
 
 
 def _same_deletions(a: Segment, b: Segment) -> bool:

@@ -487,6 +487,12 @@ class Snapshot:
         btext = self._btext(fieldname, text)
         return self._cached((fieldname, btext), lambda: self._term_bits(fieldname, btext))
 
+    def uncached_term(self, fieldname: str, text: str) -> int:
+        """Bitset of the live documents holding one term, not kept (terms asked for once, such as one bite's id)."""
+        if fieldname not in self.schema:
+            return 0
+        return self._term_bits(fieldname, self._btext(fieldname, text)) & self.live
+
     def matching(self, q: query.Query | None) -> int:
         """Bitset of the live documents matching a Whoosh query (None matches all)."""
         if q is None or isinstance(q, query.Every):

@@ -19,6 +19,7 @@ PAGES = [
     ("rep", "/search/?q=price"),
     ("rep", "/search/?q=zzzzqqq"),
     ("rep", "/search/browse"),
+    ("rep", "/search/ask?q=what do we say about the price"),
     ("rep", "/bites/{bite}"),
     ("rep", "/calls/{call}"),
     ("manager", "/calls/{call}"),  # with the demo's comments: timeline markers, transcript pins, threads, forms

@@ -75,6 +75,7 @@ PINNED = {
     "api.calls_comments": Role.REP, "api.calls_comment_create": Role.REP, "api.bites_comments": Role.REP,
     "api.bites_comment_create": Role.REP,
     "api.bites_rename": Role.MANAGER, "api.bites_trim": Role.MANAGER,
+    "api.ask_question": Role.REP,
 }
 
 

@@ -41,6 +41,7 @@ ACCESS: dict[str, Role | str] = {
     # issue 4: find and play
     "search.index": SIGNED_IN,
     "search.browse": SIGNED_IN,
+    "search.ask": SIGNED_IN,
     "search.playlists": SIGNED_IN,
     "search.playlist_create": SIGNED_IN,
     "search.playlist_from_search": SIGNED_IN,
@@ -161,6 +162,7 @@ ACCESS: dict[str, Role | str] = {
     "api.calls_delete": Role.MANAGER,
     "api.calls_transcript": SIGNED_IN,
     "api.bites_search": SIGNED_IN,
+    "api.ask_question": SIGNED_IN,
     "api.bites_get": SIGNED_IN,
     "api.bites_tag_add": Role.ENABLEMENT,
     "api.bites_tag_remove": Role.ENABLEMENT,

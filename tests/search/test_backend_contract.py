@@ -320,3 +320,31 @@ def test_both_backends_give_the_same_matches_totals_facets_and_date_order(both_b
             as_sets += bool(w.total)
         matched += bool(w.total)
     assert matched > len(queries) // 2 and as_sets >= 10  # mostly queries that match, many compared as sets
+
+
+def test_said_by_filters_who_said_the_tag_and_is_a_facet(make_index: MakeIndex) -> None:
+    ix = make_index()
+    ix.add([
+        bite(31, "It costs more than we planned.", tags={"objection": ["price"]},
+             said=(("objection", "price", "customer"),)),
+        bite(32, "Our price includes support; does the timing work?", tags={"objection": ["price", "timing"]},
+             said=(("objection", "price", "rep"), ("objection", "timing", "customer"))),
+        bite(33, "Nothing tagged here."),
+    ])
+    by_customer = search(ix, filters={"said_by": ["customer"]})
+    assert set(ids(by_customer)) == {31, 32}  # the customer said some tag in both
+    assert dict(by_customer.facets["said_by"]) == {"customer": 2, "rep": 1}
+    # "the customer raised price": not bite 32, where the rep said price and the customer timing
+    assert ids(search(ix, filters={"said_by": ["customer"], "objection": ["price"]})) == [31]
+    assert ids(search(ix, filters={"said_by": ["rep"], "objection": ["price"]})) == [32]
+    assert set(ids(search(ix, filters={"said_by": ["customer", "rep"], "objection": ["price"]}))) == {31, 32}
+    assert dict(search(ix).facets["said_by"]) == {"customer": 2, "rep": 1}
+
+
+def test_among_keeps_the_ids_passing_the_filters_and_tells_which_match_the_words(index: SearchIndex) -> None:
+    q = SearchQuery(text="expensive", filters={"language": ["en"]})
+    passing, worded = index.among(q, [3, 5, 1, 999, 2])
+    assert passing == [5, 1, 2] and worded == {1, 2}  # 3 is Russian, 999 unknown; the order given is kept
+    # also_ids: those bites count as if the words matched, under the same filters
+    counted = index.search(replace(q, also_ids=(5, 3), counts_only=True))
+    assert counted.total == 3

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
-from enable.bites.models import Bite, BiteTag
+from enable.bites.models import Bite, BiteTag, TagSource
 from enable.calls.models import Call
 from enable.deals.models import Deal, DealOutcome
 from enable.extensions import db
@@ -19,6 +19,7 @@ from enable.reports.filters import Scope
 from enable.reports.queries.outcomes import ClosedDeal, GroupFigures, figures, verdict
 from enable.reports.stats import Comparison, compare_rates
 from enable.reports.tables import Column, Table, count, pct, points
+from enable.search.index import speaker_role
 from enable.taxonomy.models import Tag, TagKind
 
 CHART_SERIES = 6  # the chart draws the most frequent objections; the tables have them all
@@ -37,6 +38,8 @@ class ObjectionFigures:
     without: GroupFigures
     comparison: Comparison
     note: str
+    by_customer: int = 0  # calls where the customer said it (detected in the customer's words)
+    by_rep: int = 0  # calls where the rep said it
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,13 @@ class ObjectionReport:
             Column(_("Closed deals without it"), True), Column(_("Win rate without it %"), True),
             Column(_("95% CI low without %"), True), Column(_("95% CI high without %"), True),
             Column(_("Difference (points)"), True),
+            Column(_("Calls where the customer raised it"), True), Column(_("Calls where the rep raised it"), True),
         ])
         for o in self.objections:
             w, wo = o.with_it, o.without
             table.add([o.name, o.note, count(o.calls), pct(o.share), count(w.n), count(w.won), pct(w.rate), pct(w.low),
-                       pct(w.high), count(wo.n), pct(wo.rate), pct(wo.low), pct(wo.high), points(o.comparison.diff)])
+                       pct(w.high), count(wo.n), pct(wo.rate), pct(wo.low), pct(wo.high), points(o.comparison.diff),
+                       count(o.by_customer), count(o.by_rep)])
         months = Table("months", _("Calls per month with each objection"),
                        [Column(_("Month"))] + [Column(o.name, True) for o in self.objections])
         for month in self.months:
@@ -107,18 +112,22 @@ def objection_trends(scope: Scope, today: date) -> ObjectionReport:
     locale = str(get_locale() or "en")
     names: dict[str, str] = {}
     calls_with: dict[str, set[int]] = defaultdict(set)
+    said_in: dict[tuple[str, str], set[int]] = defaultdict(set)  # (objection, role) -> calls
     call_ids = sorted(calls)
     tags = {t.key: t for t in db.session.scalars(select(Tag).where(Tag.kind == TagKind.OBJECTION))}
     for start in range(0, len(call_ids), 500):
         # Tag keys, not their JSON names: PostgreSQL cannot compare json values for DISTINCT.
         rows = db.session.execute(
-            select(Bite.call_id, Tag.key).distinct()
+            select(Bite.call_id, Tag.key, BiteTag.source, BiteTag.speaker).distinct()
             .join(BiteTag, BiteTag.bite_id == Bite.id).join(Tag, Tag.id == BiteTag.tag_id)
             .where(Bite.call_id.in_(call_ids[start:start + 500]), Tag.kind == TagKind.OBJECTION,
                    BiteTag.is_removed.is_(False)))
-        for call_id, key in rows:
+        for call_id, key, source, speaker in rows:
             calls_with[key].add(call_id)
             names[key] = tags[key].name_in(locale)
+            role = speaker_role(speaker) if source == TagSource.DETECTED else None
+            if role is not None:
+                said_in[(key, role)].add(call_id)
 
     deal_ids = sorted({deal for _day, deal in calls.values() if deal is not None})
     closed: dict[int, ClosedDeal] = {}
@@ -140,7 +149,8 @@ def objection_trends(scope: Scope, today: date) -> ObjectionReport:
         without = figures((d for i, d in closed.items() if i not in deals_with), None)
         comparison = compare_rates(with_it.won, with_it.n, without.won, without.n)
         objections.append(ObjectionFigures(key, names[key], len(with_calls), len(with_calls) / len(calls), with_it,
-                                           without, comparison, verdict(comparison)))
+                                           without, comparison, verdict(comparison),
+                                           len(said_in[(key, "customer")]), len(said_in[(key, "rep")])))
     objections.sort(key=lambda o: (-o.calls, o.name.lower()))
     days = [day for day, _deal in calls.values()]
     first = scope.start or min(days, default=today)
