@@ -20,7 +20,7 @@ class ScorecardForm(FlaskForm):
 
 
 class FeedbackRequestForm(FlaskForm):
-    manager = SelectField(_l("Ask"), choices=[], coerce=int, validate_choice=False)
+    manager = SelectField(_l("Ask whom"), choices=[], coerce=int, validate_choice=False)
     note = TextAreaField(_l("What would you like feedback on? (optional)"), validators=[Optional(), Length(max=2000)])
     due_on = DateField(_l("Due date (optional)"), validators=[Optional(), DayInBounds()])
     submit = SubmitField(_l("Ask for feedback"))
