@@ -7,6 +7,15 @@ import pytest
 
 from enable.extensions import db
 from tests.backup.helpers import migrated_app
+from tests.conftest import on_postgres
+
+
+@pytest.fixture
+def app_config(app_config: dict, request: pytest.FixtureRequest) -> dict:
+    """On the PostgreSQL pass, a database of this test's own: the migrations build it from nothing."""
+    if on_postgres():
+        app_config["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("own_postgres")
+    return app_config
 
 
 @pytest.fixture
