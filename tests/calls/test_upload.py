@@ -49,6 +49,23 @@ def test_upload_page_offers_the_details(login, content):
     assert 'multiple' in page and "Negotiation" in page
 
 
+def test_the_deal_list_names_its_two_runs(app, login, content):
+    """Open deals, then won or lost ones, each A-Z under a label: not two unlabelled A-Z runs."""
+    from enable.deals.models import Deal, DealOutcome
+
+    with app.app_context():
+        for ext, name, outcome in [("D-1", "Zeta", DealOutcome.OPEN), ("D-2", "Alpha", DealOutcome.WON),
+                                   ("D-3", "Beta", DealOutcome.OPEN), ("D-4", "Gamma", DealOutcome.LOST)]:
+            db.session.add(Deal(external_id=ext, name=name, outcome=outcome))
+        db.session.commit()
+    page = login(Role.MANAGER).get("/calls/upload").get_data(as_text=True)
+    select_html = re.search(r'<select id="deal".*?</select>', page, re.S).group()
+    assert select_html.index("— no deal —") < select_html.index("<optgroup")
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select_html, re.S)
+    assert [(label, re.findall(r">(\w+) \(D-", body)) for label, body in groups] == [
+        ("Open deals", ["Beta", "Zeta"]), ("Won or lost deals", ["Alpha", "Gamma"])]
+
+
 def test_a_batch_keeps_the_good_file_and_fails_each_bad_one_with_its_reason(app, login, content, tmp_path):
     bad = hostile_files(tmp_path / "bad")
     good = AUDIO / "short_en.ogg"
