@@ -118,6 +118,19 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:] if name else code
 
 
+def language_label(code: str) -> str:
+    """A language named for a picker: in the reader's language, with its own name beside it when that differs, so
+    a reader finds their language either way: "Russian (Русский)" in English, "Английский (English)" in Russian,
+    "Русский" in Russian."""
+    name = language_name(code)
+    try:
+        own = Locale.parse(code, sep="-").get_display_name(Locale.parse(code, sep="-"))
+    except (ValueError, UnknownLocaleError):
+        return name
+    own = own[:1].upper() + own[1:] if own else ""
+    return name if not own or own == name else f"{name} ({own})"
+
+
 def language_choices(also: str | None = None) -> list[tuple[str, str]]:
     """(tag, name) of the languages the interface offers, plus `also` (a content's current language) if absent."""
     codes = [language_tag(c) or c for c in current_app.config["LANGUAGES"]]

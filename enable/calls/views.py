@@ -116,7 +116,7 @@ def _accept(form: UploadForm, files: list):
             flash(_("%(name)s was uploaded before, as “%(title)s” (%(status)s).", name=storage.filename,
                     title=call.title, status=call.status.label), "info")
         elif call.status == CallStatus.FAILED:  # stored, but not a recording: the list shows it with the reason
-            flash(_("%(name)s was refused: %(why)s", name=storage.filename, why=call.error), "error")
+            flash(_("%(name)s was refused: %(why)s", name=storage.filename, why=call.error_text), "error")
         else:
             new_ids.append(call.id)
     waiting = [call_id for call_id in new_ids if not pipeline.queue_call(call_id)]
