@@ -87,6 +87,27 @@ def recall(texts: dict[str, str]) -> tuple[int, int, list[str]]:
     return found, asked, missed
 
 
+# The words of issue 23 and their neighbours, as a person would type them.
+QUERIES = ["дорого", "дорогой", "дорогая", "дорогую", "дороже", "стоимость", "цена", "цену", "ценой", "бюджета",
+           "бюджетом", "звонок", "звонков", "менеджера", "менеджерами", "договора", "договоры", "пришлю", "прислать",
+           "отправить", "отправлю", "показал", "показать", "конкурента", "конкуренты", "квартала", "кварталом"]
+
+
+def russian_documents() -> dict[str, str]:
+    """The Russian sample calls and the Russian files of content/ (playbook, quiz, track), by name."""
+    docs = {f"call {name}": text for name, text in sample_texts().items()}
+    for path in sorted((ROOT / "content").rglob("*")):
+        if path.is_file() and (path.stem.endswith("-ru") or path.stem in ("vozrazheniya", "pervaya-nedelya")):
+            docs[f"content {path.name}"] = path.read_text(encoding="utf-8")
+    return docs
+
+
+def query_hits(docs: dict[str, str]) -> dict[str, int]:
+    """For each query, how many of the documents it finds (every term of the query among the document's terms)."""
+    doc_terms = {name: set(analysis.terms(text)) for name, text in docs.items()}
+    return {q: sum(set(analysis.terms(q)) <= terms for terms in doc_terms.values()) for q in QUERIES}
+
+
 def russian_docs(n: int, seed: int = 5) -> list[BiteDoc]:
     """n bites of about 300 words drawn from every form of the samples' and content's Russian words."""
     rnd = random.Random(seed)
@@ -126,6 +147,17 @@ def main() -> None:
     for name, (found, asked, missed) in (("snowball (analysis 2)", before), ("lemma+snowball (3)", after)):
         print(f"recall {name:22} {found:5d} / {asked} word forms find their call ({found / asked:.1%})")
         print(f"    missed, e.g.: {' '.join(missed)}")
+
+    documents = russian_documents()
+    with snowball_only():
+        hits_before = query_hits(documents)
+    hits_after = query_hits(documents)
+    print(f"queries over {len(documents)} Russian documents ({', '.join(documents)}): documents found")
+    for q in QUERIES:
+        print(f"    {q:14} snowball {hits_before[q]}   lemma+snowball {hits_after[q]}")
+    print(f"    queries finding something: snowball {sum(1 for v in hits_before.values() if v)}/{len(QUERIES)}, "
+          f"lemma+snowball {sum(1 for v in hits_after.values() if v)}/{len(QUERIES)}; documents found in all: "
+          f"{sum(hits_before.values())} -> {sum(hits_after.values())}")
 
     docs, pool = russian_docs(args.n)
     with tempfile.TemporaryDirectory() as tmp:
