@@ -64,9 +64,15 @@ MESSAGES: dict[str, str] = {
     "link.moved_temporarily": N_("Moved temporarily (HTTP %(code)s) to %(url)s."),
     "link.ok": N_("OK (HTTP %(code)s)."),
     "link.not_web": N_("Not a web address: only http:// and https:// links are checked."),
-    "link.no_such_item": N_("No such item: it was deleted, or its sample call is not imported."),
-    "link.retired": N_("The item was retired."),
-    "link.archived": N_("The item was archived."),
+    "link.no_such_bite": N_("No such bite: it was deleted, or its sample call is not imported."),
+    "link.no_such_playbook": N_("No such playbook: it was deleted, or its sample call is not imported."),
+    "link.no_such_asset": N_("No such asset: it was deleted, or its sample call is not imported."),
+    "link.retired_bite": N_("The bite was retired."),
+    "link.retired_playbook": N_("The playbook was retired."),
+    "link.retired_asset": N_("The asset was retired."),
+    "link.archived_bite": N_("The bite was archived."),
+    "link.archived_playbook": N_("The playbook was archived."),
+    "link.archived_asset": N_("The asset was archived."),
     "link.exists": N_("The item exists."),
 }
 

@@ -240,11 +240,11 @@ def _internal_result(link: Link, now: datetime) -> LinkResult:
         link.target_id = target[1] if target else None
     item = db.session.get(kinds[link.target_type], link.target_id) if link.target_id is not None else None
     if item is None:
-        why = reason("link.no_such_item")
+        why = reason(f"link.no_such_{link.target_type}")
     elif item.retired_at is not None:
-        why = reason("link.retired")
+        why = reason(f"link.retired_{link.target_type}")
     elif item.archived_at is not None:
-        why = reason("link.archived")
+        why = reason(f"link.archived_{link.target_type}")
     else:
         return LinkResult(link.url, "ok", None, None, reason("link.exists").english, now, reason("link.exists"))
     return LinkResult(link.url, "broken", None, None, why.english, now, why)
