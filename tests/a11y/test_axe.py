@@ -103,11 +103,12 @@ DUPLICATE_IDS = """(() => { const seen = {};
   return Object.keys(seen).filter(id => seen[id] > 1); })()"""
 
 
-def audit(page, axe_path) -> list[dict]:
-    """axe-core's violations on the page as it stands."""
+def audit(page, axe_path, within: str | None = None) -> list[dict]:
+    """axe-core's violations on the page as it stands (or within the element a selector names)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_path))
-    return page.evaluate("options => axe.run(document, options).then(r => r.violations)", AXE_OPTIONS)
+    return page.evaluate("([options, within]) => axe.run(within ? document.querySelector(within) : document, options)"
+                         ".then(r => r.violations)", [AXE_OPTIONS, within])
 
 
 def _describe(violations: list[dict]) -> str:
@@ -151,7 +152,9 @@ def test_the_open_area_menus_of_the_navigation_pass_too(role_pages, demo_site, a
     for n in range(summaries.count()):
         summaries.nth(n).click()
         assert page.locator("nav.mainnav details[open] a").first.is_visible()
-        blocking = [v for v in audit(page, axe_path) if v["impact"] in BLOCKING]
+        # The open menu is audited in its bar: the page under it is audited closed (an open menu covers part of
+        # it, which axe would count against the covered links' target size).
+        blocking = [v for v in audit(page, axe_path, "header.topbar") if v["impact"] in BLOCKING]
         assert not blocking, f"{who}, menu {n} open:\n{_describe(blocking)}"
 
 
