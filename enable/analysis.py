@@ -15,16 +15,33 @@ Normalisation (``normalize``), applied to every token:
   so "می‌خواهم" (typed with ZWNJ) and "میخواهم" (typed without) are the same token. The tokenizer
   keeps ZWNJ inside a word for this reason. The variant typed with a plain space stays two words.
 
-Stemming (``stem_analyzer``) after normalisation: tokens whose letters are Cyrillic go through the
-Russian Snowball stemmer, Latin ones through the English Snowball stemmer; Persian and other scripts,
-and any token containing a digit ("1c", "q3"), are left as they are. Stop words are kept, so phrase
-queries and tag phrases such as "not now" keep every word.
+Stemming (``stem_analyzer``) after normalisation: Russian words (Cyrillic letters only) are
+lemmatised by pymorphy3 with its OpenCorpora dictionary, and the lemma, normalised, goes through the
+Russian Snowball stemmer; other tokens with a Cyrillic first letter go through Snowball alone; Latin
+ones through the English Snowball stemmer; Persian and other scripts, and any token containing a
+digit ("1c", "q3"), are left as they are. Stop words are kept, so phrase queries and tag phrases such
+as "not now" keep every word.
+
+Why a lemma and then a stem: Snowball alone cut one family several ways ("дорого" -> "дор",
+"дорогой" -> "дорог"), and missed irregular forms ("шёл" / "идти"). The lemma joins the inflected
+forms of a word (all cases, genders, numbers, short forms, comparatives, conjugations, participles
+and gerunds: "дорогая", "дорогую", "дороже" -> "дорогой"; "пропишу" -> "прописать"), and stemming the
+lemma then joins a word's adverb and its adjective ("дорого" -> "дорог" as "дорогой"), and keeps the
+ambiguity of homographs harmless ("дорогой" is also a form of "дорога": both stem to "дорог").
+The lemma chosen is the dictionary's most likely one, except that an adverb or predicative which is
+also a short adjective takes the adjective ("дорого", "хорошо"). Words of another root stay apart:
+"стоимость" does not find "стоит" (the meaning search is the remedy there).
 
 The stemmers are Snowball's own (PyStemmer, in C). Snowball only rewrites the end of a word (the
-regions after its first vowel), so a stem always starts with its word's first letter; snippets rely
-on that to stem only the words that can match (``search.whoosh_backend._marked_words``). Whoosh's
-pure-Python port broke it: it spells Russian in Latin letters and back, so "ъ" came out as "ь" and a
-token mixing scripts ("сh") as another letter ("ш").
+regions after its first vowel), so a stem starts with its word's first letter; a lemma need not
+("шёл" -> "идти" -> "идт"). So: a token's term starts with the token's own first letter unless the
+token is Cyrillic (``may_change_first_letter``); snippets rely on that to analyse only the words that
+can match (``search.whoosh_backend._marked_words``). Whoosh's pure-Python port of Snowball broke even
+that: it spells Russian in Latin letters and back, so "ъ" came out as "ь" and a token mixing scripts
+("сh") as another letter ("ш").
+
+Speed: every function here is cached per distinct token (``lru_cache``), so the dictionary is
+consulted once per word form; the dictionary itself loads on the first Russian word (about 0.1 s).
 
 Index compatibility: the schema of a Whoosh index pickles these filter classes by their import
 path. Renaming them, or changing what they produce, requires rebuilding the index
@@ -33,10 +50,12 @@ path. Renaming them, or changing what they produce, requires rebuilding the inde
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
+import pymorphy3
 import Stemmer
 from whoosh.analysis import Filter, RegexTokenizer, Token
 from whoosh.analysis.analyzers import CompositeAnalyzer
@@ -108,19 +127,55 @@ def _normalize_token(token: str) -> str:
 
 # Bump with any change to what ``normalize`` or ``stem`` produce: an index built by another analysis
 # must be rebuilt (its terms would no longer match the queries' terms).
-ANALYSIS_VERSION = 2
+# 3: Russian words lemmatised (pymorphy3) before stemming.
+ANALYSIS_VERSION = 3
 
 _RUSSIAN = Stemmer.Stemmer("russian")
 _ENGLISH = Stemmer.Stemmer("english")
+# A Russian word as pymorphy3 reads it: Cyrillic letters only (a token mixing scripts, "сh", is not one).
+_RUSSIAN_WORD = re.compile(r"[а-яё]+")
+_ADVERB_LIKE = frozenset({"ADVB", "PRED", "PRCL"})
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    # Loaded on the first Russian word, once per process (about 0.1 s, 15 MB of dictionary).
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """Return the dictionary form of one lower-case Russian word ("дорогая" -> "дорогой", "шёл" -> "идти").
+
+    The most likely parse's form, except that an adverb that is also a short adjective ("дорого",
+    "хорошо") takes the adjective, so an adverb and its adjective share a lemma's stem.
+    """
+    parses = _morph().parse(word)
+    if not parses:
+        return word
+    best = parses[0]
+    if best.tag.POS in _ADVERB_LIKE:
+        adjective = next((p for p in parses if p.tag.POS == "ADJS"), None)
+        if adjective is not None:
+            best = adjective
+    return best.normal_form or word
+
+
+def may_change_first_letter(token: str) -> bool:
+    """Tell whether the term of this normalised token may start with another letter (a Russian lemma)."""
+    return bool(token) and "\u0400" <= token[0] <= "\u04ff"
 
 
 @lru_cache(maxsize=200_000)
 def stem(token: str) -> str:
-    """Return the stem of one normalised token: Russian for Cyrillic, English for Latin, else as is."""
+    """Return the term of one normalised token: the stem of its lemma for Russian, English stem for Latin."""
     if not token or any(ch.isdigit() for ch in token):
         return token
     first = token[0]
     if "\u0400" <= first <= "\u04ff":
+        if _RUSSIAN_WORD.fullmatch(token):
+            # The lemma is normalised again: the dictionary writes "ё" ("ещё"), the index "е".
+            return str(_RUSSIAN.stemWord(normalize(lemma(token))))
         return str(_RUSSIAN.stemWord(token))
     if first.isascii() or "\u00c0" <= first <= "\u024f":
         return str(_ENGLISH.stemWord(token))

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -103,6 +104,88 @@ class AuditPage:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+# What each action code means, in the reader's language (the log stores codes; unknown ones show as they are).
+ACTION_LABELS = {
+    "api_token.create": _l("API token created"),
+    "api_token.revoke": _l("API token revoked"),
+    "asset.create": _l("Asset created"),
+    "asset.update": _l("Asset changed"),
+    "backup.export": _l("Backup written"),
+    "backup.export_download": _l("Backup downloaded"),
+    "backup.restore": _l("Backup restored"),
+    "bite.best": _l("Best example marked or unmarked"),
+    "bite.tag_add": _l("Tag added to a bite"),
+    "bite.tag_remove": _l("Tag removed from a bite"),
+    "call.confirm_rep": _l("Call's rep confirmed"),
+    "call.delete": _l("Call deleted"),
+    "call.retry": _l("Call retried"),
+    "call.update": _l("Call changed"),
+    "call.upload": _l("Call uploaded"),
+    "certification.acknowledge": _l("Playbook change acknowledged"),
+    "certification.award": _l("Certification awarded"),
+    "certification.signoff": _l("Certification step signed off"),
+    "content.archive": _l("Content archived"),
+    "content.load": _l("Content folder loaded"),
+    "content.restore": _l("Content restored"),
+    "content.retire": _l("Content retired"),
+    "content.settings": _l("Content settings changed"),
+    "content.unlink": _l("Link removed from content"),
+    "content.verify": _l("Content verified"),
+    "deal.link_call": _l("Call linked to a deal"),
+    "deal.unlink_call": _l("Call unlinked from a deal"),
+    "deals.import": _l("Deals imported"),
+    "playbook.create": _l("Playbook created"),
+    "playbook.language": _l("Playbook language changed"),
+    "playbook.update": _l("Playbook changed"),
+    "playlist.delete": _l("Playlist deleted"),
+    "quiz.delete": _l("Quiz deleted"),
+    "quiz.question_delete": _l("Quiz question deleted"),
+    "quiz.question_save": _l("Quiz question saved"),
+    "quiz.save": _l("Quiz saved"),
+    "team.save": _l("Team saved"),
+    "track.assign": _l("Track assigned"),
+    "track.save": _l("Track saved"),
+    "track.signoff": _l("Track step signed off"),
+    "track.step_add": _l("Track step added"),
+    "track.step_delete": _l("Track step removed"),
+    "user.create": _l("User created"),
+    "user.login_throttled": _l("Sign-ins throttled"),
+    "user.password_reset": _l("Password reset"),
+    "user.update": _l("User changed"),
+    "voice_profile.delete": _l("Voice profile deleted"),
+    "webhook.endpoint_create": _l("Webhook endpoint added"),
+    "webhook.endpoint_delete": _l("Webhook endpoint deleted"),
+    "webhook.endpoint_update": _l("Webhook endpoint changed"),
+    "webhook.redeliver": _l("Webhook delivery sent again"),
+    "webhook.test": _l("Webhook test event sent"),
+}
+FAMILY_LABELS = {
+    "api_token": _l("API tokens"),
+    "asset": _l("Assets"),
+    "backup": _l("Backups"),
+    "bite": _l("Bites"),
+    "call": _l("Calls"),
+    "certification": _l("Certifications"),
+    "content": _l("Content"),
+    "deal": _l("Deals"),
+    "deals": _l("Deal imports"),
+    "playbook": _l("Playbooks"),
+    "playlist": _l("Playlists"),
+    "quiz": _l("Quizzes"),
+    "team": _l("Teams"),
+    "track": _l("Tracks"),
+    "user": _l("Users"),
+    "voice_profile": _l("Voice profiles"),
+    "webhook": _l("Webhooks"),
+}
+
+
+def action_label(action: str) -> str:
+    """An action code as people say it ("user.create" -> "User created"), else the code."""
+    label = ACTION_LABELS.get(action) or FAMILY_LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 def known_actions() -> list[str]:

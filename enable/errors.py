@@ -11,7 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from enable import reasons
 from enable.extensions import db
+from enable.reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +23,15 @@ class UserError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: Reason | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason  # when it may be stored: its code and parameters (``enable.reasons``)
+
+    @classmethod
+    def because(cls, why: Reason) -> UserError:
+        """The error with a registered reason, its message in the current language."""
+        return cls(reasons.text(why.code, why.params, why.english), why)
 
 
 class NotAllowed(UserError):

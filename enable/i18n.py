@@ -12,7 +12,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
+from flask_babel import format_date, format_decimal, format_time, get_locale, get_translations, ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -60,8 +60,9 @@ def number_text(value: float) -> str:
 
 
 def number_cell(cell: str) -> str:
-    """A report cell holding a machine-readable number ("33.3", "-2", "1500", as the CSV export writes it) in the
-    page's notation with the same decimals (33,3 on a Russian page); any other text unchanged."""
+    """A report cell holding a machine-readable number ("33.3", "-2", "41000.00", as the CSV export writes it) in
+    the page's notation with the same decimals and grouped thousands (41,000.00; 41 000,00 on a Russian page);
+    any other text unchanged."""
     if not cell or not (cell[0].isdigit() or cell[0] == "-"):
         return cell
     try:
@@ -69,7 +70,7 @@ def number_cell(cell: str) -> str:
     except InvalidOperation:
         return cell
     places = max(0, -int(value.as_tuple().exponent)) if value.is_finite() else 0
-    return babel_format_decimal(value, format="0." + "0" * places if places else "0", locale=_number_locale())
+    return babel_format_decimal(value, format="#,##0." + "0" * places if places else "#,##0", locale=_number_locale())
 
 
 def percent_text(fraction: float, places: int = 1) -> str:
@@ -117,6 +118,19 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:] if name else code
 
 
+def language_label(code: str) -> str:
+    """A language named for a picker: in the reader's language, with its own name beside it when that differs, so
+    a reader finds their language either way: "Russian (Русский)" in English, "Английский (English)" in Russian,
+    "Русский" in Russian."""
+    name = language_name(code)
+    try:
+        own = Locale.parse(code, sep="-").get_display_name(Locale.parse(code, sep="-"))
+    except (ValueError, UnknownLocaleError):
+        return name
+    own = own[:1].upper() + own[1:] if own else ""
+    return name if not own or own == name else f"{name} ({own})"
+
+
 def language_choices(also: str | None = None) -> list[tuple[str, str]]:
     """(tag, name) of the languages the interface offers, plus `also` (a content's current language) if absent."""
     codes = [language_tag(c) or c for c in current_app.config["LANGUAGES"]]
@@ -159,6 +173,30 @@ def date_text(value: date | datetime | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def datetime_text(value: datetime | None) -> str:
+    """A moment in the request's language and the user's time zone ("" for none): the `datetime` filter.
+
+    The date part is written as ``date_text`` writes dates ("Nov 28, 2026, 10:00 AM" beside "Nov 30, 2026"),
+    so one page never mixes "11/28/26" with "Nov 30, 2026"; the time without seconds.
+    """
+    if not value:
+        return ""
+    locale = get_locale() or Locale.parse("en")
+    pattern = locale.datetime_formats.get("medium", "{1}, {0}")
+    return str(pattern).replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+
+
+def days_text(days: float | None) -> str:
+    """A span of days as people say it: "1 day", "64 days" (never "64.0 days"), "5 hours" under a day."""
+    if days is None:
+        return ""
+    if days < 1:
+        hours = max(1, round(days * 24))
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    whole = round(days)
+    return ngettext("%(num)d day", "%(num)d days", whole)
+
+
 def init_app(app: Flask) -> None:
     """Expose locale-aware formatting to templates; templates translate through the per-request lookup."""
     # As Flask-Babel installs them, with _translations() (the method comes from jinja2.ext.i18n).
@@ -170,7 +208,8 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters["date"] = date_text
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = datetime_text
+    app.jinja_env.filters["days"] = days_text
     app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""
     # A fixed number of decimals in the locale's notation, no grouping: 30.0 in English, 30,0 in Russian.
     app.jinja_env.filters["decimal"] = lambda value, places=1: (

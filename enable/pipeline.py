@@ -31,7 +31,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -40,11 +39,12 @@ from enable.bites import services as bite_services
 from enable.bites.models import Bite
 from enable.calls import services as call_services
 from enable.calls import voices as call_voices
-from enable.calls.models import Call, CallStatus
+from enable.calls.models import Call, CallStatus, error_columns
 from enable.db import utcnow
 from enable.errors import UserError, is_disk_full
 from enable.extensions import db
 from enable.queue import job, on_consumer_start
+from enable.reasons import Reason, reason
 from enable.search import indexing
 from enable.taxonomy import services as taxonomy_services
 from enable.transcription.errors import RecordingTooLong, TranscriptionError
@@ -221,8 +221,7 @@ def ingest_call(call_id: int, progress: Progress | None = None, transcript: Tran
             transcript = _transcribe(call, progress)
         _store(call, transcript)
         if not transcript.segments:
-            raise UserError(_("No speech was found in this recording; check that it is the right file and that "
-                              "the sound is not muted."))
+            raise UserError.because(reason("call.no_speech"))
         _advance(call_id, status=CallStatus.SLICING, progress=1.0)
         _notify(progress, CallStatus.SLICING, 1.0)
         call = db.session.get(Call, call_id)
@@ -253,12 +252,12 @@ def ingest_call(call_id: int, progress: Progress | None = None, transcript: Tran
         log.warning("call %s was deleted or taken over by another worker; this one stops", call_id)
         return None
     except (UserError, TranscriptionError) as e:  # bites not in the index: failed (retry-able), not ready
-        _fail(call_id, getattr(e, "message", None) or str(e), keep_bites=not isinstance(e, indexing.IndexNotWritten))
+        why = getattr(e, "reason", None) or getattr(e, "message", None) or str(e)
+        _fail(call_id, why, keep_bites=not isinstance(e, indexing.IndexNotWritten))
     except Exception as e:
         log.exception("call %s failed", call_id)
-        _fail(call_id, call_services.disk_full_reason() if is_disk_full(e) else
-              _("Processing failed (%(kind)s: %(why)s). Retry it; if it fails again, tell your admin.",
-                kind=type(e).__name__, why=str(e)[:300]))
+        _fail(call_id, reason("call.disk_full") if is_disk_full(e) else
+              reason("call.crashed", kind=type(e).__name__, why=str(e)[:300]))
     return db.session.get(Call, call_id)
 
 
@@ -267,7 +266,7 @@ def _claim(call_id: int) -> Call | None:
     now = utcnow()
     result = db.session.execute(
         update(Call).where(Call.id == call_id, Call.status == CallStatus.QUEUED)
-        .values(status=CallStatus.TRANSCRIBING, progress=0.0, error=None, attempts=Call.attempts + 1,
+        .values(status=CallStatus.TRANSCRIBING, progress=0.0, **error_columns(None), attempts=Call.attempts + 1,
                 claimed_by=worker_identity(), heartbeat_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -298,7 +297,7 @@ def _transcribe(call: Call, progress: Progress | None) -> Transcript:
     call_id = call.id
     path = call_services.media_file(call)
     if not path.exists():
-        raise UserError(_("The recording of this call is missing from the media folder; upload it again."))
+        raise UserError.because(reason("call.media_missing"))
     media = call_services.check_call_media(call)  # a file that is not a recording fails here, with the reason
     if media is not None:  # stored as not media, but it reads now: record what it is
         _advance(call_id, **media)
@@ -386,9 +385,7 @@ def _store(call: Call, transcript: Transcript) -> None:
         call_services.transcript_store().write(call_id, transcript)
     except OSError as e:  # a full disk, a read-only folder: nothing was replaced; the call fails with the reason
         log.error("call %s: the transcript could not be saved: %s", call_id, e)
-        raise UserError(_("The transcript could not be saved: %(why)s. Free disk space or fix the permissions of "
-                          "the transcripts folder (TRANSCRIPTS_DIR), then retry the call.",
-                          why=e.strerror or str(e))) from e
+        raise UserError.because(reason("call.transcript_not_saved", why=e.strerror or str(e))) from e
     _advance(call_id, detected_language=transcript.language or None, model=(transcript.model or "")[:200] or None,
              duration_s=transcript.duration_s or call.duration_s, stats=transcript.stats or {},
              transcribed_at=utcnow(), progress=1.0)
@@ -401,34 +398,36 @@ def _failed_status(call_id: int) -> CallStatus:
     return CallStatus.READY if kept is not None else CallStatus.FAILED
 
 
-def _fail(call_id: int, reason: str, keep_bites: bool = True) -> None:
+def _fail(call_id: int, why: Reason | str, keep_bites: bool = True) -> None:
     """Record that the call failed, with the reason; when the database cannot take it (a full disk), record it
     later, so that the call is not left running until a restart."""
     try:
-        _record_failure(call_id, reason, keep_bites)
+        _record_failure(call_id, why, keep_bites)
     except SQLAlchemyError as e:
         db.session.rollback()
         if not is_disk_full(e):
             raise
-        log.error("call %s failed (%s); the database cannot record it yet: %s", call_id, reason, e)
-        deferred_writes.retry_later(("failure of call", call_id), lambda: _record_failure(call_id, reason, keep_bites))
+        log.error("call %s failed (%s); the database cannot record it yet: %s", call_id, why, e)
+        deferred_writes.retry_later(("failure of call", call_id), lambda: _record_failure(call_id, why, keep_bites))
 
 
-def _record_failure(call_id: int, reason: str, keep_bites: bool) -> None:
+def _record_failure(call_id: int, why: Reason | str, keep_bites: bool) -> None:
     db.session.rollback()
     status = _failed_status(call_id) if keep_bites else CallStatus.FAILED
+    columns = error_columns(why)  # a coded reason is shown in each reader's language
     result = db.session.execute(
         update(Call).where(Call.id == call_id, Call.claimed_by == worker_identity())
-        .values(status=status, error=reason, claimed_by=None, heartbeat_at=utcnow())
+        .values(status=status, claimed_by=None, heartbeat_at=utcnow(), **columns)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount:  # type: ignore[attr-defined]
         call = db.session.get(Call, call_id)
         if call is not None:
-            events.emit(events.CALL_FAILED, {"call_id": call_id, "title": call.title, "error": reason})
+            events.emit(events.CALL_FAILED, {"call_id": call_id, "title": call.title, "error": columns["error"],
+                                             "error_code": columns["error_code"]})
     db.session.commit()
     if result.rowcount:  # type: ignore[attr-defined]
-        log.warning("call %s failed: %s", call_id, reason)
+        log.warning("call %s failed: %s", call_id, why)
 
 
 def _call_event(call: Call, bites: int) -> dict[str, Any]:
@@ -504,10 +503,10 @@ def requeue_interrupted(now: datetime | None = None) -> list[int]:
             continue
         if call.attempts >= MAX_ATTEMPTS:
             call.status = _failed_status(call.id)
-            call.error = _("Processing was interrupted %(n)d times; retry it, and if it stops again ask your admin "
-                           "to check the worker's memory and logs.", n=call.attempts)
+            call.set_error(reason("call.interrupted", n=call.attempts))
             call.claimed_by = None
-            events.emit(events.CALL_FAILED, {"call_id": call.id, "title": call.title, "error": call.error})
+            events.emit(events.CALL_FAILED, {"call_id": call.id, "title": call.title, "error": call.error,
+                                             "error_code": call.error_code})
             log.warning("call %s interrupted %d times; marked failed", call.id, call.attempts)
         else:
             log.warning("call %s was interrupted while %s; queueing it again", call.id, call.status.value)

@@ -14,7 +14,7 @@ class ContentError(UserError):
     """A content file is malformed; the message names the file, the line and the reason."""
 
     def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
-        self.path, self.line, self.reason = str(path), line, reason
+        self.path, self.line, self.why = str(path), line, reason
         where = f"{path}:{line}" if line else str(path)
         super().__init__(f"{where}: {reason}")
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from enable.api import tokens, tokens_bp
 from enable.api.forms import TokenForm
@@ -81,6 +83,26 @@ def describe(schema: dict[str, Any]) -> str:
     return f"{kind} ({', '.join(notes)})" if notes else kind
 
 
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def inline_code(text: object) -> Markup:
+    """Text of the OpenAPI document as HTML: escaped, with its `backticked` words as <code> (they showed raw)."""
+    out = Markup("")
+    last = 0
+    source = str(text or "")
+    for m in _CODE.finditer(source):
+        out += source[last:m.start()] + Markup("<code>{}</code>").format(m.group(1))  # the text parts escaped
+        last = m.end()
+    return out + source[last:]
+
+
+def paragraphs(text: object) -> Markup:
+    """A description of several paragraphs (blank lines between them) as <p> elements, with inline code."""
+    parts = [" ".join(p.split()) for p in re.split(r"\n\s*\n", str(text or "")) if p.strip()]
+    return Markup("").join(Markup("<p>{}</p>").format(inline_code(p)) for p in parts)
+
+
 def fields(schema: dict[str, Any]) -> list[dict[str, Any]]:
     """The properties of an object schema as rows (name, type, required, description); [] for other schemas."""
     required = set(schema.get("required", []))
@@ -98,4 +120,5 @@ def docs():
         for method, op in methods.items():
             by_tag[op["tags"][0]].append({"path": path, "method": method.upper(), **op})
     return render_template("api/docs.html", doc=doc, by_tag=by_tag, describe=describe, fields=fields,
+                           inline=inline_code, paragraphs=paragraphs,
                            dumps=lambda v: json.dumps(v, indent=2, ensure_ascii=False))

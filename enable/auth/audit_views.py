@@ -42,4 +42,4 @@ def audit_log():
     actions = audit.known_actions()
     families = sorted({a.split(".", 1)[0] for a in actions})
     return render_template("auth/audit.html", page=page, chosen=chosen, args=args, users=accounts.list_users(),
-                           actions=actions, families=families)
+                           actions=actions, families=families, action_label=audit.action_label)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from enable.auth import bp, sessions
@@ -77,6 +78,7 @@ def settings():
     if form.validate_on_submit():
         current_user.locale = form.locale.data or None
         db.session.commit()
+        refresh()  # the form named the languages in the old one: the message speaks the one just chosen
         flash(_("Settings saved."), "success")
         return redirect(url_for("auth.settings"))
     return render_template("auth/settings.html", form=form, voice=accounts.voice_profile(current_user.id))

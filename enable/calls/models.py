@@ -10,9 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from enable import reasons
 from enable.auth.models import User, enum_column
 from enable.db import created_at
 from enable.extensions import db
+from enable.reasons import Reason
 
 if TYPE_CHECKING:
     from enable.bites.models import Bite
@@ -49,6 +51,13 @@ STATUS_LABELS = {
 }
 
 
+def error_columns(why: Reason | str | None) -> dict[str, Any]:
+    """The values of Call.error, error_code and error_params for a reason (for a bulk UPDATE as for a Call)."""
+    if isinstance(why, Reason):
+        return {"error": why.english, "error_code": why.code, "error_params": dict(why.params) or None}
+    return {"error": why, "error_code": None, "error_params": None}
+
+
 class Call(db.Model):
     __tablename__ = "call"
 
@@ -57,10 +66,23 @@ class Call(db.Model):
     status: Mapped[CallStatus] = mapped_column(enum_column(CallStatus, "call_status"), default=CallStatus.QUEUED,
                                                index=True)
     progress: Mapped[float] = mapped_column(default=0.0)  # 0..1 of the audio transcribed
-    error: Mapped[str | None] = mapped_column(Text)  # why it failed, readable by the uploader
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed, in English (logs, webhooks, the API)
+    # The same reason as a code and its parameters (enable.reasons), shown in the reader's language; None for
+    # reasons stored before codes, shown as their text.
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_params: Mapped[dict[str, Any] | None]
     attempts: Mapped[int] = mapped_column(default=0)  # times processing has started since the last retry
     claimed_by: Mapped[str | None] = mapped_column(String(200))  # the worker processing it: host:pid:token
     heartbeat_at: Mapped[datetime | None]  # last sign of life from that worker
+
+    @property
+    def error_text(self) -> str:
+        """Why it failed, in the reader's language (a reason stored before codes: as it was stored)."""
+        return reasons.text(self.error_code, self.error_params, self.error)
+
+    def set_error(self, why: Reason | str | None) -> None:
+        """Record why it failed: a coded reason (translated when shown), plain text, or None to clear it."""
+        self.error, self.error_code, self.error_params = error_columns(why).values()
 
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     media_path: Mapped[str] = mapped_column(String(300))  # relative to MEDIA_DIR

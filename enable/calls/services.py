@@ -24,12 +24,13 @@ from sqlalchemy.orm import selectinload
 
 from enable import events
 from enable.auth.models import Role, User
-from enable.calls.models import Call, CallStatus
+from enable.calls.models import Call, CallStatus, error_columns
 from enable.db import utcnow
 from enable.display_names import clean_name
 from enable.errors import NotAllowed, StorageFull, UserError, is_disk_full
 from enable.extensions import db
-from enable.i18n import language_name
+from enable.i18n import language_label as i18n_language_label
+from enable.reasons import Reason, reason
 from enable.taxonomy.models import Tag, TagKind
 from enable.transcription.audio import AudioInfo, probe
 from enable.transcription.diarization import MAX_SPEAKERS
@@ -64,9 +65,6 @@ _CHUNK = 1 << 20
 RUNNING = (CallStatus.TRANSCRIBING, CallStatus.SLICING, CallStatus.INDEXING)
 # A running call whose worker has given no sign of life for this long may be deleted or taken over.
 STALE_AFTER = timedelta(minutes=10)
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "fa": "فارسی", "de": "Deutsch", "fr": "Français",
-                  "es": "Español", "uk": "Українська"}
-
 
 class MediaRefused(UserError):
     """An uploaded file was not accepted (not media, too large, too long)."""
@@ -291,11 +289,11 @@ def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: Ca
         existing = db.session.scalar(select(Call).where(Call.sha256 == sha256))
         if existing is not None:
             return Accepted(existing, False)
-        reason: str | None = None
+        reason: Reason | str | None = None
         try:
             info = media_info(part, filename)
         except NotMedia as e:
-            media, reason, suffix = {}, e.message, _NOT_MEDIA_SUFFIX
+            media, reason, suffix = {}, e.reason or e.message, _NOT_MEDIA_SUFFIX
         else:
             suffix = _suffix_for(filename, part, info.has_video)
             media = _media_columns(info, suffix)
@@ -306,7 +304,7 @@ def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: Ca
     call = Call(
         title=(clean_name(details.title) or _title_from(filename))[:200],
         status=CallStatus.QUEUED if reason is None else CallStatus.FAILED,
-        error=reason,
+        **error_columns(reason),  # a coded reason is shown in each reader's language
         sha256=sha256,
         media_path=stored,
         original_filename=filename[-255:] or stored,
@@ -335,7 +333,8 @@ def _accept_saved(part: Path, sha256: str, size: int, filename: str, details: Ca
                  call.channels or 0)
     else:
         log.info("call %s stored as failed (%d bytes): %s", call.id, size, reason)
-        events.emit(events.CALL_FAILED, {"call_id": call.id, "title": call.title, "error": reason})
+        events.emit(events.CALL_FAILED, {"call_id": call.id, "title": call.title, "error": call.error,
+                                         "error_code": call.error_code})
     return Accepted(call, True)
 
 
@@ -343,11 +342,12 @@ def media_info(path: Path, filename: str) -> AudioInfo:
     """Probe a file: raise NotMedia (with the reason) when it holds no sound we can decode, TooLong (naming the
     file) when it lasts longer than MAX_CALL_MINUTES."""
     if path.stat().st_size == 0:
-        raise NotMedia(_("The file is empty: it holds no recording."))
+        raise NotMedia.because(reason("call.empty_file"))
     try:
         info = probe(path)
     except UnsupportedMedia as e:
-        raise NotMedia(str(e)) from e
+        why = getattr(e, "why", None)
+        raise (NotMedia.because(reason("call.unreadable", why=why)) if why else NotMedia(str(e))) from e
     max_minutes = max_call_s() / 60
     if info.duration_s and info.duration_s > max_minutes * 60:
         raise TooLong(_("%(name)s lasts %(minutes)d minutes; calls may last at most %(max)d minutes.",
@@ -365,12 +365,6 @@ def too_long_when_decoded(call: Call) -> TooLong:
     return TooLong(_("%(name)s plays for longer than its file says: decoding stopped at %(max)s minutes, the longest "
                      "a call may last. Cut the recording into shorter parts and upload them.",
                      name=call.original_filename, max=f"{max_call_s() / 60:g}"))
-
-
-def disk_full_reason() -> str:
-    """The reason a call fails when the server's disk is full while it is processed."""
-    return _("Processing stopped because the server's disk is full. Ask your admin to free disk space, then retry "
-             "the call.")
 
 
 def check_call_media(call: Call) -> dict[str, Any] | None:
@@ -500,7 +494,7 @@ def call_statuses(user: User, ids: Iterable[int]) -> list[dict[str, Any]]:
     calls = db.session.scalars(select(Call).where(Call.id.in_(wanted), _visible_to(user))).all()
     counts = bite_counts(c.id for c in calls)
     return [{"id": c.id, "status": c.status.value, "label": c.status.label, "active": c.status.is_active,
-             "progress": round(c.progress or 0.0, 3), "error": c.error, "bites": counts.get(c.id, 0)}
+             "progress": round(c.progress or 0.0, 3), "error": c.error_text or None, "bites": counts.get(c.id, 0)}
             for c in calls]
 
 
@@ -533,7 +527,7 @@ def retry_call(call: Call, user: User | None) -> Call:
         raise UserError(_("%(name)s is not a recording, so processing it again cannot help: upload the recording "
                           "itself (mp3, wav, m4a, ogg, flac or a video).", name=call.original_filename))
     call.status = CallStatus.QUEUED
-    call.error = None
+    call.set_error(None)
     call.progress = 0.0
     call.attempts = 0
     call.claimed_by = None
@@ -607,7 +601,7 @@ def transcription_languages() -> list[str]:
 
 def language_choices() -> list[tuple[str, str]]:
     """(code, name) of the languages an upload may name (besides automatic)."""
-    return [(code, LANGUAGE_NAMES.get(code) or language_name(code)) for code in transcription_languages()]
+    return [(code, i18n_language_label(code)) for code in transcription_languages()]
 
 
 def quality_choices() -> list[tuple[str, str]]:
@@ -723,8 +717,8 @@ def transcript_turns(transcript: Transcript, max_gap_s: float = 2.0) -> list[Tur
 
 
 def language_label(code: str | None) -> str:
-    """A spoken language's name for the call page (its own name for the languages uploads offer)."""
-    return LANGUAGE_NAMES.get(code or "") or language_name(code or "") or _("unknown language")
+    """A spoken language's name for the call page, in the reader's language with its own name beside it."""
+    return i18n_language_label(code) if code else _("unknown language")
 
 
 SPEAKER_LABELS = {"rep": _l("Rep"), "customer": _l("Customer")}

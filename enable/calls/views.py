@@ -42,8 +42,13 @@ register_demo_step("sample calls", samples.load_sample_calls)
 def _fill_choices(form, with_language: bool = False) -> None:
     locale = str(getattr(current_user, "locale", None) or "en")
     form.rep.choices = [(None, _("— nobody —"))] + [(u.id, u.name) for u in calls.rep_choices()]
-    form.deal.choices = [(None, _("— no deal —"))] + [
-        (d.id, f"{d.name} ({d.external_id})") for d in calls.deal_choices()]
+    # Open deals, then closed ones, each run A-Z under its own label (two unlabelled runs looked like a bug).
+    deals = sorted(calls.deal_choices(), key=lambda d: (d.name.casefold(), d.external_id))
+    form.deal.choices = {
+        "": [(None, _("— no deal —"))],
+        _("Open deals"): [(d.id, f"{d.name} ({d.external_id})") for d in deals if d.outcome == "open"],
+        _("Won or lost deals"): [(d.id, f"{d.name} ({d.external_id})") for d in deals if d.outcome != "open"],
+    }
     stages = taxonomy_services.tags_of_kind(TagKind.STAGE)
     form.stage.choices = [("", _("— no stage —"))] + [(t.key, t.name_in(locale)) for t in stages]
     if with_language:
@@ -118,7 +123,7 @@ def _accept(form: UploadForm, files: list):
             flash(_("%(name)s was uploaded before, as “%(title)s” (%(status)s).", name=storage.filename,
                     title=call.title, status=call.status.label), "info")
         elif call.status == CallStatus.FAILED:  # stored, but not a recording: the list shows it with the reason
-            flash(_("%(name)s was refused: %(why)s", name=storage.filename, why=call.error), "error")
+            flash(_("%(name)s was refused: %(why)s", name=storage.filename, why=call.error_text), "error")
         else:
             new_ids.append(call.id)
     waiting = [call_id for call_id in new_ids if not pipeline.queue_call(call_id)]

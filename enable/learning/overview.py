@@ -8,8 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
+
 from enable.auth import services as accounts
 from enable.auth.models import Role, User
+from enable.extensions import db
 from enable.learning import certifications, refs, review, rules, tracks
 from enable.learning.models import (
     AckTask,
@@ -57,6 +60,8 @@ class AwardView:
     award: CertificationAward
     status: AwardStatus
     needs_attention: bool
+    # Why it needs attention: the titles of the playbooks whose change waits to be acknowledged.
+    changed_playbooks: tuple[str, ...] = ()
 
     @property
     def badge(self) -> str:
@@ -129,7 +134,14 @@ def track_steps(track: Track) -> list[EditorStep]:
 
 
 def award_view(award: CertificationAward, now: datetime) -> AwardView:
-    return AwardView(award, award.status(now), award.needs_attention)
+    changed: tuple[str, ...] = ()
+    if award.needs_attention:
+        from enable.playbooks.models import Playbook  # as certifications.py: playbooks sit beside learning
+
+        ids = sorted({t.playbook_id for t in award.ack_tasks if t.acknowledged_at is None})
+        titles = dict(db.session.execute(select(Playbook.id, Playbook.title).where(Playbook.id.in_(ids))).all())
+        changed = tuple(sorted({str(titles[i]) for i in ids if i in titles}, key=str.casefold))
+    return AwardView(award, award.status(now), award.needs_attention, changed)
 
 
 def awards_earned(user: User, at: datetime, now: datetime) -> list[AwardView]:

@@ -20,15 +20,16 @@ from enable.playbooks.forms import AssetForm
 from enable.playbooks.models import Asset, AssetKind
 from enable.playbooks.rendering import render_markdown
 from enable.request_args import query_int
-from enable.taxonomy.services import all_tags
+from enable.taxonomy.services import all_tags, by_kind
 from enable.usage import UsageKind, record_usage
 
 add_nav_item("assets.index", _l("Assets"), Role.REP, order=41)
 
 
-def _tag_choices() -> list[tuple[int, str]]:
+def _tag_choices() -> dict[str, list[tuple[int, str]]]:
+    """Every tag as a choice, grouped by kind (an <optgroup> each) and sorted by name."""
     locale = str(get_locale() or "en")
-    return [(t.id, f"{t.kind.label}: {t.name_in(locale)}") for t in all_tags()]
+    return {kind.label: [(t.id, t.name_in(locale)) for t in tags] for kind, tags in by_kind(all_tags(), locale)}
 
 
 def _visible(asset_id: int) -> Asset:

@@ -73,7 +73,7 @@ def parse_playbook(text: str, path: Path | str) -> PlaybookFile:
     try:
         data = load_yaml_text(head, path) if head.strip() else None
     except ContentError as e:  # the front matter starts on the file's second line
-        raise ContentError(path, e.line + 1 if e.line else None, e.reason) from e
+        raise ContentError(path, e.line + 1 if e.line else None, e.why) from e
     if not isinstance(data, Node):
         raise ContentError(path, 2, "the front matter should be keys and values (title: ..., stage: ...)")
     for key in data:

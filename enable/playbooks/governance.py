@@ -332,8 +332,8 @@ def link_rows(statuses: Iterable[str] = links.REPORTED_STATUSES, source_type: st
     """The links report: where, which link, what status, since when."""
     found = links.problem_links(statuses, source_type)
     srcs = links.sources((lk.source_type, lk.source_id) for lk in found)
-    return [LinkRow(srcs[(lk.source_type, lk.source_id)], lk.url, lk.status, lk.http_status, lk.final_url, lk.detail,
-                    lk.since, lk.checked_at) for lk in found]
+    return [LinkRow(srcs[(lk.source_type, lk.source_id)], lk.url, lk.status, lk.http_status, lk.final_url,
+                    lk.detail_text or None, lk.since, lk.checked_at) for lk in found]  # in the reader's language
 
 
 LINKS_CSV_HEADER = ("source_kind", "source_id", "source_title", "url", "status", "http_status", "final_url",

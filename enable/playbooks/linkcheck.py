@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from enable import netguard
+from enable.reasons import Reason, reason
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +33,14 @@ MAX_REDIRECTS = 20
 
 # HEAD is widely mishandled (405, 501, or even 403/404 where GET works), so any refusal gets a GET.
 _RETRY_WITH_GET_FROM = 400
-_BROKEN = {404: "Not found", 410: "Gone"}
+_BROKEN = {404: "link.not_found", 410: "link.gone"}  # reason codes (enable.reasons)
 # The site answered but will not serve a bot: the page almost certainly exists, so it is not reported.
 # 999 is LinkedIn's answer to crawlers.
 _BLOCKED = {
-    401: "needs a login",
-    403: "refused the link checker",
-    429: "rate-limited the link checker",
-    999: "refused the link checker",
+    401: "link.needs_login",
+    403: "link.bot_refused",
+    429: "link.rate_limited",
+    999: "link.bot_refused",
 }
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^ {0,3}\1[^\n]*$|\Z)", re.S | re.M)
@@ -60,8 +61,14 @@ class LinkResult:
     status: LinkStatus
     http_status: int | None
     final_url: str | None
-    detail: str
+    detail: str  # in English (logs, webhooks); ``reason`` is the same as a code, shown in the reader's language
     checked_at: datetime
+    reason: Reason | None = None
+
+
+def _result(url: str, status: LinkStatus, why: Reason, http_status: int | None = None,
+            final_url: str | None = None) -> LinkResult:
+    return LinkResult(url, status, http_status, final_url, why.english, _now(), why)
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -201,33 +208,31 @@ def _classify_exception(url: str, exc: Exception, timeout_s: float) -> LinkResul
     """What went wrong below HTTP, from the exception's causes (httpx wraps httpcore, which wraps OSError)."""
     if isinstance(exc, PrivateHop):
         # Where a redirect went is not told: the report must not map the private network.
-        where = "a redirect leads to" if exc.redirected else f"{exc.host} is"
-        detail = f"Not checked: {where} a private or local address."
-        return LinkResult(url, "private", None, None, detail, _now())
+        why = reason("link.private_redirect") if exc.redirected else reason("link.private_host", host=exc.host)
+        return _result(url, "private", why)
     if isinstance(exc, netguard.UnresolvedHost):
-        return LinkResult(url, "dns", None, None, f"The name {_host(url)} does not resolve.", _now())
+        return _result(url, "dns", reason("link.dns", host=_host(url)))
     if isinstance(exc, netguard.InvalidAddress):
-        return LinkResult(url, "error", None, None, "Not a valid web address (or a redirect to one).", _now())
+        return _result(url, "error", reason("link.invalid"))
     if isinstance(exc, httpx.TimeoutException):
-        return LinkResult(url, "timeout", None, None, f"No answer within {timeout_s:g} s.", _now())
+        return _result(url, "timeout", reason("link.timeout", seconds=f"{timeout_s:g}"))
     if isinstance(exc, TooManyRedirects):
-        return LinkResult(url, "error", None, None, "Too many redirects (a redirect loop?).", _now())
+        return _result(url, "error", reason("link.redirect_loop"))
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
         if isinstance(cause, socket.gaierror):
-            detail = f"The name {_host(url)} does not resolve: {cause}."
-            return LinkResult(url, "dns", None, None, detail, _now())
+            return _result(url, "dns", reason("link.dns_cause", host=_host(url), cause=str(cause)))
         if isinstance(cause, ConnectionRefusedError):
-            return LinkResult(url, "refused", None, None, "The server refused the connection.", _now())
+            return _result(url, "refused", reason("link.refused"))
         if isinstance(cause, ssl.SSLError):
-            reason = getattr(cause, "verify_message", None) or getattr(cause, "reason", None) or cause
-            return LinkResult(url, "tls", None, None, f"TLS error: {reason}.", _now())
+            detail = getattr(cause, "verify_message", None) or getattr(cause, "reason", None) or cause
+            return _result(url, "tls", reason("link.tls", why=str(detail)))
         if isinstance(cause, TimeoutError):
-            return LinkResult(url, "timeout", None, None, f"No answer within {timeout_s:g} s.", _now())
+            return _result(url, "timeout", reason("link.timeout", seconds=f"{timeout_s:g}"))
         cause = cause.__cause__ or cause.__context__
-    return LinkResult(url, "error", None, None, f"{type(exc).__name__}: {exc}".rstrip(":. ") + ".", _now())
+    return _result(url, "error", reason("link.failed", error=f"{type(exc).__name__}: {exc}".rstrip(":. ")))
 
 
 def _classify_response(url: str, answer: Answer, attempts: int) -> LinkResult:
@@ -236,21 +241,23 @@ def _classify_response(url: str, answer: Answer, attempts: int) -> LinkResult:
     final_url = answer.url if moved else None
     status: LinkStatus
     if code in _BROKEN:
-        status, detail = "broken", _BROKEN[code] + (f" (after a redirect to {final_url})." if moved else ".")
+        status = "broken"
+        why = reason(f"{_BROKEN[code]}_redirect", url=final_url) if moved else reason(_BROKEN[code])
     elif code in _BLOCKED:
-        status, detail = "ok", f"HTTP {code}: the site {_BLOCKED[code]}; the page probably exists."
+        status, why = "ok", reason(_BLOCKED[code], code=code)
     elif code >= 500:
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
-        status, detail = "server_error", f"Server error (HTTP {code}){tries}."
+        status = "server_error"
+        why = reason("link.server_error_tries", code=code, n=attempts) if attempts > 1 else reason(
+            "link.server_error", code=code)
     elif code >= 400:
-        status, detail = "error", f"The site answered HTTP {code}."
+        status, why = "error", reason("link.http_error", code=code)
     elif moved:
         first = answer.history[0]
-        kind = "permanently" if first in (301, 308) else "temporarily"
-        status, detail = "moved", f"Moved {kind} (HTTP {first}) to {final_url}."
+        kind = "link.moved_permanently" if first in (301, 308) else "link.moved_temporarily"
+        status, why = "moved", reason(kind, code=first, url=final_url)
     else:
-        status, detail = "ok", f"OK (HTTP {code})."
-    return LinkResult(url, status, code, final_url, detail, _now())
+        status, why = "ok", reason("link.ok", code=code)
+    return _result(url, status, why, code, final_url)
 
 
 async def _request_once(client: httpx.AsyncClient, method: str, url: str, allow_private: bool,
@@ -300,8 +307,7 @@ async def _check_one(
     allow_private: bool,
 ) -> LinkResult:
     if not _is_web_url(url):
-        detail = "Not a web address: only http:// and https:// links are checked."
-        return LinkResult(url, "error", None, None, detail, _now())
+        return _result(url, "error", reason("link.not_web"))
     async with limits[0], limits[1]:
         try:
             response = await _request(client, "HEAD", url, allow_private)

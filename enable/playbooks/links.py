@@ -26,6 +26,7 @@ from enable.notifications import in_locale_of, notify
 from enable.playbooks.linkcheck import LinkResult, check_urls, extract_links, internal_targets
 from enable.playbooks.models import Asset, Link, LinkCheck, Playbook
 from enable.playbooks.rendering import BiteEmbed, BiteRef, parse_bite_ref
+from enable.reasons import reason
 
 log = logging.getLogger(__name__)
 
@@ -242,13 +243,14 @@ def _internal_result(link: Link, now: datetime) -> LinkResult:
     item: Bite | Playbook | Asset | None = (db.session.get(kinds[link.target_type], link.target_id)
                                            if link.target_id is not None else None)
     if item is None:
-        detail = f"No such {link.target_type}: it was deleted, or its sample call is not imported."
-        return LinkResult(link.url, "broken", None, None, detail, now)
-    if item.retired_at is not None:
-        return LinkResult(link.url, "broken", None, None, f"The {link.target_type} was retired.", now)
-    if item.archived_at is not None:
-        return LinkResult(link.url, "broken", None, None, f"The {link.target_type} was archived.", now)
-    return LinkResult(link.url, "ok", None, None, "The item exists.", now)
+        why = reason(f"link.no_such_{link.target_type}")
+    elif item.retired_at is not None:
+        why = reason(f"link.retired_{link.target_type}")
+    elif item.archived_at is not None:
+        why = reason(f"link.archived_{link.target_type}")
+    else:
+        return LinkResult(link.url, "ok", None, None, reason("link.exists").english, now, reason("link.exists"))
+    return LinkResult(link.url, "broken", None, None, why.english, now, why)
 
 
 def _apply(link: Link, result: LinkResult, now: datetime) -> None:
@@ -260,13 +262,16 @@ def _apply(link: Link, result: LinkResult, now: datetime) -> None:
     link.status, link.http_status = result.status, result.http_status
     link.final_url = result.final_url[:2000] if result.final_url else None
     link.detail = result.detail[:500]
+    link.detail_code = result.reason.code if result.reason else None
+    link.detail_params = dict(result.reason.params) or None if result.reason else None
     link.checked_at = now
     if result.status == "ok":
         link.since = None
     elif link.since is None:  # the first check of this spell of trouble
         link.since = now
     db.session.add(LinkCheck(link_id=link.id, status=result.status, http_status=result.http_status,
-                             final_url=link.final_url, detail=link.detail, checked_at=now))
+                             final_url=link.final_url, detail=link.detail, detail_code=link.detail_code,
+                             detail_params=link.detail_params, checked_at=now))
 
 
 def _notify_owner(link: Link, now: datetime) -> None:

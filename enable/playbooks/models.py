@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from enable import reasons
 from enable.auth.models import User, enum_column
 from enable.db import created_at
 from enable.extensions import db
@@ -142,7 +144,15 @@ class Link(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="unchecked", index=True)  # linkcheck.LinkStatus
     http_status: Mapped[int | None]
     final_url: Mapped[str | None] = mapped_column(String(2000))  # where a redirect ended
-    detail: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[str | None] = mapped_column(String(500))  # in English (logs, webhooks)
+    # The detail as a code and its parameters (enable.reasons), shown in the reader's language.
+    detail_code: Mapped[str | None] = mapped_column(String(64))
+    detail_params: Mapped[dict[str, Any] | None]
+
+    @property
+    def detail_text(self) -> str:
+        """The detail in the reader's language (one stored before codes: as it was stored)."""
+        return reasons.text(self.detail_code, self.detail_params, self.detail)
     since: Mapped[datetime | None]  # first check of the current broken or moved spell
     checked_at: Mapped[datetime | None]
     created_at: Mapped[created_at]
@@ -165,7 +175,15 @@ class LinkCheck(db.Model):
     status: Mapped[str] = mapped_column(String(20))
     http_status: Mapped[int | None]
     final_url: Mapped[str | None] = mapped_column(String(2000))
-    detail: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[str | None] = mapped_column(String(500))  # in English (logs, webhooks)
+    # The detail as a code and its parameters (enable.reasons), shown in the reader's language.
+    detail_code: Mapped[str | None] = mapped_column(String(64))
+    detail_params: Mapped[dict[str, Any] | None]
+
+    @property
+    def detail_text(self) -> str:
+        """The detail in the reader's language (one stored before codes: as it was stored)."""
+        return reasons.text(self.detail_code, self.detail_params, self.detail)
     checked_at: Mapped[datetime] = mapped_column(index=True)
 
     link: Mapped[Link] = relationship(back_populates="checks")

@@ -111,7 +111,9 @@ def _player_html(embed: BiteEmbed, t: float | None) -> str:
     start = embed.start_s if t is None else min(max(t, embed.start_s), embed.end_s)
     src = f"{embed.media_url}#t={start:.1f},{embed.end_s:.1f}"
     minutes, seconds = divmod(round(embed.end_s - embed.start_s), 60)
-    return (f'<span class="bite-embed"><audio controls preload="none" src="{html.escape(src)}"></audio>'
+    # preload="metadata": the player shows its length and position before it is played (with "none" it read
+    # 0:00 / 0:00 until then); the clip's own length is written beside it.
+    return (f'<span class="bite-embed"><audio controls preload="metadata" src="{html.escape(src)}"></audio>'
             f'<a href="{html.escape(embed.page_url)}">{html.escape(embed.title)}</a> '
             f'({minutes}:{seconds:02d})</span>')
 

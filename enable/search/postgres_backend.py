@@ -2,13 +2,15 @@
 web machines share through the application's database, with no shared disk.
 
 Analysis: every word is analysed in Python by ``enable.analysis`` (the same NFKC, case and
-accent folding, Persian normalisation and Snowball English/Russian stemming as the Whoosh
-backend and the tagger), and the resulting terms are stored as a ``tsvector`` with their
+accent folding, Persian normalisation, Russian lemmas and Snowball English/Russian stemming as the
+Whoosh backend and the tagger), and the resulting terms are stored as a ``tsvector`` with their
 positions. PostgreSQL's own configurations are not used: 'english' drops stop words (so the
 phrase "not now" could not be found) and stems Russian words not at all, 'russian' the reverse,
 and ``unaccent`` folds differently from ``enable.analysis``. With the terms made in Python,
 "prices" finds "price", "цены" finds "цена", a query mixing both languages works, Persian
-letter variants meet, and both backends match exactly the same bites.
+letter variants meet, and both backends match exactly the same bites. The bites table's comment
+records the analysis version that made its terms; an index made by another one is refused with a
+request to rebuild it, as the Whoosh backend does (an empty table is stamped by its first write).
 
 Storage (tables outside the ORM metadata, created by migration 0009 on PostgreSQL only):
 
@@ -75,7 +77,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
-from enable.analysis import WORD_PATTERN, normalize, plain_analyzer, stem, term_of, terms
+from enable.analysis import ANALYSIS_VERSION, WORD_PATTERN, normalize, plain_analyzer, stem, term_of, terms
 from enable.search.index import (
     FILTER_FIELDS,
     MAX_PER_PAGE,
@@ -163,12 +165,46 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     return getattr(table, "name", None) not in FTS_TABLES
 
 
+# Which analysis (``enable.analysis.ANALYSIS_VERSION``) made the stored terms: the comment of the bites
+# table, as the Whoosh index keeps it in its schema. A table without it was filled before it was
+# recorded (analysis 2 or older), or is new and empty.
+_ANALYSIS_COMMENT = "enable search terms: analysis {}"
+_ANALYSIS_PATTERN = re.compile(r"enable search terms: analysis (\d+)")
+
+
+def stored_analysis(conn: Connection) -> int | None:
+    """The analysis version the bites table is stamped with (None: not stamped)."""
+    comment = conn.scalar(text("SELECT obj_description('search_fts_bite'::regclass, 'pg_class')"))
+    found = _ANALYSIS_PATTERN.fullmatch(comment or "")
+    return int(found.group(1)) if found else None
+
+
+def stamp_analysis(conn: Connection) -> None:
+    """Record that the bites table holds terms of this code's analysis."""
+    conn.execute(text(f"COMMENT ON TABLE search_fts_bite IS '{_ANALYSIS_COMMENT.format(int(ANALYSIS_VERSION))}'"))
+
+
+def check_analysis(conn: Connection) -> None:
+    """Raise IndexCorrupt if the stored terms were made by another analysis (they would not match)."""
+    version = stored_analysis(conn)
+    if version == ANALYSIS_VERSION:
+        return
+    if version is None and conn.scalar(select(bites_table.c.id).limit(1)) is None:
+        return  # empty and never stamped: the first write stamps it
+    raise IndexCorrupt(
+        "The PostgreSQL search index was built by another version of Enable; "
+        "rebuild it with `flask --app wsgi search rebuild`."
+    )
+
+
 def create_schema(conn: Connection) -> bool:
     """Create the search tables and indexes if missing; return whether pg_trgm (suggestions) is available.
 
     Migration 0009 does the same for application databases; this serves tests and benchmarks.
     """
     metadata.create_all(conn, checkfirst=True)
+    if conn.scalar(select(bites_table.c.id).limit(1)) is None:
+        stamp_analysis(conn)
     trgm = _try_trigram_extension(conn)
     if trgm:
         conn.execute(text(f"CREATE INDEX IF NOT EXISTS {TRGM_INDEX} ON search_fts_word USING gin (term gin_trgm_ops)"))
@@ -301,6 +337,7 @@ class PostgresIndex:
         self.engine = engine
         self._parser = make_parser(make_schema())
         self._trgm: bool | None = None
+        self._analysis_checked = False  # the stored terms' analysis is this code's (checked once)
 
     # Connections ------------------------------------------------------------------------
 
@@ -329,7 +366,17 @@ class PostgresIndex:
 
     # Writing ----------------------------------------------------------------------------
 
+    def _check_analysis(self, conn: Connection) -> None:
+        if not self._analysis_checked:
+            check_analysis(conn)
+            self._analysis_checked = True
+
     def _write(self, conn: Connection, docs: list[BiteDoc]) -> None:
+        if not self._analysis_checked:
+            check_analysis(conn)
+            if stored_analysis(conn) is None:
+                stamp_analysis(conn)  # an empty, unstamped table gets this analysis's terms
+            self._analysis_checked = True
         analysed = [_row(d) for d in sorted(docs, key=lambda d: d.id)]  # one order: concurrent writers never deadlock
         rows = [row for row, _ in analysed]
         stmt = pg_insert(bites_table)
@@ -380,6 +427,8 @@ class PostgresIndex:
             conn.execute(delete(bites_table))
             conn.execute(delete(words_table))
             conn.execute(delete(facets_table))
+            stamp_analysis(conn)
+        self._analysis_checked = True
 
     def rebuild(self, docs: Iterable[BiteDoc]) -> None:
         """Replace every bite with these in one transaction (readers see the old index until it commits)."""
@@ -388,6 +437,8 @@ class PostgresIndex:
             conn.execute(delete(bites_table))
             conn.execute(delete(words_table))
             conn.execute(delete(facets_table))
+            stamp_analysis(conn)
+            self._analysis_checked = True
             for batch in _batches(docs):
                 self._write(conn, batch)
         with self._begin() as conn:
@@ -402,10 +453,12 @@ class PostgresIndex:
             return int(conn.scalar(select(func.count()).select_from(bites_table)) or 0)
 
     def check(self) -> None:
-        """Raise IndexCorrupt if the search tables are missing."""
+        """Raise IndexCorrupt if the search tables are missing or hold terms of another analysis."""
         with self._begin() as conn:
             for table in metadata.sorted_tables:
                 conn.execute(select(*table.primary_key.columns).limit(1))
+            check_analysis(conn)
+            self._analysis_checked = True
 
     def search(self, q: SearchQuery) -> SearchResult:
         """Run a query; never raises for anything a user typed (see ``SearchResult.error``)."""
@@ -426,6 +479,7 @@ class PostgresIndex:
         offset = (max(q.page, 1) - 1) * per_page
         words = positive_terms(parsed.query)
         with self._begin() as conn:
+            self._check_analysis(conn)
             # The planner cannot see that a sequential scan must unpack every bite's tsvector (kept
             # compressed out of line) to test it: for a word in a quarter of the bites it picks one,
             # ten times slower than the GIN index, which answers unweighted words alone.

@@ -54,6 +54,7 @@ from enable.analysis import (
     NormalizeFilter,
     _normalize_token,
     analysis_of,
+    may_change_first_letter,
     normalize,
     plain_analyzer,
     stem,
@@ -228,13 +229,19 @@ def _ascii_words_from(firsts: frozenset[str]) -> re.Pattern[str] | None:
 def _marked_words(text: str, wanted: frozenset[str]) -> list[Token]:
     """The first words of the text whose analysis was asked for (enough for the snippet's fragments)."""
     # Stemming only changes a word's ending, so a word can only stem to a wanted term starting with the same
-    # letter: only words starting with one are analysed (the pure Python stemmer runs on few).
+    # letter: only words starting with one are analysed. A Russian word is lemmatised first and its term may
+    # start with another letter ("шёл" -> "идт"), but it is still Cyrillic: when a wanted term is Cyrillic,
+    # every word that may change its first letter is analysed too (see ``enable.analysis``).
     firsts = frozenset(term[:1] for term in wanted)
+    cyrillic = any(may_change_first_letter(term) for term in wanted)
     pattern = _ascii_words_from(firsts) if text.isascii() else None
     if pattern is not None:
         words: Iterable[re.Match[str]] = pattern.finditer(text)
     else:
-        words = (m for m in _WORD.finditer(text) if _first_letter(m.group()) in firsts)
+        words = (
+            m for m in _WORD.finditer(text)
+            if (first := _first_letter(m.group())) in firsts or (cyrillic and may_change_first_letter(first))
+        )
     matches = []
     for word in words:
         if term_of(word.group()) in wanted:

@@ -27,6 +27,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from enable import reasons
 from enable.calls import services as calls
 from enable.calls.models import Call
 from enable.db import utcnow
@@ -272,7 +273,7 @@ def _one_file(folder: Path, name: str, manifest: dict[str, RecordingMeta], manif
         if not is_disk_full(e):
             raise
         db.session.rollback()
-        return _wait_for_disk(key, name, size, calls.disk_full_reason())
+        return _wait_for_disk(key, name, size, reasons.text("call.disk_full", {}))
     call = db.session.get(Call, source.call_id) if source.call_id is not None else None
     call_id, duration = source.call_id, call.duration_s if call is not None else None
     return _finish(folder, name, source, size, status, source.reason, call_id, dry_run, duration)

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from enable import netguard
+from enable import netguard, reasons
 from enable.calls import services as calls
 from enable.errors import StorageFull, is_disk_full
 from enable.extensions import db
@@ -177,7 +177,7 @@ def download_and_import(source_id: int) -> tuple[int | None, float | None]:
         if not is_disk_full(e):
             raise
         db.session.rollback()
-        _after_failure(source_id, calls.disk_full_reason(), RETRY_S if attempts < MAX_ATTEMPTS else None)
+        _after_failure(source_id, reasons.text("call.disk_full", {}), RETRY_S if attempts < MAX_ATTEMPTS else None)
         return None, RETRY_S if attempts < MAX_ATTEMPTS else None
     finally:
         dest.unlink(missing_ok=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -169,6 +171,21 @@ def load_taxonomy(path: Path) -> LoadReport:
 def tags_of_kind(kind: TagKind) -> list[Tag]:
     """The tags of one kind, in their file order."""
     return list(db.session.scalars(select(Tag).where(Tag.kind == kind).order_by(Tag.position, Tag.key)))
+
+
+def by_kind(items: Iterable[Any], locale: str | None) -> list[tuple[TagKind, list[Any]]]:
+    """Tags (or things holding one as `.tag`, such as a bite's tags) grouped by kind in the taxonomy's order of
+    kinds, each group sorted by name in `locale`: the order every tag list and tag menu shows."""
+    groups: dict[TagKind, list[Any]] = {}
+    for item in items:
+        tag = getattr(item, "tag", item)
+        groups.setdefault(TagKind(tag.kind), []).append(item)
+
+    def name(item: Any) -> tuple[str, str]:
+        tag = getattr(item, "tag", item)
+        return tag.name_in(locale).casefold(), tag.key
+
+    return [(kind, sorted(groups[kind], key=name)) for kind in TagKind if kind in groups]
 
 
 def all_tags() -> list[Tag]:

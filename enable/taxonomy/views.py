@@ -7,7 +7,9 @@ from flask_login import login_required
 
 from enable.taxonomy import bp
 from enable.taxonomy.models import TagKind
-from enable.taxonomy.services import all_tags
+from enable.taxonomy.services import all_tags, by_kind
+
+bp.add_app_template_filter(by_kind, "by_kind")
 
 
 @bp.get("/")

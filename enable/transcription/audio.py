@@ -40,7 +40,9 @@ class AudioInfo:
 
 
 def _unreadable(reason: str) -> UnsupportedMedia:
-    return UnsupportedMedia(f"This file is not audio or video we can read: {reason}. Please {_FORMATS_HINT}.")
+    error = UnsupportedMedia(f"This file is not audio or video we can read: {reason}. Please {_FORMATS_HINT}.")
+    error.why = reason  # type: ignore[attr-defined]  # the decoder's words, for a reason shown translated
+    return error
 
 
 def _existing(path: Path | str) -> Path:

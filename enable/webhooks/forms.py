@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, SubmitField
@@ -30,10 +32,15 @@ class CheckboxesField(SelectMultipleField):
 class EndpointForm(FlaskForm):
     url = StringField(_l("Receiver URL"), validators=[DataRequired(), Length(max=2000)])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
-    events = CheckboxesField(_l("Events"), choices=[(name, f"{name}: {EVENT_LABELS[name]}") for name in events.EVENTS],
+    events = CheckboxesField(_l("Events"), choices=[],
                              validators=[DataRequired(message=_l("Choose at least one event."))])
     is_active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Described in the reader's language: built per request (a label made at import stayed in English).
+        self.events.choices = [(name, f"{name}: {EVENT_LABELS[name]}") for name in events.EVENTS]
 
 
 class NewEndpointForm(EndpointForm):

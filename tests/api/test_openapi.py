@@ -76,6 +76,10 @@ def test_docs_page_renders_every_operation_without_script(api_app, world):
     for op in ("GET /calls/{call_id}/transcript", "POST /deals/batch", "POST /usage-events", "GET /reports/{name}"):
         assert op in html
     assert 'href="/api/v1/openapi.json"' in html and 'id="schema-Call"' in html
+    # Inline code of the document's texts is shown as code, never as raw backticks (issue 23).
+    main = html.split("<main", 1)[1]
+    assert "`" not in re.sub(r"<pre>.*?</pre>", "", main, flags=re.S)
+    assert "<code>Authorization: Bearer &lt;token&gt;</code>" in main
 
 
 def test_unknown_api_path_and_method_use_the_error_shape(api):

@@ -297,3 +297,19 @@ def test_the_bite_page_shows_its_freshness_and_its_owner_verifies_it_there(app, 
     with app.app_context():
         assert db.session.get(Bite, call_with_bites["middle"]).verified_by_id == users[Role.MANAGER]
     assert "Never" not in page_of(owner, call_with_bites["middle"]).split("Freshness", 1)[1].split("</section>")[0]
+
+
+def test_the_bite_page_groups_its_tags_by_kind_and_sorts_them_by_name(login, call_with_bites):
+    """Issue 23: the tag list was neither grouped nor sorted (here the objection was tagged before the stage)."""
+    html = page_of(login(Role.ENABLEMENT), call_with_bites["middle"])
+    tags_panel = html.split("<h2>Tags</h2>", 1)[1].split("</section>", 1)[0]
+    assert re.findall(r'<h3 class="tag-kind">([^<]+)</h3>', tags_panel) == ["Stage", "Objection"]
+    menu = re.search(r'<select id="tag-add".*?</select>', tags_panel, re.S).group()
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', menu, re.S)
+    from enable.taxonomy.models import TagKind
+
+    kind_order = [k.label for k in TagKind]
+    assert [label for label, _ in groups] == sorted((label for label, _ in groups), key=kind_order.index)
+    for label, body in groups:
+        names = re.findall(r">([^<]+)</option>", body)
+        assert names == sorted(names, key=str.casefold), label

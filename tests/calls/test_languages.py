@@ -206,7 +206,7 @@ def test_the_call_page_marks_speech_in_an_unsupported_language(app, login, conte
     assert "Thanks for making the time today." in page
     marked = page[page.index("turn-unsupported"):]
     assert marked.index("lang=\"de\"") < marked.index("Wir nutzen schon Gong")
-    assert ("Deutsch: a language the speech models do not handle well; may be misheard and is not tagged"
+    assert ("German (Deutsch): a language the speech models do not handle well; may be misheard and is not tagged"
             in marked[: marked.index("Wir nutzen")])
     english = page[: page.index("turn-unsupported")]
     assert "Thanks for making the time today." in english  # the English part is not marked
@@ -224,6 +224,7 @@ def test_a_whole_call_in_an_unsupported_language_names_its_language_on_the_page(
         pipeline.ingest_call(call.id, transcript=transcript)
         call_id = call.id
     page = login(Role.MANAGER).get(f"/calls/{call_id}").get_data(as_text=True)
-    assert "Deutsch: a language the speech models do not handle well; may be misheard and is not tagged" in page
+    assert ("German (Deutsch): a language the speech models do not handle well; may be misheard and is not tagged"
+            in page)  # named in the reader's language, with its own name beside it
     assert "unknown language" not in page
     assert _tags(app, call_id) == set()

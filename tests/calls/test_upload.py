@@ -49,6 +49,23 @@ def test_upload_page_offers_the_details(login, content):
     assert 'multiple' in page and "Negotiation" in page
 
 
+def test_the_deal_list_names_its_two_runs(app, login, content):
+    """Open deals, then won or lost ones, each A-Z under a label: not two unlabelled A-Z runs."""
+    from enable.deals.models import Deal, DealOutcome
+
+    with app.app_context():
+        for ext, name, outcome in [("D-1", "Zeta", DealOutcome.OPEN), ("D-2", "Alpha", DealOutcome.WON),
+                                   ("D-3", "Beta", DealOutcome.OPEN), ("D-4", "Gamma", DealOutcome.LOST)]:
+            db.session.add(Deal(external_id=ext, name=name, outcome=outcome))
+        db.session.commit()
+    page = login(Role.MANAGER).get("/calls/upload").get_data(as_text=True)
+    select_html = re.search(r'<select id="deal".*?</select>', page, re.S).group()
+    assert select_html.index("— no deal —") < select_html.index("<optgroup")
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select_html, re.S)
+    assert [(label, re.findall(r">(\w+) \(D-", body)) for label, body in groups] == [
+        ("Open deals", ["Beta", "Zeta"]), ("Won or lost deals", ["Alpha", "Gamma"])]
+
+
 def test_a_batch_keeps_the_good_file_and_fails_each_bad_one_with_its_reason(app, login, content, tmp_path):
     bad = hostile_files(tmp_path / "bad")
     good = AUDIO / "short_en.ogg"
@@ -189,3 +206,49 @@ def test_upload_form_refuses_far_dates_and_ids_beyond_any_row_with_a_message(app
         assert "Enter a date between 1900-01-01 and 2199-12-31." in html
     assert 'class="field has-error"' in html
     assert _calls(app) == []
+
+
+def test_a_stored_reason_reads_in_the_readers_language_not_the_workers(app, login, content, tmp_path, users):
+    """Issue 23: reasons were stored as text in the language of whoever stored them; now as a code and parameters."""
+    bad = hostile_files(tmp_path)
+    _upload(login(Role.ENABLEMENT), bad["empty"], bad["corrupt"])
+    empty, corrupt = _calls(app)
+    assert (empty.error_code, empty.error_params) == ("call.empty_file", None)
+    assert empty.error == "The file is empty: it holds no recording."  # English beside it (logs, webhooks, API)
+    assert corrupt.error_code == "call.unreadable" and corrupt.error_params["why"]
+    reader = login(Role.ENABLEMENT)
+    english = reader.get(f"/calls/{empty.id}").get_data(as_text=True)
+    assert "Processing failed: The file is empty: it holds no recording." in english
+    reader.post("/auth/settings", data={"locale": "ru"})
+    page = reader.get(f"/calls/{empty.id}").get_data(as_text=True)
+    assert "Ошибка обработки: Файл пустой: в нём нет записи." in page
+    assert "Этот файл — не аудио и не видео" in reader.get(f"/calls/{corrupt.id}").get_data(as_text=True)
+    assert "Файл пустой" in reader.get("/calls/").get_data(as_text=True)
+    # A reason stored before codes still shows, as it was written.
+    with app.app_context():
+        old = db.session.get(Call, empty.id)
+        old.error, old.error_code, old.error_params = "Ancient free-text reason.", None, None
+        db.session.commit()
+    assert "Ancient free-text reason." in reader.get(f"/calls/{empty.id}").get_data(as_text=True)
+
+
+def test_every_reason_code_has_a_message_that_its_parameters_fill(app):
+    from flask_babel import force_locale
+
+    from enable import reasons
+
+    samples = {"n": 3, "kind": "OSError", "why": "x", "host": "h", "cause": "c", "seconds": "10", "error": "e",
+               "url": "https://example.test/", "code": 404}
+    with app.test_request_context("/"):
+        for code, message in reasons.MESSAGES.items():
+            names = set(re.findall(r"%\((\w+)\)", message))
+            why = reasons.reason(code, **{k: samples[k] for k in names})
+            for locale in ("en", "ru"):
+                with force_locale(locale):
+                    shown = reasons.text(why.code, why.params, why.english)
+                    assert shown and "%(" not in shown, (code, locale)
+        with force_locale("ru"):
+            assert reasons.text("link.not_found_redirect", {"url": "https://a.test/"}) == \
+                "Не найдено (после перенаправления на https://a.test/)."
+            assert reasons.text("link.ok", {"wrong": 1}, "stored text") == "stored text"  # params no longer fit
+            assert reasons.text(None, None, "old text") == "old text"

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from tests.demo_site import sign_in as sign_in_demo
+from tests.e2e import open_nav
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -26,7 +27,7 @@ def _sign_in(page, base, email):
 def test_admin_creates_a_user(live_server, page, users, shot):
     _sign_in(page, live_server, "admin@example.test")
     shot(page, "home")
-    page.click("nav >> text=Users")
+    open_nav(page, "Users", menu="Administration")
     page.click("text=New user")
     page.fill("input[name=name]", "Browser Made")
     page.fill("input[name=email]", "browser@example.test")
@@ -45,6 +46,53 @@ def test_a_rep_sees_no_admin_navigation(live_server, page, users):
     _sign_in(page, live_server, "rep@example.test")
     nav = page.locator("nav.mainnav").inner_text()
     assert "Home" in nav and "Users" not in nav and "Taxonomy" not in nav
+    assert page.locator("nav.mainnav summary").all_inner_texts() == ["Content"]  # the rep's one area menu
+
+
+@pytest.mark.parametrize(("email", "locale"), [("admin@example.test", "en"), ("admin@example.test", "ru"),
+                                               ("enablement@example.test", "en"), ("manager@example.test", "en")])
+def test_the_navigation_keeps_to_one_row_at_1366_px(live_server, browser, users, shot, email, locale):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    _sign_in(page, live_server, email)
+    if locale != "en":
+        with page.expect_navigation():
+            page.select_option("#locale-switch", locale)
+        assert page.evaluate("document.documentElement.lang") == locale
+    tops = page.evaluate(
+        "Array.from(document.querySelectorAll('.topbar > *, nav.mainnav > ul > li'))"
+        ".filter(e => e.offsetParent !== null).map(e => Math.round(e.getBoundingClientRect().top))"
+    )
+    height = page.evaluate("document.querySelector('.topbar').getBoundingClientRect().height")
+    assert height < 70, f"the top bar is {height} px high: it wraps"
+    items = page.locator("nav.mainnav > ul > li")
+    first = items.first.bounding_box()
+    last = items.last.bounding_box()
+    assert abs(first["y"] - last["y"]) < 2, f"navigation wraps: {tops}"
+    shot(page, f"nav-1366-{email.split('@')[0]}-{locale}")
+    context.close()
+
+
+def test_an_area_menu_opens_and_closes_from_the_keyboard(live_server, page, users):
+    _sign_in(page, live_server, "admin@example.test")
+    users_link = page.locator("nav.mainnav a >> text=Users")
+    assert not users_link.is_visible()
+    summary = page.locator("nav.mainnav summary >> text=Administration")
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert users_link.is_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('details[data-navmenu]') !== null")
+    page.keyboard.press("Escape")
+    assert not users_link.is_visible()
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    # Opening one area's menu closes the other.
+    page.click("nav.mainnav summary >> text=Manage content")
+    page.click("nav.mainnav summary >> text=Administration")
+    assert not page.locator("nav.mainnav a >> text=Taxonomy").is_visible()
+    users_link.click()
+    page.wait_for_url(f"{live_server}/auth/users")
+    assert page.locator("nav.mainnav summary.current >> text=Administration").count() == 1
 
 
 def test_navigation_folds_into_a_menu_on_a_phone(live_server, browser, users, shot):
@@ -53,6 +101,7 @@ def test_navigation_folds_into_a_menu_on_a_phone(live_server, browser, users, sh
     _sign_in(page, live_server, "admin@example.test")
     assert not page.locator("nav.mainnav").is_visible()
     page.click("label.nav-toggle-label")
+    page.click("nav.mainnav summary >> text=Administration")
     assert page.locator("nav.mainnav >> text=Users").is_visible()
     shot(page, "phone-menu")
     context.close()
@@ -104,7 +153,7 @@ def test_admin_issues_and_revokes_an_api_token_and_adds_a_webhook(browser, demo_
     answer = page.request.get(f"{base}/api/v1/bites?q=price", headers={"Authorization": f"Bearer {secret}"})
     assert answer.status == 200, answer.text()
 
-    page.click("nav.mainnav >> text=API tokens")
+    open_nav(page, "API tokens", menu="Administration")
     page.wait_for_url(f"{base}/admin/api-tokens")
     row = page.locator("tr", has_text="CRM sync")
     assert row.is_visible()
@@ -118,7 +167,7 @@ def test_admin_issues_and_revokes_an_api_token_and_adds_a_webhook(browser, demo_
     assert refused.status == 401
 
     url, received = receiver
-    page.click("nav.mainnav >> text=Webhooks")
+    open_nav(page, "Webhooks", menu="Administration")
     page.wait_for_url(f"{base}/webhooks/")
     page.fill("input[name=url]", url)
     page.fill("input[name=description]", "CRM")

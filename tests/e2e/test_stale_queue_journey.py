@@ -11,6 +11,7 @@ from enable.auth.models import Role
 from enable.db import utcnow
 from enable.extensions import db
 from tests.demo_site import sign_in as sign_in_demo
+from tests.e2e import open_nav
 from tests.factories import PASSWORD
 from tests.playbooks.factories import make_playbook
 
@@ -39,7 +40,7 @@ def test_lead_verifies_a_stale_playbook_and_it_leaves_the_queue(app, live_server
     assert page.locator(".panel-content-health").is_visible()
     shot(page, "home-with-content-health")
 
-    page.click("nav.mainnav >> text=Content health")
+    open_nav(page, "Content health", menu="Manage content")
     page.click("text=Open the stale queue")
     page.wait_for_url(f"{live_server}/governance/stale")
     row = page.locator(f"tr[data-kind=playbook][data-id='{stale_id}']")
@@ -85,14 +86,14 @@ def test_lead_curates_tags_builds_a_playlist_clears_the_stale_queue_and_reads_th
     page.select_option("select#tag-add", chosen.get_attribute("value"))
     page.click("button:has-text('Add tag')")
     page.wait_for_url(f"{base}/bites/{first_id}")
-    tags = page.locator("ul.tag-list").first
+    tags = page.locator(".bite-tags")
     assert tags.locator("li", has_text=tag_name).is_visible()
     assert "added by hand" in tags.locator("li", has_text=tag_name).inner_text()
     shot(page, "tag-added")
     tags.locator("li", has_text=tag_name).locator("button", has_text="Remove").click()
     page.wait_for_url(f"{base}/bites/{first_id}")
     assert page.locator("text=Removed by hand").is_visible()
-    assert page.locator("ul.tag-list").nth(1).locator("li", has_text=tag_name).is_visible()
+    assert page.locator("ul.tags-removed").locator("li", has_text=tag_name).is_visible()
     shot(page, "tag-removed")
 
     # Build a playlist from two bites and play it all.
@@ -114,7 +115,7 @@ def test_lead_curates_tags_builds_a_playlist_clears_the_stale_queue_and_reads_th
     shot(page, "play-all")
 
     # The stale queue: verify the first stale item; it leaves the queue.
-    page.click("nav.mainnav >> text=Content health")
+    open_nav(page, "Content health", menu="Manage content")
     page.click("text=Open the stale queue")
     page.wait_for_url(f"{base}/governance/stale")
     rows = page.locator("tr[data-kind]")

@@ -178,6 +178,10 @@ def test_a_holder_acknowledges_a_playbook_change_in_the_browser(app, users):
     client = sign_in(app, "holder@example.test")
     page = client.get("/learning/").get_data(as_text=True)
     assert "Needs attention" in page and "Changes to acknowledge" in page
+    # The manager's team view says why (issue 23: a "Needs attention" badge with no reason).
+    team = sign_in(app, "manager@example.test").get("/learning/team").get_data(as_text=True)
+    badge = team.index("Needs attention")
+    assert "The playbook “Negotiation” changed since; the change waits to be acknowledged." in team[badge:badge + 400]
     ack_url = re.search(r'href="(/learning/acks/\d+)"', page)[1]
     ack_page = client.get(ack_url).get_data(as_text=True)
     assert "I have read the change" in ack_page and "/learning/read/" in ack_page

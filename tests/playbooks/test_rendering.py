@@ -85,7 +85,7 @@ def test_bite_links_get_an_inline_player_and_missing_ones_become_text():
     html = render_markdown("Hear [this](/bites/7?t=40) and [that](bite:negotiation-price#0) but not "
                            "[gone](/bites/8).", resolve).html
     assert 'href="/bites/7?t=40"' in html
-    assert '<audio controls="" preload="none" src="/calls/3/media#t=40.0,131.5"></audio>' in html
+    assert '<audio controls="" preload="metadata" src="/calls/3/media#t=40.0,131.5"></audio>' in html
     assert 'src="/calls/3/media#t=12.0,131.5"' in html  # the sample reference starts at the bite's start
     assert "Price &lt;objection&gt;" in html  # the bite title is escaped
     assert '<span class="bite-missing">gone</span>' in html

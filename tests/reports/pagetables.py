@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from html.parser import HTMLParser
+
+# A number as an English page groups it ("41,000.00"): a person comparing it with the CSV ("41000.00") reads
+# the same figure. Anything else (a name with a comma, "1,5" in Russian) is compared as shown.
+_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def _as_compared(cell: str) -> str:
+    return cell.replace(",", "") if _GROUPED.fullmatch(cell) else cell
 
 
 class _Tables(HTMLParser):
@@ -27,7 +36,7 @@ class _Tables(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None:
-            self._row.append("".join(self._cell).strip())
+            self._row.append(_as_compared("".join(self._cell).strip()))
             self._cell = None
         elif tag == "tr" and self._row is not None:
             self.tables[self._name].append(self._row)

@@ -176,8 +176,8 @@ def test_page_and_csv_show_the_same_hand_computed_figures(login, outcomes):
     assert "style=" not in html.split("<main", 1)[1]
     assert "at the end of the deal's day" in html  # the definition is on the page
     assert "whose owner is not a person in Enable (1), and deals without the date that decides (2)" in html
-    assert "Average won deal 4000.00 USD (4 won deals with an amount)" in html
-    assert "Average won deal 2166.67 USD (3 won deals with an amount)" in html
+    assert "Average won deal 4,000.00 USD (4 won deals with an amount)" in html
+    assert "Average won deal 2,166.67 USD (3 won deals with an amount)" in html
     rows = {r["Certification"]: r for r in _rows(tables["certifications"])}
     assert list(rows) == ["Any certification", "Discovery certified", "Pricing certified"]
     any_cert = rows["Any certification"]

@@ -98,7 +98,8 @@ def test_number_cells_keep_their_decimals_and_leave_text_alone(app):
     from enable.i18n import number_cell
 
     with app.test_request_context("/"), force_locale("ru"):
-        assert [number_cell(c) for c in ("33.3", "-2.50", "1500", "", "n/a", "2024-01-08")] == [
-            "33,3", "-2,50", "1500", "", "n/a", "2024-01-08"]
+        assert [number_cell(c) for c in ("33.3", "-2.50", "1500", "", "n/a", "2024-01-08", "41000.00")] == [
+            "33,3", "-2,50", "1\xa0500", "", "n/a", "2024-01-08", "41\xa0000,00"]
     with app.test_request_context("/"), force_locale("en"):
-        assert number_cell("1500.25") == "1500.25"
+        assert number_cell("1500.25") == "1,500.25"  # thousands grouped (issue 23: "41000.00 USD")
+        assert number_cell("41000.00") == "41,000.00"

@@ -41,6 +41,26 @@
     document.addEventListener("visibilitychange", send);
     document.addEventListener("prerenderingchange", send);
   });
+  // The navigation's area menus (<details>): one open at a time; Escape closes the open one and gives the focus
+  // back to its button; a click or the focus elsewhere closes it.
+  var navmenus = Array.prototype.slice.call(document.querySelectorAll("details[data-navmenu]"));
+  navmenus.forEach(function (menu) {
+    menu.addEventListener("toggle", function () {
+      if (menu.open) { navmenus.forEach(function (other) { if (other !== menu) { other.open = false; } }); }
+    });
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+    menu.addEventListener("focusout", function (event) {
+      if (menu.open && event.relatedTarget && !menu.contains(event.relatedTarget)) { menu.open = false; }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    navmenus.forEach(function (menu) { if (menu.open && !menu.contains(event.target)) { menu.open = false; } });
+  });
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
