@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from enable.auth.models import enum_column
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model, db
 
 
 class UsageKind(StrEnum):
@@ -22,7 +22,7 @@ class UsageKind(StrEnum):
     DOWNLOAD = "download"
 
 
-class UsageEvent(db.Model):
+class UsageEvent(Model):
     __tablename__ = "usage_event"
     __table_args__ = (Index("ix_usage_event_item", "item_type", "item_id"),)
 

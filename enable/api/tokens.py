@@ -18,7 +18,7 @@ from enable.database import commit_if_possible, lock_row
 from enable.db import created_at, utcnow
 from enable.display_names import clean_name
 from enable.errors import NotAllowed, UserError
-from enable.extensions import db
+from enable.extensions import Model, db
 
 TOKEN_PREFIX = "enb_"  # noqa: S105  (not a secret) every token starts with this, so secret scanners and people recognise one
 PREFIX_CHARS = 12  # how much of a token is kept in the clear to tell tokens apart
@@ -45,7 +45,7 @@ class TokenScope(StrEnum):
 SCOPE_LABELS = {TokenScope.READ: _l("Read only"), TokenScope.READ_WRITE: _l("Read and write")}
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)

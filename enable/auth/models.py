@@ -12,7 +12,7 @@ from sqlalchemy import Enum, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.db import UTCDateTime, created_at, utcnow
-from enable.extensions import db
+from enable.extensions import Model
 
 
 class Role(StrEnum):
@@ -50,7 +50,7 @@ def enum_column(enum_cls: type[StrEnum], name: str):
                 create_constraint=True, length=20, validate_strings=True)
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "team"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +65,7 @@ class Team(db.Model):
                                                order_by="User.name")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,7 +104,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser: its cookies name it, and it ends on logging out there, on logging out everywhere, on
     a new password, or at `expires_at` (REMEMBER_DAYS with "remember me", else the session lifetime)."""
 
@@ -117,7 +117,7 @@ class UserSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class LoginAddressWindow(db.Model):
+class LoginAddressWindow(Model):
     """Failed sign-ins from one client address since its window started (LOGIN_LOCK_MINUTES long)."""
 
     __tablename__ = "login_address_window"
@@ -126,7 +126,7 @@ class LoginAddressWindow(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(index=True)
 
-class VoiceProfile(db.Model):
+class VoiceProfile(Model):
     """How a user sounds: the mean of their speaker embeddings (personal data: shown to them and to admins only,
     deleted with them, left out of exports unless asked). Built from their channel of stereo calls and from
     one-channel calls where someone confirmed which speaker they were."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from enable.auth.models import enum_column
 from enable.bites.tagging import TagMatch
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 from enable.freshness import Governed
 from enable.taxonomy.models import Tag
 
@@ -35,7 +35,7 @@ class MomentReview(StrEnum):
     REJECTED = "rejected"  # wrong: the tag is off the bite and the sentence is a negative example
 
 
-class Bite(Governed, db.Model):
+class Bite(Governed, Model):
     __tablename__ = "bite"
     __table_args__ = (UniqueConstraint("call_id", "seq", name="uq_bite_call_id_seq"),)
 
@@ -72,7 +72,7 @@ class Bite(Governed, db.Model):
         return f"<Bite {self.id} call={self.call_id} {self.start_s:.0f}-{self.end_s:.0f}s>"
 
 
-class BiteTag(db.Model):
+class BiteTag(Model):
     __tablename__ = "bite_tag"
     __table_args__ = (UniqueConstraint("bite_id", "tag_id", name="uq_bite_tag_bite_id_tag_id"),)
 
@@ -95,7 +95,7 @@ class BiteTag(db.Model):
     tag: Mapped[Tag] = relationship()
 
 
-class TrackerExample(db.Model):
+class TrackerExample(Model):
     """A sentence enablement reviewed for a tracker: confirmed, a further example of the tag; rejected
     (``is_negative``), a negative example that suppresses sentences at least as close to it as to any example."""
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from enable import reasons
 from enable.auth.models import User, enum_column
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 from enable.reasons import Reason
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def error_columns(why: Reason | str | None) -> dict[str, Any]:
     return {"error": why, "error_code": None, "error_params": None}
 
 
-class Call(db.Model):
+class Call(Model):
     __tablename__ = "call"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,7 +134,7 @@ class Call(db.Model):
         return f"<Call {self.id} {self.status}>"
 
 
-class CallVoice(db.Model):
+class CallVoice(Model):
     """The voice of a speaker not yet known on a one-channel call ("speaker1"...), kept so that confirming who
     the rep is teaches their profile; deleted once the call's speakers are named (personal data, as profiles)."""
 

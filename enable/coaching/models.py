@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import User, enum_column
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 
 
 class QuestionKind(StrEnum):
@@ -34,7 +34,7 @@ KIND_LABELS = {
 }
 
 
-class Scorecard(db.Model):
+class Scorecard(Model):
     """What enablement asks about calls: for every call or for one deal stage; its questions live in versions."""
 
     __tablename__ = "scorecard"
@@ -55,7 +55,7 @@ class Scorecard(db.Model):
         return self.versions[-1] if self.versions else None
 
 
-class ScorecardVersion(db.Model):
+class ScorecardVersion(Model):
     """One state of a scorecard's questions; scores point at the version they answered, so they keep its questions."""
 
     __tablename__ = "scorecard_version"
@@ -72,7 +72,7 @@ class ScorecardVersion(db.Model):
                                                               cascade="all, delete-orphan")
 
 
-class ScorecardQuestion(db.Model):
+class ScorecardQuestion(Model):
     __tablename__ = "scorecard_question"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,7 +86,7 @@ class ScorecardQuestion(db.Model):
     version: Mapped[ScorecardVersion] = relationship(back_populates="questions")
 
 
-class CallScore(db.Model):
+class CallScore(Model):
     """One person's scoring of one call against one scorecard version: each scoring is its own row, so two managers
     scoring the same call at once both keep theirs."""
 
@@ -109,7 +109,7 @@ class CallScore(db.Model):
                                                       order_by="ScoreAnswer.id")
 
 
-class ScoreAnswer(db.Model):
+class ScoreAnswer(Model):
     __tablename__ = "score_answer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,7 +123,7 @@ class ScoreAnswer(db.Model):
     question: Mapped[ScorecardQuestion] = relationship()
 
 
-class FeedbackRequest(db.Model):
+class FeedbackRequest(Model):
     """A rep asks their manager for feedback on a call; fulfilled when that manager (or another) scores it."""
 
     __tablename__ = "feedback_request"

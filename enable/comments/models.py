@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import User, enum_column
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 
 
 class Visibility(StrEnum):
@@ -28,7 +28,7 @@ class Visibility(StrEnum):
 VISIBILITY_LABELS = {Visibility.TEAM: _l("Team and managers"), Visibility.PRIVATE: _l("Private note (only you)")}
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A comment on a call at `at_s` seconds (call time). `bite_id` says which bite page it was written on and is
     cleared when that bite goes: the comment stays on the call, at its second, whatever happens to bites."""
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import User, enum_column
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 
 if TYPE_CHECKING:
     from enable.calls.models import Call
@@ -33,7 +33,7 @@ class DealOutcome(StrEnum):
 OUTCOME_LABELS = {DealOutcome.WON: _l("Won"), DealOutcome.LOST: _l("Lost"), DealOutcome.OPEN: _l("Open")}
 
 
-class Deal(db.Model):
+class Deal(Model):
     __tablename__ = "deal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +65,7 @@ class Deal(db.Model):
         return None
 
 
-class DealContact(db.Model):
+class DealContact(Model):
     """A contact of a deal's account, as the CRM export named them (their email, lower case): how a call's
     participants find the deal."""
 

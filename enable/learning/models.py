@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import User, enum_column
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 
 EXPIRING_DAYS = 30  # a certification shows as expiring this many days before it expires
 
@@ -47,7 +47,7 @@ STEP_LABELS = {
 }
 
 
-class Track(db.Model):
+class Track(Model):
     """An ordered list of steps a person works through, e.g. "First 30 days"."""
 
     __tablename__ = "track"
@@ -68,7 +68,7 @@ class Track(db.Model):
         return f"<Track {self.id} {self.slug}>"
 
 
-class TrackStep(db.Model):
+class TrackStep(Model):
     """One step of a track; due `due_days` after the assignment starts, when set."""
 
     __tablename__ = "track_step"
@@ -94,7 +94,7 @@ class TrackStep(db.Model):
         return start + timedelta(days=self.due_days) if self.due_days is not None else None
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """A track given to one person, starting on a day (their hire date for new hires)."""
 
     __tablename__ = "track_assignment"
@@ -116,7 +116,7 @@ class Assignment(db.Model):
                                                              cascade="all, delete-orphan", passive_deletes=True)
 
 
-class StepCompletion(db.Model):
+class StepCompletion(Model):
     """When one step of one assignment was completed (and, for sign-offs, by whom)."""
 
     __tablename__ = "step_completion"
@@ -132,7 +132,7 @@ class StepCompletion(db.Model):
     given_by: Mapped[User | None] = relationship()
 
 
-class PlaybookRead(db.Model):
+class PlaybookRead(Model):
     """A person read a playbook to its end (the end of the article scrolled into view)."""
 
     __tablename__ = "playbook_read"
@@ -165,7 +165,7 @@ QUESTION_LABELS = {
 }
 
 
-class Quiz(db.Model):
+class Quiz(Model):
     """Questions with a pass mark (percent of questions right) and an optional limit on attempts."""
 
     __tablename__ = "quiz"
@@ -186,7 +186,7 @@ class Quiz(db.Model):
         return f"<Quiz {self.id} {self.slug}>"
 
 
-class Question(db.Model):
+class Question(Model):
     """One question; the answer is right when exactly the correct options are chosen."""
 
     __tablename__ = "question"
@@ -215,7 +215,7 @@ class Question(db.Model):
             self.kind == QuestionKind.LISTEN and sum(o.is_correct for o in self.options) > 1)
 
 
-class QuestionOption(db.Model):
+class QuestionOption(Model):
     __tablename__ = "question_option"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -227,7 +227,7 @@ class QuestionOption(db.Model):
     question: Mapped[Question] = relationship(back_populates="options")
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(Model):
     """One submitted attempt at a quiz, with its score."""
 
     __tablename__ = "quiz_attempt"
@@ -255,7 +255,7 @@ class QuizAttempt(db.Model):
         return self.question_count > 0 and self.correct_count * 100 >= percent * self.question_count
 
 
-class AttemptAnswer(db.Model):
+class AttemptAnswer(Model):
     """The options a person chose for one question of an attempt."""
 
     __tablename__ = "attempt_answer"
@@ -289,7 +289,7 @@ REQUIREMENT_LABELS = {
 }
 
 
-class Certification(db.Model):
+class Certification(Model):
     """A credential awarded the moment its requirements are met, valid for `valid_days`."""
 
     __tablename__ = "certification"
@@ -307,7 +307,7 @@ class Certification(db.Model):
         order_by="CertificationRequirement.position")
 
 
-class CertificationRequirement(db.Model):
+class CertificationRequirement(Model):
     __tablename__ = "certification_requirement"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -331,7 +331,7 @@ class CertificationRequirement(db.Model):
         return self.quiz.pass_percent if self.quiz is not None else 100
 
 
-class Signoff(db.Model):
+class Signoff(Model):
     """A manager's sign-off of one certification requirement for one person."""
 
     __tablename__ = "signoff"
@@ -365,7 +365,7 @@ AWARD_LABELS = {
 }
 
 
-class CertificationAward(db.Model):
+class CertificationAward(Model):
     """One award of a certification to a person; a renewal is a new award."""
 
     __tablename__ = "certification_award"
@@ -396,7 +396,7 @@ class CertificationAward(db.Model):
         return any(t.acknowledged_at is None for t in self.ack_tasks)
 
 
-class AckTask(db.Model):
+class AckTask(Model):
     """A holder's task to acknowledge a playbook change their certification depends on."""
 
     __tablename__ = "ack_task"
@@ -412,7 +412,7 @@ class AckTask(db.Model):
     award: Mapped[CertificationAward] = relationship(back_populates="ack_tasks")
 
 
-class ReviewCard(db.Model):
+class ReviewCard(Model):
     """One question in one person's spaced-review queue, with its FSRS state."""
 
     __tablename__ = "review_card"
@@ -436,7 +436,7 @@ class ReviewSource(StrEnum):
     REVIEW = "review"  # answered in the daily review
 
 
-class ReviewLog(db.Model):
+class ReviewLog(Model):
     """One answer that updated a review card's schedule."""
 
     __tablename__ = "review_log"

@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 
 
-class Notification(db.Model):
+class Notification(Model):
     """A message for one user with a link, shown behind the bell; `mail_id` is the mail that carried it, if any."""
 
     __tablename__ = "notification"
@@ -28,7 +28,7 @@ class Notification(db.Model):
     mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_mail.id", ondelete="SET NULL"), index=True)
 
 
-class EmailPreference(db.Model):
+class EmailPreference(Model):
     """How one user wants one kind of notification by email (a DeliveryMode); absent: the kind's default."""
 
     __tablename__ = "email_preference"
@@ -50,7 +50,7 @@ class MailStatus:
     ALL = (PENDING, SENT, FAILED)
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     """One mail to one person, rendered in their language when it was queued, attempted until sent or given up."""
 
     __tablename__ = "outbox_mail"

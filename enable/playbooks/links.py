@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
@@ -240,8 +240,8 @@ def _internal_result(link: Link, now: datetime) -> LinkResult:
     if link.target_type == "bite":
         target = target_of(link.url)
         link.target_id = target[1] if target else None
-    item: Bite | Playbook | Asset | None = (db.session.get(kinds[link.target_type], link.target_id)
-                                           if link.target_id is not None else None)
+    item = (cast("Bite | Playbook | Asset | None", db.session.get(kinds[link.target_type], link.target_id))
+            if link.target_id is not None else None)
     if item is None:
         why = reason(f"link.no_such_{link.target_type}")
     elif item.retired_at is not None:
@@ -277,7 +277,7 @@ def _apply(link: Link, result: LinkResult, now: datetime) -> None:
 def _notify_owner(link: Link, now: datetime) -> None:
     """Tell the owner of the playbook or asset that one of its links broke (in the owner's language)."""
     model: type[Playbook | Asset] = Playbook if link.source_type == "playbook" else Asset
-    item: Playbook | Asset | None = db.session.get(model, link.source_id)
+    item = cast("Playbook | Asset | None", db.session.get(model, link.source_id))
     if item is None or item.owner is None:
         return
     endpoint, arg = ("playbooks.detail", "playbook_id") if link.source_type == "playbook" else ("assets.detail",

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from enable import reasons
 from enable.auth.models import User, enum_column
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 from enable.freshness import Governed
 from enable.i18n import default_language
 from enable.taxonomy.models import Tag
 
 
-class Playbook(Governed, db.Model):
+class Playbook(Governed, Model):
     __tablename__ = "playbook"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class Playbook(Governed, db.Model):
         return f"<Playbook {self.id} {self.slug}>"
 
 
-class PlaybookVersion(db.Model):
+class PlaybookVersion(Model):
     __tablename__ = "playbook_version"
     __table_args__ = (UniqueConstraint("playbook_id", "number", name="uq_playbook_version_playbook_id_number"),)
 
@@ -85,7 +85,7 @@ ASSET_KIND_LABELS = {
 }
 
 
-class Asset(Governed, db.Model):
+class Asset(Governed, Model):
     __tablename__ = "asset"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,7 +114,7 @@ class Asset(Governed, db.Model):
         return f"<Asset {self.id} {self.kind}>"
 
 
-class AssetTag(db.Model):
+class AssetTag(Model):
     __tablename__ = "asset_tag"
     __table_args__ = (UniqueConstraint("asset_id", "tag_id", name="uq_asset_tag_asset_id_tag_id"),)
 
@@ -126,7 +126,7 @@ class AssetTag(db.Model):
     tag: Mapped[Tag] = relationship()
 
 
-class Link(db.Model):
+class Link(Model):
     """One link written in a playbook or asset: an external URL, or an internal target (bite, playbook, asset)."""
 
     __tablename__ = "link"
@@ -165,7 +165,7 @@ class Link(db.Model):
         return self.target_type is not None
 
 
-class LinkCheck(db.Model):
+class LinkCheck(Model):
     """One check of one link: the history behind Link.status."""
 
     __tablename__ = "link_check"

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import Team, User
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 
 if TYPE_CHECKING:
     from enable.bites.models import Bite
 
 
-class SearchLog(db.Model):
+class SearchLog(Model):
     """One search run from the search page, with its result count (read by the search-gap report)."""
 
     __tablename__ = "search_log"
@@ -29,7 +29,7 @@ class SearchLog(db.Model):
     created_at: Mapped[created_at] = mapped_column(index=True)
 
 
-class Playlist(db.Model):
+class Playlist(Model):
     """A named, ordered list of bites; private to its owner unless shared with a team."""
 
     __tablename__ = "playlist"
@@ -55,7 +55,7 @@ class Playlist(db.Model):
         return f"<Playlist {self.id} {self.name!r}>"
 
 
-class PlaylistItem(db.Model):
+class PlaylistItem(Model):
     """One bite at one position of a playlist (positions run from 0)."""
 
     __tablename__ = "playlist_item"

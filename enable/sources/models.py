@@ -16,7 +16,7 @@ from enable.auth.models import enum_column
 from enable.calls.models import Call
 from enable.db import created_at
 from enable.deals.models import Deal
-from enable.extensions import db
+from enable.extensions import Model
 
 
 class SourceStatus(StrEnum):
@@ -46,7 +46,7 @@ SOURCE_STATUS_LABELS = {
 }
 
 
-class SourceFile(db.Model):
+class SourceFile(Model):
     """One recording that arrived by itself, and its fate."""
 
     __tablename__ = "source_file"
@@ -69,7 +69,7 @@ class SourceFile(db.Model):
     call: Mapped[Call | None] = relationship()
 
 
-class CallParticipant(db.Model):
+class CallParticipant(Model):
     """Someone on a call, as its source named them (email and/or name)."""
 
     __tablename__ = "call_participant"
@@ -80,7 +80,7 @@ class CallParticipant(db.Model):
     name: Mapped[str | None] = mapped_column(String(200))
 
 
-class DealMatch(db.Model):
+class DealMatch(Model):
     """Why a call is (or is not) linked to a deal: the participants that matched, or why no deal was chosen."""
 
     __tablename__ = "deal_match"

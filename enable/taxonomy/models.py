@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import enum_column
-from enable.extensions import db
+from enable.extensions import Model
 
 
 class TagKind(StrEnum):
@@ -45,7 +45,7 @@ KIND_LABELS = {
 HOTWORD_KINDS = (TagKind.COMPETITOR, TagKind.PRODUCT)
 
 
-class Tag(db.Model):
+class Tag(Model):
     __tablename__ = "tag"
     __table_args__ = (UniqueConstraint("kind", "key", name="uq_tag_kind_key"),)
 
@@ -67,7 +67,7 @@ class Tag(db.Model):
         return f"<Tag {self.kind}:{self.key}>"
 
 
-class TagPhrase(db.Model):
+class TagPhrase(Model):
     __tablename__ = "tag_phrase"
     __table_args__ = (UniqueConstraint("tag_id", "language", "phrase", name="uq_tag_phrase_tag_id_language_phrase"),)
 

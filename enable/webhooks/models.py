@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enable.auth.models import User
 from enable.db import created_at
-from enable.extensions import db
+from enable.extensions import Model
 
 
 class DeliveryStatus:
@@ -21,7 +21,7 @@ class DeliveryStatus:
     FAILED = "failed"
 
 
-class WebhookEndpoint(db.Model):
+class WebhookEndpoint(Model):
     """A receiver URL an admin registered, with its signing secret and the events it wants."""
 
     __tablename__ = "webhook_endpoint"
@@ -41,7 +41,7 @@ class WebhookEndpoint(db.Model):
         return self.is_active and event in (self.events or [])
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     """One occurrence of an event, as sent: the body every endpoint receives is built from this row."""
 
     __tablename__ = "webhook_event"
@@ -54,7 +54,7 @@ class WebhookEvent(db.Model):
     created_at: Mapped[created_at]
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(Model):
     """One event to one endpoint, attempted until the receiver answers 2xx or the attempts run out."""
 
     __tablename__ = "webhook_delivery"
@@ -76,7 +76,7 @@ class WebhookDelivery(db.Model):
                                                              passive_deletes=True, order_by="WebhookAttempt.number")
 
 
-class WebhookAttempt(db.Model):
+class WebhookAttempt(Model):
     """One HTTP request of a delivery: what the receiver answered, or why it could not be reached."""
 
     __tablename__ = "webhook_attempt"
