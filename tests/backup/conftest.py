@@ -11,10 +11,11 @@ from tests.conftest import on_postgres
 
 
 @pytest.fixture
-def app_config(app_config: dict, request: pytest.FixtureRequest) -> dict:
-    """On the PostgreSQL pass, a database of this test's own: the migrations build it from nothing."""
+def app_config(app_config: dict, tmp_path) -> dict:
+    """SQLite on both passes: these tests read the SQLite layout of a backup (a database file in the archive); the
+    PostgreSQL layout (a JSON file per table) has its own tests, which name their PostgreSQL database."""
     if on_postgres():
-        app_config["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("own_postgres")
+        app_config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
     return app_config
 
 
