@@ -36,21 +36,24 @@ from enable.calls import services as calls
 from enable.calls.models import Call, CallStatus
 from enable.errors import UserError
 from enable.extensions import db
+from enable.reasons import N_
 from enable.transcription.types import Transcript
 from enable.transcription.vtt import to_srt as captions_srt
 from enable.transcription.vtt import to_webvtt
 
-TAG = "Calls"
+TAG = N_("Calls")
 STATUSES = [s.value for s in CallStatus]
 CALL_REF = {"$ref": "#/components/schemas/Call"}
 FORMATS = {"json": JSON, "vtt": "text/vtt", "srt": "application/x-subrip", "txt": "text/plain"}
 
 
-@operation("GET", "/calls", role=Role.REP, tag=TAG, summary="List your calls and your team's",
-           params=[Param("status", {"type": "string", "enum": STATUSES}, "Only calls in this state."), *LIST_PARAMS],
-           replies={200: ok(list_of(CALL_REF))})
+@operation("GET", "/calls", role=Role.REP, tag=TAG, summary=N_("List your calls and your team's"),
+           params=[Param("status", {"type": "string", "enum": STATUSES}, N_("Only calls in this state.")),
+                   *LIST_PARAMS],
+           replies={200: ok(list_of(CALL_REF))},
+           description=N_("Newest first: enablement and admins see every call, others their own (as rep or uploader) "
+                          "and their team's."))
 def calls_list():
-    """Newest first: enablement and admins see every call, others their own (as rep or uploader) and their team's."""
     status = arg_choice("status", STATUSES)
 
     def render(found: list[Call]) -> list[dict[str, Any]]:
@@ -62,21 +65,21 @@ def calls_list():
 
 
 UPLOAD = obj({
-    "file": {"type": "string", "format": "binary", "description": "The recording (audio or video)."},
+    "file": {"type": "string", "format": "binary", "description": N_("The recording (audio or video).")},
     "title": {"type": "string", "maxLength": 200},
     "rep_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
-               "description": "The user who is the rep on the call."},
-    "deal_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "The deal the call belongs to."},
+               "description": N_("The user who is the rep on the call.")},
+    "deal_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": N_("The deal the call belongs to.")},
     "call_date": DAY_IN,
-    "stage": {"type": "string", "maxLength": 60, "description": "A stage tag key of the taxonomy."},
+    "stage": {"type": "string", "maxLength": 60, "description": N_("A stage tag key of the taxonomy.")},
     "language": {"type": "string", "maxLength": 10,
-                 "description": "Language spoken: auto (or left out) to identify it, or a code the installed speech "
-                                "models handle (TRANSCRIPTION_LANGUAGES: en, ru by default)."},
+                 "description": N_("Language spoken: auto (or left out) to identify it, or a code the installed speech "
+                                   "models handle (TRANSCRIPTION_LANGUAGES: en, ru by default).")},
     "quality": {"type": "string", "enum": ["fast", "accurate"],
-                "description": "Transcription quality; leave out for the site's TRANSCRIPTION_QUALITY."},
+                "description": N_("Transcription quality; leave out for the site's TRANSCRIPTION_QUALITY.")},
     "speakers": {"type": "string", "pattern": "^(auto|[1-6])$",
-                 "description": "How many people talk on the call (1-6), told apart by voice on a one-channel "
-                                "recording; auto (or left out) finds the number from the voices."},
+                 "description": N_("How many people talk on the call (1-6), told apart by voice on a one-channel "
+                                   "recording; auto (or left out) finds the number from the voices.")},
 }, required=["file"])
 
 
@@ -115,18 +118,19 @@ def _details() -> calls.CallDetails:
         raise ApiError(422, "invalid", e.message) from e
 
 
-@operation("POST", "/calls", role=Role.MANAGER, tag=TAG, summary="Upload a recording",
+@operation("POST", "/calls", role=Role.MANAGER, tag=TAG, summary=N_("Upload a recording"),
            body=Body(UPLOAD, "multipart/form-data"),
-           replies={201: ok(obj({"call": CALL_REF, "created": {"type": "boolean"}}), "Stored and queued; a file "
-                            "that is not a recording is stored as a failed call with the reason."),
+           replies={201: ok(obj({"call": CALL_REF, "created": {"type": "boolean"}}), N_("Stored and queued; a file "
+                            "that is not a recording is stored as a failed call with the reason.")),
                     200: ok(obj({"call": CALL_REF, "created": {"type": "boolean"}}),
-                            "The same file was uploaded before: its call."),
-                    413: Reply("The file is larger than MAX_UPLOAD_MB.",
+                            N_("The same file was uploaded before: its call.")),
+                    413: Reply(N_("The file is larger than MAX_UPLOAD_MB."),
                                {JSON: {"$ref": "#/components/schemas/Error"}}),
-                    507: Reply("The server's disk is full: nothing was stored.",
-                               {JSON: {"$ref": "#/components/schemas/Error"}})})
+                    507: Reply(N_("The server's disk is full: nothing was stored."),
+                               {JSON: {"$ref": "#/components/schemas/Error"}})},
+           description=N_("The same checks as the upload page: size limit, content sniffing, longest call, known rep,"
+                          " deal and stage."))
 def calls_upload():
-    """The same checks as the upload page: size limit, content sniffing, longest call, known rep, deal and stage."""
     storage = request.files.get("file")
     if storage is None or not storage.filename:
         raise invalid(_("Send the recording as the multipart field “file”, with a file name."))
@@ -148,11 +152,11 @@ def _call(call_id: int) -> Call:
     return call
 
 
-@operation("GET", "/calls/<int:call_id>", role=Role.REP, tag=TAG, summary="Get a call",
-           replies={200: ok(CALL_REF)})
+@operation("GET", "/calls/<int:call_id>", role=Role.REP, tag=TAG, summary=N_("Get a call"),
+           replies={200: ok(CALL_REF)},
+           description=N_("As on the site: any signed-in person may open a call of the library (ready); one still "
+                          "processing or failed, those whose calls list shows it."))
 def calls_get(call_id: int):
-    """As on the site: any signed-in person may open a call of the library (ready); one still processing or
-    failed, those whose calls list shows it."""
     call = _call(call_id)
     return reply(call_json(call, len(call.bites)))
 
@@ -161,17 +165,18 @@ STATUS = obj({"id": INT, "status": {"type": "string", "enum": STATUSES}, "label"
               "progress": NUM, "error": null(STR), "bites": INT})
 
 
-@operation("GET", "/calls/<int:call_id>/status", role=Role.MANAGER, tag=TAG, summary="Processing status and progress",
-           replies={200: ok(STATUS)})
+@operation("GET", "/calls/<int:call_id>/status", role=Role.MANAGER, tag=TAG,
+           summary=N_("Processing status and progress"),
+           replies={200: ok(STATUS)},
+           description=N_("Where the call is in the pipeline; progress runs from 0 to 1 while it is transcribed."))
 def calls_status(call_id: int):
-    """Where the call is in the pipeline; progress runs from 0 to 1 while it is transcribed."""
     found = calls.call_statuses(user(), [call_id])
     if not found:
         raise not_found(_("This call does not exist or is not one you manage."))
     return reply(found[0])
 
 
-@operation("GET", "/calls/<int:call_id>/bites", role=Role.REP, tag=TAG, summary="The bites of a call",
+@operation("GET", "/calls/<int:call_id>/bites", role=Role.REP, tag=TAG, summary=N_("The bites of a call"),
            params=LIST_PARAMS, replies={200: ok(list_of({"$ref": "#/components/schemas/Bite"}))})
 def calls_bites(call_id: int):
     call = _call(call_id)
@@ -179,8 +184,8 @@ def calls_bites(call_id: int):
     return page(call.bites, bite_json, offset=offset, limit=limit)
 
 
-@operation("DELETE", "/calls/<int:call_id>", role=Role.MANAGER, tag=TAG, summary="Delete a call with its bites",
-           replies={204: Reply("Deleted.")})
+@operation("DELETE", "/calls/<int:call_id>", role=Role.MANAGER, tag=TAG, summary=N_("Delete a call with its bites"),
+           replies={204: Reply(N_("Deleted."))})
 def calls_delete(call_id: int):
     call = db.session.get(Call, call_id)
     if call is None:
@@ -197,8 +202,8 @@ TRANSCRIPT = obj({
     "segments": {"type": "array", "items": obj({"start": NUM, "end": NUM, "text": STR, "speaker": null(STR),
                                                 "words": {"type": "array", "items": {"type": "object"}},
                                                 "language": STR, "unsupported_language": BOOL,
-                                                "overlap": {**BOOL, "description": "A backchannel said inside "
-                                                            "another speaker's turn."}},
+                                                "overlap": {**BOOL, "description": N_("A backchannel said inside "
+                                                            "another speaker's turn.")}},
                                                required=["start", "end", "text", "speaker", "words"])},
 }, required=["language", "duration_s", "model", "segments"])
 
@@ -214,13 +219,13 @@ def to_text(transcript: Transcript) -> str:
     return "\n\n".join(f"{calls.speaker_label(t.speaker)}: {t.text}" if t.speaker else t.text for t in turns) + "\n"
 
 
-@operation("GET", "/calls/<int:call_id>/transcript", role=Role.REP, tag=TAG, summary="The transcript of a call",
+@operation("GET", "/calls/<int:call_id>/transcript", role=Role.REP, tag=TAG, summary=N_("The transcript of a call"),
            params=[Param("format", {"type": "string", "enum": list(FORMATS), "default": "json"},
-                         "json (words with times), vtt (WebVTT), srt (SubRip) or txt (plain text).")],
-           replies={200: Reply("The transcript in the format asked for.", {
+                         N_("json (words with times), vtt (WebVTT), srt (SubRip) or txt (plain text)."))],
+           replies={200: Reply(N_("The transcript in the format asked for."), {
                JSON: TRANSCRIPT, "text/vtt": {"type": "string"}, "application/x-subrip": {"type": "string"},
                "text/plain": {"type": "string"}}),
-               503: Reply("The call's transcript file is damaged: restore it, or transcribe the call again.",
+               503: Reply(N_("The call's transcript file is damaged: restore it, or transcribe the call again."),
                           {JSON: {"$ref": "#/components/schemas/Error"}})})
 def calls_transcript(call_id: int):
     fmt = arg_choice("format", list(FORMATS), "json") or "json"

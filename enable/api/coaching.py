@@ -29,8 +29,9 @@ from enable.coaching.models import CallScore, QuestionKind, Scorecard, Scorecard
 from enable.db import utcnow
 from enable.errors import NotAllowed
 from enable.extensions import db
+from enable.reasons import N_
 
-TAG = "Coaching"
+TAG = N_("Coaching")
 QUESTION = obj({"id": INT, "position": INT, "kind": {"type": "string", "enum": [k.value for k in QuestionKind]},
                 "prompt": STR, "weight": INT,
                 "options": {"type": "array", "items": obj({"label": STR, "points": INT})}})
@@ -45,14 +46,14 @@ SCORECARD_REF = {"$ref": "#/components/schemas/Scorecard"}
 SCORE_REF = {"$ref": "#/components/schemas/Score"}
 SCORE_IN = obj({
     "version_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
-                   "description": "The scorecard version answered (a scorecard's version_id when you read it)."},
+                   "description": N_("The scorecard version answered (a scorecard's version_id when you read it).")},
     "note": {"type": "string", "maxLength": services.MAX_NOTE},
     "answers": {"type": "array", "maxItems": services.MAX_QUESTIONS, "items": obj({
         "question_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "value": {"type": "string", "maxLength": services.MAX_TEXT,
-                  "description": "yes or no; 1 to 5; the option's index from 0; or the text."},
+                  "description": N_("yes or no; 1 to 5; the option's index from 0; or the text.")},
         "moment_s": {"type": ["number", "null"], "minimum": 0, "maximum": 86400,
-                     "description": "The second of the call the answer points at."},
+                     "description": N_("The second of the call the answer points at.")},
     }, required=["question_id", "value"])},
 }, required=["version_id", "answers"])
 
@@ -79,10 +80,10 @@ def score_json(score: CallScore) -> dict[str, Any]:
                          "points": a.points, "moment_s": a.moment_s} for a in score.answers]}
 
 
-@operation("GET", "/scorecards", role=Role.REP, tag=TAG, summary="List the scorecards with their current questions",
-           params=LIST_PARAMS, replies={200: ok(list_of(SCORECARD_REF))})
+@operation("GET", "/scorecards", role=Role.REP, tag=TAG, summary=N_("List the scorecards with their current questions"),
+           params=LIST_PARAMS, replies={200: ok(list_of(SCORECARD_REF))},
+           description=N_("Active and archived scorecards; each with its current version's questions."))
 def scorecards_list():
-    """Active and archived scorecards; each with its current version's questions."""
     return reply(page_of_list(services.list_scorecards(), scorecard_json))
 
 
@@ -93,19 +94,21 @@ def _call(call_id: int) -> Call:
     return call
 
 
-@operation("GET", "/calls/<int:call_id>/scores", role=Role.REP, tag=TAG, summary="A call's scores",
-           params=LIST_PARAMS, replies={200: ok(list_of(SCORE_REF))})
+@operation("GET", "/calls/<int:call_id>/scores", role=Role.REP, tag=TAG, summary=N_("A call's scores"),
+           params=LIST_PARAMS, replies={200: ok(list_of(SCORE_REF))},
+           description=N_("Newest first. Seen by the call's rep, their managers, enablement and admins; other reps "
+                          "get an empty list."))
 def call_scores(call_id: int):
-    """Newest first. Seen by the call's rep, their managers, enablement and admins; other reps get an empty list."""
     return reply(page_of_list(services.visible_scores(user(), _call(call_id)), score_json))
 
 
-@operation("POST", "/calls/<int:call_id>/scores", role=Role.REP, tag=TAG, summary="Score a call",
-           description="A manager scores a call of their team's reps (enablement and admins any call with a rep); a "
-                       "rep scores their own call. The score is saved against the version given; an archived "
-                       "scorecard answers 409. A manager's score fulfils the rep's open feedback requests on the call.",
-           body=Body(SCORE_IN), replies={201: ok(SCORE_REF, "Saved."),
-                                         409: ok({"type": "object"}, "The scorecard no longer accepts scores.")})
+@operation("POST", "/calls/<int:call_id>/scores", role=Role.REP, tag=TAG, summary=N_("Score a call"),
+           description=N_("A manager scores a call of their team's reps (enablement and admins any call with a rep); a "
+                          "rep scores their own call. The score is saved against the version given; an archived "
+                          "scorecard answers 409. A manager's score fulfils the rep's open feedback requests on the "
+                          "call."),
+           body=Body(SCORE_IN), replies={201: ok(SCORE_REF, N_("Saved.")),
+                                         409: ok({"type": "object"}, N_("The scorecard no longer accepts scores."))})
 def call_scores_create(call_id: int):
     call = _call(call_id)
     data = json_body()

@@ -30,27 +30,29 @@ from enable.comments import services as comments
 from enable.comments.models import Comment, Visibility
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
+from enable.reasons import N_
 
-TAG = "Comments"
+TAG = N_("Comments")
 COMMENT_REF = {"$ref": "#/components/schemas/Comment"}
 COMMENT = obj({
     "id": INT, "call_id": INT,
-    "bite_id": {**null(INT), "description": "The bite whose page it was written on; null once that bite is gone."},
-    "parent_id": {**null(INT), "description": "The comment it replies to (the first of its thread)."},
-    "at_s": {**NUM, "description": "Seconds from the start of the call (a bite's comments too)."},
-    "body": {**null(STR), "description": "Markdown; null when deleted, or hidden by a moderator from you."},
+    "bite_id": {**null(INT), "description": N_("The bite whose page it was written on; null once that bite is gone.")},
+    "parent_id": {**null(INT), "description": N_("The comment it replies to (the first of its thread).")},
+    "at_s": {**NUM, "description": N_("Seconds from the start of the call (a bite's comments too).")},
+    "body": {**null(STR), "description": N_("Markdown; null when deleted, or hidden by a moderator from you.")},
     "visibility": {"type": "string", "enum": [v.value for v in Visibility],
-                   "description": "team: the call's team, its manager, enablement and admins; private: the author."},
+                   "description": N_("team: the call's team, its manager, enablement and admins; private: the "
+                                     "author.")},
     "author": null(obj({"id": INT, "name": STR})), "created_at": DATETIME, "edited_at": null(DATETIME),
     "is_hidden": {"type": "boolean"}, "is_deleted": {"type": "boolean"},
 })
 NEW = obj({
     "body": {"type": "string", "minLength": 1, "maxLength": comments.MAX_BODY,
-             "description": "Markdown; @handle (the part of an email before the @) mentions and notifies someone."},
+             "description": N_("Markdown; @handle (the part of an email before the @) mentions and notifies someone.")},
     "at_s": {"type": "number", "minimum": 0, "maximum": 360000,
-             "description": "Seconds from the start of the call, within its length. Left out for a reply."},
+             "description": N_("Seconds from the start of the call, within its length. Left out for a reply.")},
     "visibility": {"type": "string", "enum": [v.value for v in Visibility], "default": "team"},
-    "parent_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "Reply to this comment."},
+    "parent_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": N_("Reply to this comment.")},
 }, required=["body"])
 
 
@@ -97,17 +99,19 @@ def _post(call: Call, bite_id: int | None):
     return reply(_render(comment), 201)
 
 
-@operation("GET", "/calls/<int:call_id>/comments", role=Role.REP, tag=TAG, summary="The comments of a call",
-           params=LIST_PARAMS, replies={200: ok(list_of(COMMENT_REF))})
+@operation("GET", "/calls/<int:call_id>/comments", role=Role.REP, tag=TAG, summary=N_("The comments of a call"),
+           params=LIST_PARAMS, replies={200: ok(list_of(COMMENT_REF))},
+           description=N_("Threads in order of their second, each comment followed by its replies; only those you may"
+                          " read."))
 def calls_comments(call_id: int):
-    """Threads in order of their second, each comment followed by its replies; only those you may read."""
     return _listed(comments.readable_comments(_call(call_id), user()))
 
 
-@operation("POST", "/calls/<int:call_id>/comments", role=Role.REP, tag=TAG, summary="Comment on a call",
-           body=Body(NEW), replies={201: ok(COMMENT_REF, "Posted; mentioned people are notified.")})
+@operation("POST", "/calls/<int:call_id>/comments", role=Role.REP, tag=TAG, summary=N_("Comment on a call"),
+           body=Body(NEW), replies={201: ok(COMMENT_REF, N_("Posted; mentioned people are notified."))},
+           description=N_("A second outside the call, an unknown @mention or a mention in a private note: 422 with "
+                          "what to change."))
 def calls_comment_create(call_id: int):
-    """A second outside the call, an unknown @mention or a mention in a private note: 422 with what to change."""
     return _post(_call(call_id), None)
 
 
@@ -118,17 +122,20 @@ def _bite_call(bite_id: int):
     return bite
 
 
-@operation("GET", "/bites/<int:bite_id>/comments", role=Role.REP, tag=TAG, summary="The comments of a bite",
-           params=LIST_PARAMS, replies={200: ok(list_of(COMMENT_REF))})
+@operation("GET", "/bites/<int:bite_id>/comments", role=Role.REP, tag=TAG, summary=N_("The comments of a bite"),
+           params=LIST_PARAMS, replies={200: ok(list_of(COMMENT_REF))},
+           description=N_("Its call's comments at a second inside the bite, and those written on the bite (at call "
+                          "seconds)."))
 def bites_comments(bite_id: int):
-    """Its call's comments at a second inside the bite, and those written on the bite (at call seconds)."""
     bite = _bite_call(bite_id)
     return _listed([c for t in comments.bite_threads(bite, user()) for c in (t.comment, *t.replies)])
 
 
-@operation("POST", "/bites/<int:bite_id>/comments", role=Role.REP, tag=TAG, summary="Comment on a bite",
-           body=Body(NEW), replies={201: ok(COMMENT_REF, "Posted on the bite's call; mentioned people are notified.")})
+@operation("POST", "/bites/<int:bite_id>/comments", role=Role.REP, tag=TAG, summary=N_("Comment on a bite"),
+           body=Body(NEW),
+           replies={201: ok(COMMENT_REF, N_("Posted on the bite's call; mentioned people are notified."))},
+           description=N_("The comment belongs to the bite's call at `at_s` (call seconds), so it stays when the bite"
+                          " is re-cut."))
 def bites_comment_create(bite_id: int):
-    """The comment belongs to the bite's call at `at_s` (call seconds), so it stays when the bite is re-cut."""
     bite = _bite_call(bite_id)
     return _post(bite.call, bite.id)

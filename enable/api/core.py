@@ -29,6 +29,7 @@ from enable.api.tokens import ApiToken, authenticate
 from enable.auth.models import Role, User
 from enable.errors import UserError
 from enable.extensions import db, login_manager
+from enable.reasons import N_
 from enable.request_args import MAX_ID
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def ok(schema: dict[str, Any], description: str = "Success") -> Reply:
+def ok(schema: dict[str, Any], description: str = N_("Success")) -> Reply:
     return Reply(description, {JSON: schema})
 
 
@@ -318,9 +319,9 @@ def reply(data: Any, status: int = 200):
 
 LIST_PARAMS = (
     Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-          "How many items to return (with a cursor: by default the page size that cursor was given out for)."),
+          N_("How many items to return (with a cursor: by default the page size that cursor was given out for).")),
     Param("cursor", {"type": "string", "maxLength": 200},
-          "The next_cursor of the previous page (signed: a cursor of another list, or an altered one, is a 400)."),
+          N_("The next_cursor of the previous page (signed: a cursor of another list, or an altered one, is a 400).")),
 )
 
 
@@ -329,7 +330,7 @@ def list_of(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": ["data", "next_cursor"], "properties": {
         "data": {"type": "array", "items": item},
         "next_cursor": {"type": ["string", "null"],
-                        "description": "Pass as ?cursor= for the next page; null at the end."},
+                        "description": N_("Pass as ?cursor= for the next page; null at the end.")},
     }}
 
 

@@ -35,19 +35,20 @@ from enable.deals import services as deals
 from enable.deals.csv_import import MAX_CENTS, DealRow, ParseResult, RowError
 from enable.deals.models import DealOutcome
 from enable.extensions import db
+from enable.reasons import N_
 from enable.request_args import parse_day
 from enable.search import playlists as lists
 from enable.usage import UsageKind, record_usage
 
-TAG = "Deals"
+TAG = N_("Deals")
 MAX_BATCH = 1000
 OUTCOMES = [o.value for o in DealOutcome]
 
 
-@operation("GET", "/deals", role=Role.REP, tag=TAG, summary="List deals",
-           description="Reps see the deals they own; managers and up see every deal.",
-           params=[Param("outcome", {"type": "string", "enum": OUTCOMES}, "Only won, lost or open deals."),
-                   Param("q", {"type": "string", "maxLength": 200}, "Words in the name, account or CRM id."),
+@operation("GET", "/deals", role=Role.REP, tag=TAG, summary=N_("List deals"),
+           description=N_("Reps see the deals they own; managers and up see every deal."),
+           params=[Param("outcome", {"type": "string", "enum": OUTCOMES}, N_("Only won, lost or open deals.")),
+                   Param("q", {"type": "string", "maxLength": 200}, N_("Words in the name, account or CRM id.")),
                    *LIST_PARAMS],
            replies={200: ok(list_of(DEAL))})
 def deals_list():
@@ -58,7 +59,7 @@ def deals_list():
 
 
 DEAL_IN = obj({
-    "external_id": {"type": "string", "minLength": 1, "maxLength": 100, "description": "The CRM's id: the key."},
+    "external_id": {"type": "string", "minLength": 1, "maxLength": 100, "description": N_("The CRM's id: the key.")},
     "name": {"type": "string", "minLength": 1, "maxLength": 255},
     "account": {"type": ["string", "null"], "maxLength": 255},
     "amount_cents": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_CENTS},
@@ -67,7 +68,7 @@ DEAL_IN = obj({
     "outcome": {"type": "string", "enum": OUTCOMES},
     "close_on": null(DAY_IN),
     "created_on": null(DAY_IN),
-    "owner": {"type": ["string", "null"], "maxLength": 255, "description": "The owner's email or name."},
+    "owner": {"type": ["string", "null"], "maxLength": 255, "description": N_("The owner's email or name.")},
 }, required=["external_id", "name"])
 BATCH_OUT = obj({"dry_run": BOOL, "created": INT, "updated": INT, "unchanged": INT, "rejected": INT,
                  "errors": {"type": "array", "items": obj({"index": INT, "reason": STR})},
@@ -128,13 +129,13 @@ def _row(index: int, item: Any) -> DealRow | RowError:
                    close_on=close_on, created_on=created_on)
 
 
-@operation("POST", "/deals/batch", role=Role.ENABLEMENT, tag=TAG, summary="Create or update deals by CRM id",
-           description="The same upsert as the CRM import: a deal whose external_id exists is updated, others are "
-                       "created; owners are matched by email or unique name. Invalid deals are listed in errors "
-                       "(index into the list) and the valid ones are saved. With dry_run nothing is saved.",
+@operation("POST", "/deals/batch", role=Role.ENABLEMENT, tag=TAG, summary=N_("Create or update deals by CRM id"),
+           description=N_("The same upsert as the CRM import: a deal whose external_id exists is updated, others are "
+                          "created; owners are matched by email or unique name. Invalid deals are listed in errors "
+                          "(index into the list) and the valid ones are saved. With dry_run nothing is saved."),
            body=Body(obj({"deals": {"type": "array", "items": DEAL_IN, "minItems": 1, "maxItems": MAX_BATCH},
                           "dry_run": {"type": "boolean"}}, required=["deals"])),
-           replies={200: ok(BATCH_OUT, "What was (or would be) done.")})
+           replies={200: ok(BATCH_OUT, N_("What was (or would be) done."))})
 def deals_batch():
     data = json_body()
     items = data.get("deals")
@@ -177,8 +178,8 @@ USAGE_IN = obj({
     "item_type": {"type": "string", "enum": ITEM_TYPES},
     "item_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     "deal_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID,
-                "description": "A deal you own (any deal for managers and up)."},
-    "seconds": {"type": ["number", "null"], "minimum": 0, "maximum": 86400, "description": "Seconds played."},
+                "description": N_("A deal you own (any deal for managers and up).")},
+    "seconds": {"type": ["number", "null"], "minimum": 0, "maximum": 86400, "description": N_("Seconds played.")},
 }, required=["kind", "item_type", "item_id"])
 
 
@@ -191,10 +192,10 @@ def _id(data: dict[str, Any], name: str, *, required: bool) -> int | None:
     return value
 
 
-@operation("POST", "/usage-events", role=Role.REP, tag="Usage", summary="Report a use of content",
-           description="For tools that show Enable content elsewhere (CRM sidebar, chat): the event counts in the "
-                       "usage and deal-influence reports as if it happened on the site, for the token's owner.",
-           body=Body(USAGE_IN), replies={201: ok(USAGE_EVENT, "Recorded.")})
+@operation("POST", "/usage-events", role=Role.REP, tag=N_("Usage"), summary=N_("Report a use of content"),
+           description=N_("For tools that show Enable content elsewhere (CRM sidebar, chat): the event counts in the "
+                          "usage and deal-influence reports as if it happened on the site, for the token's owner."),
+           body=Body(USAGE_IN), replies={201: ok(USAGE_EVENT, N_("Recorded."))})
 def usage_create():
     data = json_body()
     kind, item_type = data.get("kind"), data.get("item_type")

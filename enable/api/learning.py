@@ -11,11 +11,12 @@ from enable.auth.models import Role, User
 from enable.db import utcnow
 from enable.extensions import db
 from enable.learning import certifications, tracks
+from enable.reasons import N_
 
-TAG = "Learning"
+TAG = N_("Learning")
 
 
-@operation("GET", "/tracks", role=Role.ENABLEMENT, tag=TAG, summary="List the onboarding tracks with their steps",
+@operation("GET", "/tracks", role=Role.ENABLEMENT, tag=TAG, summary=N_("List the onboarding tracks with their steps"),
            params=LIST_PARAMS, replies={200: ok(list_of(TRACK))})
 def tracks_list():
     return reply(page_of_list(tracks.list_tracks(), track_json))
@@ -29,10 +30,11 @@ def _person(user_id: int) -> User:
     return person
 
 
-@operation("GET", "/users/<int:user_id>/progress", role=Role.REP, tag=TAG, summary="A person's track progress",
-           params=LIST_PARAMS, replies={200: ok(list_of(PROGRESS))})
+@operation("GET", "/users/<int:user_id>/progress", role=Role.REP, tag=TAG, summary=N_("A person's track progress"),
+           params=LIST_PARAMS, replies={200: ok(list_of(PROGRESS))},
+           description=N_("Each track assigned to the person, open ones first, with every step's due day and "
+                          "completion."))
 def users_progress(user_id: int):
-    """Each track assigned to the person, open ones first, with every step's due day and completion."""
     person = _person(user_id)
     now = utcnow()
     tracks.sync_progress(person, now)
@@ -50,14 +52,15 @@ def users_progress(user_id: int):
     return reply(page_of_list(tracks.assignments_of(person), render))
 
 
-@operation("GET", "/certifications", role=Role.REP, tag=TAG, summary="List the certifications and what they require",
+@operation("GET", "/certifications", role=Role.REP, tag=TAG,
+           summary=N_("List the certifications and what they require"),
            params=LIST_PARAMS, replies={200: ok(list_of(CERTIFICATION))})
 def certifications_list():
     return reply(page_of_list(certifications.list_certifications(), certification_json))
 
 
 @operation("GET", "/users/<int:user_id>/awards", role=Role.REP, tag=TAG,
-           summary="A person's certifications (latest award of each)", params=LIST_PARAMS,
+           summary=N_("A person's certifications (latest award of each)"), params=LIST_PARAMS,
            replies={200: ok(list_of(AWARD))})
 def users_awards(user_id: int):
     person = _person(user_id)

@@ -35,6 +35,7 @@ from enable.bites.models import Bite
 from enable.bites.page import load_bite
 from enable.database import commit_if_possible
 from enable.extensions import db
+from enable.reasons import N_
 from enable.search import ask
 from enable.search import playlists as lists
 from enable.search import services as search
@@ -44,13 +45,14 @@ from enable.search.indexing import index_bites, remove_bites
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-TAG = "Bites"
+TAG = N_("Bites")
 BITE_REF = {"$ref": "#/components/schemas/Bite"}
 PLAYLIST_REF = {"$ref": "#/components/schemas/Playlist"}
 
+FACET_FILTER = N_("Facet filter on %(facet)s (repeat for OR within the facet)")  # one per facet: a template
 _FILTER_PARAMS = [Param(name, {"type": "array", "items": {"type": "string", "maxLength": 200},
                                "maxItems": VALUES_PER_FILTER},
-                        f"Facet filter on {name} (repeat for OR within the facet)") for name in FILTER_FIELDS]
+                        FACET_FILTER % {"facet": name}) for name in FILTER_FIELDS]
 FACET = obj({"field": STR, "label": STR, "options": {"type": "array", "items": obj(
     {"value": STR, "label": STR, "count": INT, "selected": BOOL})}})
 SEARCH = obj({"data": {"type": "array", "items": obj({"bite": BITE_REF, "snippet_html": STR})},
@@ -58,16 +60,16 @@ SEARCH = obj({"data": {"type": "array", "items": obj({"bite": BITE_REF, "snippet
               "suggestion": null(STR), "error": null(STR), "problems": {"type": "array", "items": STR}})
 
 
-@operation("GET", "/bites", role=Role.REP, tag=TAG, summary="Search bites",
-           description="The search page's query syntax (words, \"phrases\", OR, -exclusions) and facets; the first "
-                       "page of a search is logged for the search-gap report like a search on the site.",
-           params=[Param("q", {"type": "string", "maxLength": QUERY_MAX_CHARS}, "The search text."),
+@operation("GET", "/bites", role=Role.REP, tag=TAG, summary=N_("Search bites"),
+           description=N_("The search page's query syntax (words, \"phrases\", OR, -exclusions) and facets; the first "
+                          "page of a search is logged for the search-gap report like a search on the site."),
+           params=[Param("q", {"type": "string", "maxLength": QUERY_MAX_CHARS}, N_("The search text.")),
                    *_FILTER_PARAMS,
-                   Param("from", DAY_IN, "Calls on or after this day."),
-                   Param("to", DAY_IN, "Calls on or before this day."),
-                   Param("sort", {"type": "string", "enum": list(SORTS)}, "relevance (default) or date."),
+                   Param("from", DAY_IN, N_("Calls on or after this day.")),
+                   Param("to", DAY_IN, N_("Calls on or before this day.")),
+                   Param("sort", {"type": "string", "enum": list(SORTS)}, N_("relevance (default) or date.")),
                    *LIST_PARAMS],
-           replies={200: ok(SEARCH), 503: Reply("The search index cannot be read.",
+           replies={200: ok(SEARCH), 503: Reply(N_("The search index cannot be read."),
                                                 {"application/json": {"$ref": "#/components/schemas/Error"}})})
 def bites_search():
     """Pages of `limit` results from the cursor's offset, also when ?limit= changes between pages."""
@@ -103,16 +105,16 @@ ANSWER = obj({"question": STR, "groups": {"type": "array", "items": obj({
         "sentences": {"type": "array", "items": ANSWER_SENTENCE}})}})}})
 
 
-@operation("GET", "/ask", role=Role.REP, tag=TAG, summary="Ask the library",
-           description="A question (\"how do our best reps answer 'we already use Gong'?\") answered with the 3-5 "
-                       "moments of calls closest to it in meaning, in any language, grouped by rep: best examples and "
-                       "reps with won deals first. Each moment gives the sentence that matched and the reply after "
-                       "it, and the second to play from. Extractive only: nothing is generated. Without the sentence "
-                       "model, moments holding the question's words.",
+@operation("GET", "/ask", role=Role.REP, tag=TAG, summary=N_("Ask the library"),
+           description=N_("A question (\"how do our best reps answer 'we already use Gong'?\") answered with the 3-5 "
+                          "moments of calls closest to it in meaning, in any language, grouped by rep: best "
+                          "examples and reps with won deals first. Each moment gives the sentence that matched and "
+                          "the reply after it, and the second to play from. Extractive only: nothing is generated. "
+                          "Without the sentence model, moments holding the question's words."),
            params=[Param("q", {"type": "string", "minLength": 1, "maxLength": ask.QUESTION_MAX_CHARS,
                                 "pattern": "\\S"},
-                         "The question.", required=True)],
-           replies={200: ok(ANSWER), 503: Reply("The search index cannot be read.",
+                         N_("The question."), required=True)],
+           replies={200: ok(ANSWER), 503: Reply(N_("The search index cannot be read."),
                                                 {"application/json": {"$ref": "#/components/schemas/Error"}})})
 def ask_question():
     """The moments answering a question; the question is logged for the search-gap report."""
@@ -143,10 +145,10 @@ def _bite(bite_id: int) -> Bite:
     return bite
 
 
-@operation("GET", "/bites/<int:bite_id>", role=Role.REP, tag=TAG, summary="Get a bite",
-           replies={200: ok(BITE_REF)})
+@operation("GET", "/bites/<int:bite_id>", role=Role.REP, tag=TAG, summary=N_("Get a bite"),
+           replies={200: ok(BITE_REF)},
+           description=N_("The bite with its tags and their evidence; report views and plays with POST /usage-events."))
 def bites_get(bite_id: int):
-    """The bite with its tags and their evidence; report views and plays with POST /usage-events."""
     return reply(bite_json(_bite(bite_id)))
 
 
@@ -157,9 +159,9 @@ def _reindex(bite: Bite) -> None:
         log.exception("bite %s changed but could not be re-indexed", bite.id)
 
 
-@operation("POST", "/bites/<int:bite_id>/tags", role=Role.ENABLEMENT, tag=TAG, summary="Tag a bite",
+@operation("POST", "/bites/<int:bite_id>/tags", role=Role.ENABLEMENT, tag=TAG, summary=N_("Tag a bite"),
            body=Body(obj({"tag_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}})),
-           replies={201: ok(BITE_REF, "Tagged.")})
+           replies={201: ok(BITE_REF, N_("Tagged."))})
 def bites_tag_add(bite_id: int):
     tag_id = json_body().get("tag_id")
     if not isinstance(tag_id, int) or isinstance(tag_id, bool) or not 1 <= tag_id <= MAX_ID:
@@ -172,7 +174,7 @@ def bites_tag_add(bite_id: int):
 
 
 @operation("DELETE", "/bites/<int:bite_id>/tags/<int:tag_id>", role=Role.ENABLEMENT, tag=TAG,
-           summary="Remove a tag from a bite", replies={200: ok(BITE_REF, "Removed; retagging keeps it off.")})
+           summary=N_("Remove a tag from a bite"), replies={200: ok(BITE_REF, N_("Removed; retagging keeps it off."))})
 def bites_tag_remove(bite_id: int, tag_id: int):
     bite = _bite(bite_id)
     curation.remove_tag(bite, tag_id, user())
@@ -186,11 +188,11 @@ def bites_tag_remove(bite_id: int, tag_id: int):
 SECONDS = {"type": "number", "minimum": 0, "maximum": 1_000_000}
 
 
-@operation("POST", "/bites/<int:bite_id>/title", role=Role.MANAGER, tag=TAG, summary="Rename a bite",
-           description="Give the bite a title of its own (1-200 characters); retagging and re-running its call keep "
-                       "it.",
+@operation("POST", "/bites/<int:bite_id>/title", role=Role.MANAGER, tag=TAG, summary=N_("Rename a bite"),
+           description=N_("Give the bite a title of its own (1-200 characters); retagging and re-running its call keep "
+                          "it."),
            body=Body(obj({"title": {"type": "string", "minLength": 1, "maxLength": 200}}, ["title"])),
-           replies={200: ok(BITE_REF, "Renamed.")})
+           replies={200: ok(BITE_REF, N_("Renamed."))})
 def bites_rename(bite_id: int):
     title = json_body().get("title")
     if not isinstance(title, str):
@@ -198,12 +200,12 @@ def bites_rename(bite_id: int):
     return _edited(editing.rename(_bite(bite_id), title, user()))
 
 
-@operation("POST", "/bites/<int:bite_id>/trim", role=Role.MANAGER, tag=TAG, summary="Trim a bite",
-           description="Move the bite's start and end (seconds from the call's start) to the nearest word "
-                       "boundaries; a trim outside the call's speech or into a neighbouring bite is refused (422). "
-                       "The call's transcript is not changed.",
+@operation("POST", "/bites/<int:bite_id>/trim", role=Role.MANAGER, tag=TAG, summary=N_("Trim a bite"),
+           description=N_("Move the bite's start and end (seconds from the call's start) to the nearest word "
+                          "boundaries; a trim outside the call's speech or into a neighbouring bite is refused (422). "
+                          "The call's transcript is not changed."),
            body=Body(obj({"start_s": SECONDS, "end_s": SECONDS}, ["start_s", "end_s"])),
-           replies={200: ok(BITE_REF, "Trimmed.")})
+           replies={200: ok(BITE_REF, N_("Trimmed."))})
 def bites_trim(bite_id: int):
     body = json_body()
     start, end = body.get("start_s"), body.get("end_s")
@@ -227,18 +229,18 @@ def _edited(result: editing.EditResult):
 
 # Playlists -----------------------------------------------------------------------------------------------------
 
-PTAG = "Playlists"
+PTAG = N_("Playlists")
 
 
 def _playlist(playlist_id: int):
     return lists.get_playlist(playlist_id, user())  # 404 when absent or not visible
 
 
-@operation("GET", "/playlists", role=Role.REP, tag=PTAG, summary="List your playlists and your team's",
-           params=LIST_PARAMS, replies={200: ok(list_of(PLAYLIST_REF))})
+@operation("GET", "/playlists", role=Role.REP, tag=PTAG, summary=N_("List your playlists and your team's"),
+           params=LIST_PARAMS, replies={200: ok(list_of(PLAYLIST_REF))},
+           description=N_("Most recently changed first; the cursor holds the last playlist's change time and id, so "
+                          "playlists created meanwhile neither repeat nor push others across pages."))
 def playlists_list():
-    """Most recently changed first; the cursor holds the last playlist's change time and id, so playlists
-    created meanwhile neither repeat nor push others across pages."""
     return reply(page_of_sorted(lists.visible_playlists(user()), _playlist_key, _playlist_rank, playlist_json))
 
 
@@ -268,10 +270,10 @@ def _text(data: dict[str, Any], name: str, limit: int, *, required: bool = False
     return value
 
 
-@operation("POST", "/playlists", role=Role.REP, tag=PTAG, summary="Create a playlist",
+@operation("POST", "/playlists", role=Role.REP, tag=PTAG, summary=N_("Create a playlist"),
            body=Body(obj({"name": {"type": "string", "minLength": 1, "maxLength": lists.NAME_MAX},
                           "description": {"type": "string", "maxLength": 2000}}, required=["name"])),
-           replies={201: ok(PLAYLIST_REF, "Created (private until shared).")})
+           replies={201: ok(PLAYLIST_REF, N_("Created (private until shared)."))})
 def playlists_create():
     data = json_body()
     playlist = lists.create_playlist(user(), _text(data, "name", lists.NAME_MAX, required=True) or "",
@@ -280,15 +282,16 @@ def playlists_create():
     return reply(playlist_json(_playlist(playlist.id)), 201)
 
 
-@operation("GET", "/playlists/<int:playlist_id>", role=Role.REP, tag=PTAG, summary="Get a playlist",
+@operation("GET", "/playlists/<int:playlist_id>", role=Role.REP, tag=PTAG, summary=N_("Get a playlist"),
            replies={200: ok(PLAYLIST_REF)})
 def playlists_get(playlist_id: int):
     return reply(playlist_json(_playlist(playlist_id)))
 
 
-@operation("POST", "/playlists/<int:playlist_id>/items", role=Role.REP, tag=PTAG, summary="Add a bite to a playlist",
+@operation("POST", "/playlists/<int:playlist_id>/items", role=Role.REP, tag=PTAG,
+           summary=N_("Add a bite to a playlist"),
            body=Body(obj({"bite_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}})),
-           replies={201: ok(PLAYLIST_REF, "Added at the end.")})
+           replies={201: ok(PLAYLIST_REF, N_("Added at the end."))})
 def playlists_add_item(playlist_id: int):
     bite_id = json_body().get("bite_id")
     if not isinstance(bite_id, int) or isinstance(bite_id, bool) or not 1 <= bite_id <= MAX_ID:
@@ -303,15 +306,15 @@ def playlists_add_item(playlist_id: int):
 
 
 @operation("DELETE", "/playlists/<int:playlist_id>/items/<int:item_id>", role=Role.REP, tag=PTAG,
-           summary="Remove an item from a playlist", replies={200: ok(PLAYLIST_REF)})
+           summary=N_("Remove an item from a playlist"), replies={200: ok(PLAYLIST_REF)})
 def playlists_remove_item(playlist_id: int, item_id: int):
     lists.remove_item(_playlist(playlist_id), item_id, user())
     db.session.commit()
     return reply(playlist_json(_playlist(playlist_id)))
 
 
-@operation("DELETE", "/playlists/<int:playlist_id>", role=Role.REP, tag=PTAG, summary="Delete a playlist",
-           replies={204: Reply("Deleted; its bites stay in the library.")})
+@operation("DELETE", "/playlists/<int:playlist_id>", role=Role.REP, tag=PTAG, summary=N_("Delete a playlist"),
+           replies={204: Reply(N_("Deleted; its bites stay in the library."))})
 def playlists_delete(playlist_id: int):
     lists.delete_playlist(_playlist(playlist_id), user())
     db.session.commit()

@@ -19,10 +19,11 @@ from enable.api.schemas import (
     PLAYLIST,
     error_reply,
 )
+from enable.reasons import N_
 
 TITLE = "Enable API"
 VERSION = "1.0.0"
-DESCRIPTION = """\
+DESCRIPTION = N_("""\
 The JSON API of this Enable site. Authenticate with a personal API token (create one under your settings,
 "API tokens") sent as `Authorization: Bearer <token>`; a session cookie does not authenticate API requests.
 A token acts with its owner's role, as on the site; a `read` token may only use GET.
@@ -31,26 +32,26 @@ Lists take `limit` (1 to {max_limit}) and `cursor` (the `next_cursor` of the pre
 Errors are `{{"error": {{"code": "...", "message": "..."}}}}` with codes such as `invalid`, `unauthorized`,
 `forbidden`, `not_found`, `rate_limited`. Each token may make {rate} requests; past that the answer is 429 with
 `Retry-After` (seconds).
-"""
+""")
 
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 SCHEMAS = {"Error": ERROR, "Call": CALL, "Bite": BITE, "Playlist": PLAYLIST, "Playbook": PLAYBOOK,
            "PlaybookSummary": PLAYBOOK_SUMMARY, "Asset": ASSET,
            "Scorecard": SCORECARD, "Score": SCORE, "Comment": COMMENT}
-RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before the next request.",
+RETRY_AFTER = {"Retry-After": {"description": N_("Seconds to wait before the next request."),
                                "schema": {"type": "integer", "minimum": 1}}}
 
 
 def _errors(op: Operation) -> dict[int, Reply]:
-    found = {400: error_reply("The request does not fit this document: a parameter or the body is of the wrong type, "
-                              "out of its range or too long."),
-             404: error_reply("No such item, or it is not visible to you.")}
+    found = {400: error_reply(N_("The request does not fit this document: a parameter or the body is of the wrong "
+                                 "type, out of its range or too long.")),
+             404: error_reply(N_("No such item, or it is not visible to you."))}
     if op.role is not None:
-        found[401] = error_reply("No token, or an unknown or revoked one, or its account is deactivated.")
-        found[403] = error_reply("The token's scope or its owner's role does not allow this.")
-        found[429] = error_reply("Too many requests with this token.", RETRY_AFTER)
-    found[422] = error_reply("The request fits this document but cannot be served as asked (the message says why): "
-                             "a change that cannot be made, a cursor no list gave out, an unknown taxonomy key.")
+        found[401] = error_reply(N_("No token, or an unknown or revoked one, or its account is deactivated."))
+        found[403] = error_reply(N_("The token's scope or its owner's role does not allow this."))
+        found[429] = error_reply(N_("Too many requests with this token."), RETRY_AFTER)
+    found[422] = error_reply(N_("The request fits this document but cannot be served as asked (the message says why): "
+                                "a change that cannot be made, a cursor no list gave out, an unknown taxonomy key."))
     return found
 
 
@@ -99,6 +100,11 @@ def _operation(op: Operation) -> dict[str, Any]:
     return entry
 
 
+def introduction(text: str) -> str:
+    """The document's description (DESCRIPTION, or its translation) with this site's list and rate limits."""
+    return text.format(max_limit=MAX_LIMIT, rate=current_app.config["API_RATE_LIMIT"])
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI document of every operation declared on the API blueprint."""
     paths: dict[str, dict[str, Any]] = {}
@@ -108,21 +114,21 @@ def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "license": {"name": "MIT", "identifier": "MIT"},
-                 "description": DESCRIPTION.format(max_limit=MAX_LIMIT, rate=current_app.config["API_RATE_LIMIT"])},
+                 "description": introduction(DESCRIPTION)},
         "servers": [{"url": "/api/v1"}],
         "tags": [{"name": t} for t in tags],
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": SCHEMAS,
                        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                                          "description": "A personal API token."}}},
+                                                          "description": N_("A personal API token.")}}},
         "security": [{"bearerAuth": []}],
     }
 
 
-@operation("GET", "/openapi.json", role=None, tag="Documentation", summary="This OpenAPI document",
-           replies={200: ok({"type": "object", "required": ["openapi", "paths"]}, "The OpenAPI 3.1 document.")})
+@operation("GET", "/openapi.json", role=None, tag=N_("Documentation"), summary=N_("This OpenAPI document"),
+           replies={200: ok({"type": "object", "required": ["openapi", "paths"]}, N_("The OpenAPI 3.1 document."))},
+           description=N_("Public: it describes the API, not any data."))
 def openapi_json():
-    """Public: it describes the API, not any data."""
     response, status = reply(document())
     response.headers["Cache-Control"] = "no-cache"
     return response, status

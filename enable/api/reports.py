@@ -15,6 +15,7 @@ from enable.api.schemas import BOOL, DATE, DAY_IN, INT, STR, null, obj
 from enable.auth.models import Role
 from enable.db import utcnow
 from enable.errors import UserError
+from enable.reasons import N_
 from enable.reports.filters import Scope, read_filters
 from enable.reports.queries.certification import certification_outcomes
 from enable.reports.queries.conversations import DEFAULT_PERIOD, PERIODS, conversation_trends
@@ -25,7 +26,7 @@ from enable.reports.queries.search_gaps import FEW_RESULTS, search_gaps
 from enable.reports.queries.usage import content_usage
 from enable.reports.registry import REPORTS
 
-TAG = "Reports"
+TAG = N_("Reports")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ REPORT = obj({"report": STR, "title": STR, "start": null(DATE), "end": null(DATE
               "tables": {"type": "array", "items": TABLE}})
 
 
-@operation("GET", "/reports", role=Role.MANAGER, tag=TAG, summary="List the reports",
+@operation("GET", "/reports", role=Role.MANAGER, tag=TAG, summary=N_("List the reports"),
            replies={200: ok(obj({"data": {"type": "array", "items": obj({"name": STR, "title": STR,
                                                                           "summary": STR})}}))})
 def reports_list():
@@ -79,17 +80,17 @@ def reports_list():
                            for r in API_REPORTS if r.endpoint in info and user().has_role(info[r.endpoint].role)]})
 
 
-@operation("GET", "/reports/<name>", role=Role.MANAGER, tag=TAG, summary="One report as JSON",
+@operation("GET", "/reports/<name>", role=Role.MANAGER, tag=TAG, summary=N_("One report as JSON"),
            path_schemas={"name": {"type": "string", "enum": [r.name for r in API_REPORTS]}},
-           description="Managers read their own teams' figures, enablement and admins every team's. Cells are the "
-                       "formatted strings of the report page and its CSV download.",
-           params=[Param("start", DAY_IN, "First day counted (default: the page's)."),
-                   Param("end", DAY_IN, "Last day counted."),
-                   Param("team", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Only this team."),
+           description=N_("Managers read their own teams' figures, enablement and admins every team's. Cells are the "
+                          "formatted strings of the report page and its CSV download."),
+           params=[Param("start", DAY_IN, N_("First day counted (default: the page's).")),
+                   Param("end", DAY_IN, N_("Last day counted.")),
+                   Param("team", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, N_("Only this team.")),
                    Param("few", {"type": "integer", "minimum": 0, "maximum": 50},
-                         "search-gaps: a search with at most this many results counts as a gap."),
+                         N_("search-gaps: a search with at most this many results counts as a gap.")),
                    Param("period", {"type": "string", "enum": list(PERIODS)},
-                         "conversation-habits: figures per week or per month (the default).")],
+                         N_("conversation-habits: figures per week or per month (the default)."))],
            replies={200: ok(REPORT)})
 def reports_get(name: str):
     report = BY_NAME.get(name)

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import get_locale
 
 from enable.api.core import JSON, Reply
+from enable.reasons import N_
 
 STR: dict[str, Any] = {"type": "string"}
 INT: dict[str, Any] = {"type": "integer"}
@@ -47,8 +48,8 @@ def locale() -> str:
     return str(get_locale() or "en")
 
 
-ERROR = obj({"error": obj({"code": {**STR, "description": "not_found, forbidden, invalid, rate_limited, ..."},
-                           "message": {**STR, "description": "What went wrong, for people."}})})
+ERROR = obj({"error": obj({"code": {**STR, "description": N_("not_found, forbidden, invalid, rate_limited, ...")},
+                           "message": {**STR, "description": N_("What went wrong, for people.")}})})
 
 
 def error_reply(description: str, headers: dict[str, Any] | None = None) -> Reply:
@@ -142,7 +143,8 @@ def governed_json(item) -> dict[str, Any]:
 
 
 PLAYBOOK_SUMMARY = obj({"id": INT, "slug": STR, "title": STR, "stage": null(STR),
-                        "language": {**STR, "description": "The BCP 47 tag of the language it is written in: en, ru."},
+                        "language": {**STR,
+                                     "description": N_("The BCP 47 tag of the language it is written in: en, ru.")},
                         "version": INT, **GOVERNED})
 PLAYBOOK = obj({**PLAYBOOK_SUMMARY["properties"], "body_markdown": STR, "body_html": STR,
                 "attachments": {"type": "array", "items": {"type": "integer"}}})
@@ -162,7 +164,7 @@ ASSET = obj({"id": INT, "title": STR, "kind": enum(["battlecard", "case_study", 
                                                      "other"]),
              "description": STR, "url": null(STR), "is_file": BOOL, "original_filename": null(STR),
              "content_type": null(STR), "size_bytes": null(INT),
-             "download_url": {**null(STR), "description": "GET it with your token to download the file."},
+             "download_url": {**null(STR), "description": N_("GET it with your token to download the file.")},
              "tags": {"type": "array", "items": TAG}, **GOVERNED})
 
 

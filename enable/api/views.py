@@ -14,7 +14,8 @@ from markupsafe import Markup
 
 from enable.api import tokens, tokens_bp
 from enable.api.forms import TokenForm
-from enable.api.openapi import document
+from enable.api.library import FACET_FILTER
+from enable.api.openapi import DESCRIPTION, document, introduction
 from enable.auth.decorators import role_required
 from enable.auth.models import Role
 from enable.errors import UserError
@@ -103,11 +104,33 @@ def paragraphs(text: object) -> Markup:
     return Markup("").join(Markup("<p>{}</p>").format(inline_code(p)) for p in parts)
 
 
+# Texts of the document made from a template (one per facet): the template is the message, its values stay as they are.
+_TEMPLATED = [(msgid, re.compile(re.sub(r"%\\\((\w+)\\\)s", r"(?P<\1>\\S+)", re.escape(msgid)) + r"\Z"))
+              for msgid in (FACET_FILTER,)]
+
+
+def doc_text(text: str) -> str:
+    """A human text of the OpenAPI document (a summary, a description, a tag) in the reader's language.
+
+    The document itself stays English (it is a specification, read by programs); its texts are the catalog's
+    messages (marked with N_ where they are written), so the page translates each one as it shows it. A text with no
+    translation is shown as it is."""
+    if not text:
+        return text
+    if text == introduction(DESCRIPTION):  # with this site's limits filled in
+        return introduction(_(DESCRIPTION))
+    for msgid, pattern in _TEMPLATED:
+        if m := pattern.match(text):
+            return _(msgid, **m.groupdict())
+    return _(text)
+
+
 def fields(schema: dict[str, Any]) -> list[dict[str, Any]]:
     """The properties of an object schema as rows (name, type, required, description); [] for other schemas."""
     required = set(schema.get("required", []))
     return [{"name": name, "type": describe(prop), "required": name in required,
-             "description": prop.get("description", "")} for name, prop in schema.get("properties", {}).items()]
+             "description": doc_text(prop.get("description", ""))}
+            for name, prop in schema.get("properties", {}).items()]
 
 
 @tokens_bp.get("/docs/api")
@@ -120,5 +143,5 @@ def docs():
         for method, op in methods.items():
             by_tag[op["tags"][0]].append({"path": path, "method": method.upper(), **op})
     return render_template("api/docs.html", doc=doc, by_tag=by_tag, describe=describe, fields=fields,
-                           inline=inline_code, paragraphs=paragraphs,
+                           inline=inline_code, paragraphs=paragraphs, tr=doc_text,
                            dumps=lambda v: json.dumps(v, indent=2, ensure_ascii=False))

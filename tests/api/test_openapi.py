@@ -82,6 +82,52 @@ def test_docs_page_renders_every_operation_without_script(api_app, world):
     assert "<code>Authorization: Bearer &lt;token&gt;</code>" in main
 
 
+def _human_texts(node: object) -> list[str]:
+    """The texts of the OpenAPI document written for people: summaries, descriptions and tag names."""
+    if isinstance(node, list):
+        return [t for item in node for t in _human_texts(item)]
+    if not isinstance(node, dict):
+        return []
+    found = []
+    for key, value in node.items():
+        if key in ("summary", "description") and isinstance(value, str):
+            found.append(value)
+        elif key == "tags" and isinstance(value, list):
+            found += [t if isinstance(t, str) else t["name"] for t in value]
+        else:
+            found += _human_texts(value)
+    return found
+
+
+def test_docs_page_reads_in_russian_while_the_document_stays_english(api_app, world):
+    """Every human text of the document has a Russian translation, and a Russian reader's page shows them, with
+    no operation's summary or description left in English (issue 23); the document itself stays English."""
+    from enable.api.views import doc_text, inline_code, paragraphs
+
+    client = api_app.test_client()
+    client.post("/auth/login", data={"email": "rep@example.test", "password": "password1"})
+    russian = {"Accept-Language": "ru-RU,ru;q=0.9"}
+    doc = client.get("/api/v1/openapi.json", headers=russian).get_json()
+    html = client.get("/docs/api", headers=russian).get_data(as_text=True)
+    main = html.split("<main", 1)[1]
+    assert "Upload a recording" in {op["summary"] for item in doc["paths"].values() for op in item.values()}
+    with api_app.test_request_context(headers=russian):
+        untranslated = sorted({t for t in _human_texts(doc) if doc_text(t) == t})
+        assert not untranslated, "\n".join(untranslated)
+        for item in doc["paths"].values():
+            for op in item.values():
+                assert str(inline_code(doc_text(op["summary"]))) in main, op["summary"]
+                assert str(inline_code(op["summary"])) not in main, op["summary"]
+                if op.get("description"):
+                    assert str(paragraphs(doc_text(op["description"]))) in main, op["description"]
+    for phrase in ("Загрузить запись", "<h2>Фрагменты</h2>", "<h2>Документация</h2>", "Токен действует с ролью",
+                   "Фильтр по objection", "Слишком много запросов с этим токеном."):
+        assert phrase in main, phrase
+    # Code stays code: the names of fields and parameters, the paths and the intro's inline code.
+    assert "<code>POST /calls</code>" in main and "<code>Authorization: Bearer &lt;token&gt;</code>" in main
+    assert "(от 1 до 100)" in main and "is in English" not in main
+
+
 def test_unknown_api_path_and_method_use_the_error_shape(api):
     missing = api(Role.ADMIN).get("/no-such-thing")
     assert missing.status_code == 404 and missing.get_json() == {"error": {"code": "not_found",
