@@ -22,6 +22,7 @@ from enable.reports.queries.conversations import DEFAULT_PERIOD, PERIODS, conver
 from enable.reports.queries.influence import deal_influence
 from enable.reports.queries.objections import objection_trends
 from enable.reports.queries.onboarding import onboarding
+from enable.reports.queries.scorecards import score_report
 from enable.reports.queries.search_gaps import FEW_RESULTS, search_gaps
 from enable.reports.queries.usage import content_usage
 from enable.reports.registry import REPORTS
@@ -57,6 +58,7 @@ API_REPORTS = [
     ApiReport("objections", "reports.objections", 365, lambda s: objection_trends(s, utcnow().date())),
     ApiReport("conversation-habits", "reports.conversations", 182,
               lambda s: conversation_trends(s, utcnow().date(), _period())),
+    ApiReport("call-scores", "reports.scores", 365, score_report),
     ApiReport("onboarding", "reports.onboarding", None, lambda s: onboarding(s, utcnow().date())),
     ApiReport("search-gaps", "reports.search_gaps", 90, lambda s: search_gaps(s, _few())),
 ]
