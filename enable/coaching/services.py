@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -28,6 +29,7 @@ from enable.coaching.models import (
     ScorecardQuestion,
     ScorecardVersion,
 )
+from enable.database import lock_row
 from enable.errors import NotAllowed, UserError
 from enable.extensions import db
 from enable.notifications import in_locale_of, notify
@@ -37,6 +39,7 @@ MAX_WEIGHT = 100
 MAX_TEXT = 4000
 MAX_NOTE = 2000
 SCALE_MAX = 5
+_ASCII_NUMBER = re.compile(r"[0-9]{1,3}")  # str.isdigit() also takes "²", which int() refuses
 
 
 # Question specs: what a form, a content file or the API defines -----------------------------------------------------
@@ -107,7 +110,7 @@ def parse_questions(text: str) -> list[QuestionSpec]:
             rest, _sep, opts = rest.rpartition(":")
             for part in opts.split("|"):
                 label, eq, points = part.rpartition("=")
-                if not eq or not points.strip().isdigit():
+                if not eq or not _ASCII_NUMBER.fullmatch(points.strip()):
                     raise UserError(_("%(where)s: each option is “Label = points” (0 to 100).", where=where))
                 options.append((label, int(points.strip())))
         specs.append(check_spec(QuestionSpec(kind, rest, weight, tuple(options)), where))
@@ -197,9 +200,11 @@ def update_scorecard(card: Scorecard, title: str, specs: Sequence[QuestionSpec],
     """Change a scorecard; changed questions make a new version (unchanged ones none), so scores given keep the
     questions they answered and a form someone has open still saves against the version it shows. Returns the
     current version."""
+    lock_row(card)  # two editors at once: the second makes its version after the first's, never the same number
     card.title, card.stage = _check_card(title, stage)
     if description is not None:
         card.description = description.strip()
+    db.session.expire(card, ["versions"])
     current = card.current
     if current is not None and _same(current, specs):
         return current
@@ -322,10 +327,10 @@ def points_of(question: ScorecardQuestion, value: str) -> float | None:
             raise UserError(_("“%(q)s”: answer yes or no.", q=question.prompt))
         return 1.0 if value == "yes" else 0.0
     if question.kind == QuestionKind.SCALE:
-        if not value.isdigit() or not 1 <= int(value) <= SCALE_MAX:
+        if not _ASCII_NUMBER.fullmatch(value) or not 1 <= int(value) <= SCALE_MAX:
             raise UserError(_("“%(q)s”: choose a number from 1 to 5.", q=question.prompt))
         return (int(value) - 1) / (SCALE_MAX - 1)
-    if not value.isdigit() or int(value) >= len(question.options):
+    if not _ASCII_NUMBER.fullmatch(value) or int(value) >= len(question.options):
         raise UserError(_("“%(q)s”: choose one of the options.", q=question.prompt))
     return question.options[int(value)]["points"] / 100
 
@@ -453,7 +458,7 @@ def request_feedback(call: Call, rep: User, manager_id: int | None, *, note: str
     db.session.add(request)
     db.session.flush()
     with in_locale_of(manager):
-        due = _(", due %(day)s", day=due_on.isoformat()) if due_on else ""
+        due = _(", due %(day)s", day=format_date(due_on)) if due_on else ""
         message = _("%(rep)s asks for feedback on “%(call)s”%(due)s", rep=rep.name, call=call.title, due=due)
     notify(manager, "feedback_request", message, f"/coaching/calls/{call.id}/score", now=now)
     return request
@@ -497,9 +502,9 @@ def send_reminders(today: date, now: datetime | None = None) -> int:
         with in_locale_of(r.manager):
             if r.due_on < today:
                 message = _("Overdue since %(day)s: %(rep)s asked for feedback on “%(call)s”",
-                            day=r.due_on.isoformat(), rep=r.rep.name, call=r.call.title)
+                            day=format_date(r.due_on), rep=r.rep.name, call=r.call.title)
             else:
-                message = _("Due %(day)s: %(rep)s asked for feedback on “%(call)s”", day=r.due_on.isoformat(),
+                message = _("Due %(day)s: %(rep)s asked for feedback on “%(call)s”", day=format_date(r.due_on),
                             rep=r.rep.name, call=r.call.title)
         notify(r.manager, "feedback_request", message, f"/coaching/calls/{r.call_id}/score", now=now)
         r.reminded_on = today

@@ -173,7 +173,7 @@ def _moment(raw: str) -> float | None:
             value = int(minutes) * 60 + float(seconds)
         else:
             value = float(text)
-    except ValueError:
+    except (ValueError, OverflowError):  # 400 nines of minutes do not fit a float
         raise UserError(_("A moment is a second of the call, such as 75 or 1:15.")) from None
     if not math.isfinite(value):
         raise UserError(_("A moment is a second of the call, such as 75 or 1:15."))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-MENTION = re.compile(r"(?<![\w@.+\-/])@(?P<handle>[A-Za-z0-9_](?:[\w.+\-]*[\w+\-])?"
-                     r"(?:@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)?)")
+# Any letters, Cyrillic included (иван@example.ru is @иван), as email addresses may have them.
+MENTION = re.compile(r"(?<![\w@.+\-/])@(?P<handle>\w(?:[\w.+\-]*[\w+\-])?"
+                     r"(?:@[\w\-]+(?:\.[\w\-]+)+)?)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^ {0,3}\1[^\n]*$|\Z)", re.S | re.M)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 

@@ -267,9 +267,13 @@ def add_comment(call: Call, author: User, *, body: str, at_s: float | None, visi
     if parent is not None:
         if parent.call_id != call.id or not can_read(author, parent, call):
             raise NotAllowed(_("This comment does not exist or is not yours to read."))
+        # The author of the comment answered (also when it is itself a reply), unless they deleted it.
+        answered = None if parent.is_deleted else parent.author
         if parent.parent_id is not None:  # a reply to a reply joins the thread
             parent = db.session.get(Comment, parent.parent_id) or parent
         at_s, visibility, bite_id = parent.at_s, parent.visibility, parent.bite_id
+    else:
+        answered = None
     if at_s is None:
         raise UserError(_("Say at which second of the call the comment is, for example 1:23."))
     at_s = check_second(call, at_s)
@@ -278,7 +282,6 @@ def add_comment(call: Call, author: User, *, body: str, at_s: float | None, visi
                       parent_id=parent.id if parent is not None else None)
     _anchor_to_bite(comment, bite_id)
     _notify(mentioned, "mention", comment, author, call)
-    answered = parent.author if parent is not None else None
     if parent is not None and answered is not None and answered not in mentioned and can_read(answered, parent, call):
         _notify([answered], "comment_reply", comment, author, call)
     return comment

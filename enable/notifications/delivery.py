@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import delete, inspect, or_, select, update
@@ -65,13 +65,12 @@ def can_receive(user: User) -> bool:
 
 
 def site_url() -> str:
-    """The site's external address without a trailing slash: SITE_URL, else this request's, else localhost."""
+    """The site's external address without a trailing slash: SITE_URL, else http://localhost.
+
+    Never the request's own address: a mail is written in the request of whoever causes it (a mention, a score), so
+    its Host header (anyone's to set) would choose the links in another person's mail."""
     configured = (current_app.config.get("SITE_URL") or "").strip().rstrip("/")
-    if configured:
-        return configured
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return "http://localhost"
+    return configured or "http://localhost"
 
 
 def absolute(path: str | None) -> str:
@@ -282,7 +281,9 @@ def attempt_send(mail_id: int, settings: mailer.MailSettings, max_attempts: int,
     """
     with Session(db.engine, expire_on_commit=False) as session:
         now = utcnow()
-        lease = now + timedelta(seconds=settings.timeout_s * 4 + 60)  # a killed worker frees the claim after this
+        # A killed worker frees the claim after this; it covers a whole SMTP conversation (about eight steps, each
+        # allowed timeout_s), so a slow server's mail is never claimed again while it is still being sent.
+        lease = now + timedelta(seconds=settings.timeout_s * 10 + 60)
         claimed = session.execute(
             update(OutboxMail)
             .where(OutboxMail.id == mail_id, OutboxMail.status == MailStatus.PENDING,
@@ -296,11 +297,12 @@ def attempt_send(mail_id: int, settings: mailer.MailSettings, max_attempts: int,
         row = session.get(OutboxMail, mail_id)
         assert row is not None
         domain = settings.sender.rsplit("@", 1)[-1].strip("> ") or None
-        message = mailer.compose(mailer.Mail(row.recipient, row.subject, row.body_text, row.body_html),
-                                 settings.sender, domain)
         session.commit()  # no transaction stays open while the mail server answers
         error: str | None = None
         try:
+            # Composed inside the attempt: a mail that cannot be built (a bad header) is a recorded failure too.
+            message = mailer.compose(mailer.Mail(row.recipient, row.subject, row.body_text, row.body_html),
+                                     settings.sender, domain)
             mailer.send(message, settings)
         except mailer.MailError as e:
             error = str(e)[:ERROR_CHARS]

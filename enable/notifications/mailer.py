@@ -11,7 +11,7 @@ import os
 import smtplib
 import ssl
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -34,7 +34,7 @@ class MailSettings:
     port: int = 0  # 0: the usual port of the security mode
     security: str = "starttls"
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a printed or logged settings object
     timeout_s: float = 30.0
     ca_file: str | None = None  # a CA bundle to trust besides the system's (an internal mail server)
     folder: Path | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask_babel import format_date
 from sqlalchemy import select
 
 from enable.auth.models import Role, User
@@ -195,7 +196,7 @@ def test_feedback_request_queue_reminders_and_fulfilment(ctx):
     services.request_feedback(later, rep, manager.id, today=today, now=NOW)
     assert request.manager_id == manager.id
     assert _notes(manager.id, "feedback_request") == [
-        f"Rita Rep asks for feedback on “{call.title}”, due {(today + timedelta(days=1)).isoformat()}",
+        f"Rita Rep asks for feedback on “{call.title}”, due {format_date(today + timedelta(days=1))}",
         f"Rita Rep asks for feedback on “{later.title}”"]
     with pytest.raises(UserError, match="already asked"):
         services.request_feedback(call, rep, manager.id, today=today)
@@ -282,3 +283,11 @@ def test_notices_are_written_in_the_reader_s_language_not_the_sender_s(ctx):
     manager.locale = "ru"
     services.request_feedback(call, rep, manager.id, today=NOW.date(), now=NOW)
     assert _notes(manager.id, "feedback_request") == [f"Rita Rep просит отзыв о звонке «{call.title}»"]
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1²", "9" * 400])
+def test_an_answer_in_other_digits_is_refused_with_a_reason_not_a_crash(ctx, value):
+    card = make_scorecard()
+    scale = next(q for q in card.current.questions if q.kind == QuestionKind.SCALE)
+    with pytest.raises(UserError, match="1 to 5"):
+        services.points_of(scale, value)

@@ -213,3 +213,12 @@ def test_the_report_shows_trends_questions_and_csv(app, world, login):
     # a manager of another team sees none of these scores
     other = _client(app, world, p.other_manager_id)
     assert "No calls were scored in this period yet" in other.get("/reports/scores").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("raw", ["9" * 400 + ":0", "1e999", "²:10"])
+def test_a_moment_that_is_no_second_is_refused_with_a_reason_not_a_crash(app, raw):
+    from enable.coaching.views import _moment
+    from enable.errors import UserError
+
+    with app.test_request_context("/"), pytest.raises(UserError, match="75 or 1:15"):
+        _moment(raw)

@@ -71,3 +71,7 @@ def test_the_line_of_a_second():
     starts = [0.0, 21.0, 51.0]
     assert [line_of(s, starts) for s in (0, 20.9, 21, 65, 999)] == [0, 0, 1, 2, 2]
     assert line_of(5, []) is None
+
+
+def test_cyrillic_handles_are_mentions_too():
+    assert find_handles("@иван.петров, посмотри; и @ольга@пример.рф") == ["иван.петров", "ольга@пример.рф"]

@@ -99,6 +99,7 @@ def test_a_reply_to_a_reply_joins_the_thread_and_notifies_the_parent_author_once
                                       parent=first)
         assert second.parent_id == root.id and second.at_s == 30 and second.bite_id == world.bites[0]
         assert [n.kind for n in _notes(rep.id)] == ["comment_reply", "mention"]
+        assert [n.kind for n in _notes(manager.id)] == ["comment_reply"]  # the author of the comment answered
 
 
 def test_the_comment_stays_on_the_call_when_its_bite_goes(app, world):

@@ -300,3 +300,12 @@ def test_old_sent_mails_are_pruned_and_failed_ones_kept(app):
         assert delivery.prune_sent(now) == 1
         db.session.commit()
         assert sorted(m.status for m in _mails()) == [MailStatus.FAILED, MailStatus.SENT]
+
+
+def test_links_in_mails_never_come_from_the_request_s_host(app):
+    """A mail is written in the request of whoever causes it: their Host header must not choose its links."""
+    with app.test_request_context("/", base_url="http://evil.example"):
+        assert delivery.absolute("/coaching/scores/1") == "http://localhost/coaching/scores/1"
+    app.config["SITE_URL"] = "https://enable.example.com/"
+    with app.test_request_context("/", base_url="http://evil.example"):
+        assert delivery.absolute("/calls/2") == "https://enable.example.com/calls/2"
