@@ -1,4 +1,4 @@
-"""A full disk, for real: the site's whole data folder on a 4 MB tmpfs, filled to the last byte. Uploads answer 507
+"""A full disk, for real: the site's whole data folder on a 16 MB tmpfs, filled to the last byte. Uploads answer 507
 with the reason (form and API), search goes on without its log, and a call whose index write fails is marked failed
 with the reason once the database can take it, never left "indexing"; retried after space is freed, it is ready."""
 
@@ -36,10 +36,10 @@ FILLER = "filler.bin"
 
 @pytest.fixture
 def small_disk(tmp_path: Path):
-    """A 4 MB tmpfs mounted for this test (root only), unmounted afterwards."""
+    """A 16 MB tmpfs mounted for this test (root only), unmounted afterwards."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True,
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True,
                           text=True)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root and mount permission): {done.stderr.strip()}")
