@@ -43,6 +43,9 @@ TEXT_COLUMNS = {
     "certification": ["title", "description"], "certification_requirement": ["text"],
     "deal": ["name", "account", "stage", "owner_name"], "notification": ["message"], "search_log": ["query"],
     "outbox_mail": ["recipient", "subject", "last_error"],
+    "scorecard": ["title", "description"], "scorecard_question": ["prompt"], "call_score": ["note"],
+    "score_answer": ["value"], "feedback_request": ["note"], "source_file": ["name", "reason"],
+    "call_participant": ["name", "email"], "deal_contact": ["name"],
 }
 
 ID_ARGS = {  # URL argument -> how to find a real id for it
@@ -50,6 +53,7 @@ ID_ARGS = {  # URL argument -> how to find a real id for it
     "track_id": "track", "quiz_id": "quiz", "question_id": "question", "deal_id": "deal", "user_id": "rep",
     "team_id": "team", "certification_id": "certification", "award_id": "award", "assignment_id": "assignment",
     "attempt_id": "attempt", "task_id": "ack", "item_id": "playbook", "number": "version",
+    "scorecard_id": "scorecard", "score_id": "score", "comment_id": "comment",
 }
 
 
@@ -70,6 +74,8 @@ def _poison(app) -> None:
     # Markdown bodies, tag names in every language, audit details, asset links
     db.session.execute(update(tables["playbook"]).values(body=MARKDOWN))
     db.session.execute(update(tables["playbook_version"]).values(body=MARKDOWN))
+    db.session.execute(update(tables["comment"]).values(body=MARKDOWN))
+    db.session.execute(update(tables["deal_match"]).values(reason=PAYLOAD))
     db.session.execute(update(tables["tag"]).values(names={"en": PAYLOAD, "ru": PAYLOAD}))
     db.session.execute(update(tables["notification"]).values(link="javascript:alert(1)"))
     db.session.execute(update(tables["asset"]).where(tables["asset"].c.url.is_not(None)).values(url=JS_URL))
@@ -84,6 +90,10 @@ def _poison(app) -> None:
 
     db.session.add(OutboxMail(recipient=PAYLOAD[:254], kind=PAYLOAD[:40], subject=PAYLOAD[:300], body_text=PAYLOAD,
                               body_html=PAYLOAD, status=MailStatus.FAILED, attempts=1, last_error=PAYLOAD[:500]))
+    from enable.sources import services as sources
+    from enable.sources.models import SourceStatus
+
+    sources.set_fate(sources.new_source("folder", PAYLOAD[:255], PAYLOAD[:500]), SourceStatus.FAILED, PAYLOAD)
     admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
     audit.record(admin, "user.update", admin, {"name": PAYLOAD})
     db.session.commit()
@@ -116,6 +126,8 @@ def _signed_in(app, email: str):
 
 
 def _ids(app) -> dict[str, int | None]:
+    from enable.coaching.models import CallScore, Scorecard
+    from enable.comments.models import Comment
     from enable.deals.models import Deal
     from enable.learning.models import (
         AckTask,
@@ -140,7 +152,7 @@ def _ids(app) -> dict[str, int | None]:
                 "deal": first(Deal), "rep": rep,
                 "team": first(Team), "certification": first(Certification), "award": first(CertificationAward),
                 "assignment": first(Assignment), "attempt": first(QuizAttempt), "ack": first(AckTask),
-                "version": 1}
+                "version": 1, "scorecard": first(Scorecard), "score": first(CallScore), "comment": first(Comment)}
 
 
 class _Elements(HTMLParser):
