@@ -132,3 +132,28 @@ def test_two_download_jobs_for_one_recording_fetch_it_once(app, server):
         done = db.session.get(SourceFile, source_id)
         assert done.status in (SourceStatus.IMPORTED, SourceStatus.UNASSIGNED) and done.call_id == results[0][0]
         assert done.details.get("attempts") == 1
+
+
+def test_a_consumer_start_leaves_a_download_another_job_holds_and_resumes_the_others(app, server, tmp_path):
+    from datetime import timedelta
+
+    from enable.db import utcnow
+    from enable.sources import jobs
+
+    speech_m4a(tmp_path / "served" / "other.m4a", 3)
+    server.files["other.m4a"] = tmp_path / "served" / "other.m4a"
+    with app.app_context():
+        ids = {}
+        for name, held in (("audio.m4a", True), ("other.m4a", False)):
+            source = SourceFile(origin="webhook", folder="", name=name, external_id=f"webhook:{name}",
+                                status=SourceStatus.DOWNLOADING, size_bytes=0,
+                                stable_since=utcnow() + timedelta(minutes=30) if held else None,
+                                details={"url": f"{server.base}/rec/{name}", "token": DOWNLOAD_TOKEN, "meta": {}})
+            db.session.add(source)
+            db.session.commit()
+            ids[name] = source.id
+        jobs._resume_downloads()
+        assert [r["path"] for r in server.requests] == ["/rec/other.m4a"]  # the held one is left to its job
+        db.session.expire_all()
+        assert db.session.get(SourceFile, ids["audio.m4a"]).status == SourceStatus.DOWNLOADING
+        assert db.session.get(SourceFile, ids["other.m4a"]).call_id is not None
