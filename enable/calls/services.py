@@ -234,13 +234,17 @@ def display_filename(filename: str | None) -> str:
     return name[-255:]
 
 
-def accept_file(path: Path, details: CallDetails, user: User | None = None) -> Accepted:
-    """Copy a file from disk (the CLI, samples) and make a call of it, like an upload."""
+def accept_file(path: Path, details: CallDetails, user: User | None = None, *, nofollow: bool = False,
+                filename: str | None = None) -> Accepted:
+    """Copy a file from disk (the CLI, samples) and make a call of it, like an upload. `nofollow`: a symbolic link
+    is refused (O_NOFOLLOW), for files the server did not choose (drop folders); `filename`: the name to show."""
+    shown = filename or path.name
     try:
-        with path.open("rb") as fh:
-            return accept_upload(fh, path.name, details, user)
+        fd = os.open(path, os.O_RDONLY | (os.O_NOFOLLOW if nofollow else 0))
+        with os.fdopen(fd, "rb") as fh:
+            return accept_upload(fh, shown, details, user)
     except OSError as e:
-        raise MediaRefused(_("%(name)s cannot be read: %(why)s", name=path.name, why=e.strerror or str(e))) from e
+        raise MediaRefused(_("%(name)s cannot be read: %(why)s", name=shown, why=e.strerror or str(e))) from e
 
 
 def _save_stream(stream: IO[bytes], limit: int, filename: str) -> tuple[Path, str, int]:

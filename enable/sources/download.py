@@ -1,6 +1,7 @@
 """Fetching an announced recording through the outbound guard (enable.netguard), as webhooks are sent: each hop's
 host resolved once, refused when private (unless WEBHOOK_ALLOW_PRIVATE), connected to by the checked address; the
-bearer token goes only to the first host (a redirect to storage elsewhere gets none); the body is limited to
+bearer token goes only to the first hop's origin (same scheme, host and port: a redirect to storage elsewhere, to
+another port or from https down to http gets none); the body is limited to
 MAX_UPLOAD_MB and written to a file, never held in memory."""
 
 from __future__ import annotations
@@ -30,17 +31,18 @@ def fetch(url: str, dest: Path, *, bearer: str | None, timeout_s: float, max_byt
           private_ok: bool) -> int:
     """GET url into dest, following up to MAX_REDIRECTS checked redirects; the bytes written. DownloadFailed,
     StorageFull (nothing kept), netguard.InvalidAddress for a refused address."""
-    first_host: str | None = None
+    first_origin: tuple[str, str, int] | None = None
     headers = {"User-Agent": "Enable-Recordings/1"}
     for _hop in range(MAX_REDIRECTS + 1):
         target = netguard.parse(url)
-        first_host = first_host or target.host
+        origin = (target.scheme, target.host, target.port)
+        first_origin = first_origin or origin
         try:
             addresses = netguard.resolve(target, private_ok)
         except netguard.UnresolvedHost as e:
             raise DownloadFailed(_("The recording's host could not be found (%(why)s).", why=str(e)[:200])) from e
         send = {**headers, "Host": target.host_header}
-        if bearer and target.host == first_host:
+        if bearer and origin == first_origin:
             send["Authorization"] = f"Bearer {bearer}"
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
         try:

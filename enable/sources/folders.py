@@ -8,6 +8,12 @@ own unit of work (committed alone): a file that fails never stops the others. A 
 is, waiting, and it is tried again on the next scan; a file removed before it was read is recorded as removed.
 Two scanners of one folder (the worker and `flask calls import-folder`) take turns on a lock file.
 
+Symbolic links are never followed: a link in the folder is not a recording, a sidecar or a manifest; files are opened
+with O_NOFOLLOW; a `processed/` or `failed/` that is a link is refused (the file stays, the reason says why). A file
+that could not be moved out (a read-only share) is not imported again while its size and time stay the same. A name
+that is not UTF-8 (cp1251 from an SMB share) is shown and recorded with replacement characters; the file itself is
+read and moved under its own name.
+
 This module runs as a job or command: it commits after each file, and queues each new call after its commit.
 """
 
@@ -18,6 +24,7 @@ import errno
 import fcntl
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -88,19 +95,51 @@ def is_recording_name(name: str) -> bool:
     return Path(name).suffix.lower().lstrip(".") in calls.MEDIA_SUFFIXES
 
 
-def _beside(folder: Path, name: str, suffix: str) -> Path | None:
-    """`<name><suffix>` or `<stem><suffix>` beside the file, if present."""
-    for candidate in (folder / f"{name}{suffix}", folder / f"{Path(name).stem}{suffix}"):
-        if candidate.is_file():
-            return candidate
+def display_name(name: str) -> str:
+    """A file name as text for the database and the pages: bytes that are not UTF-8 (a cp1251 name from an SMB
+    share, read by Python as surrogate escapes) become replacement characters. File operations keep the raw name."""
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
+def _regular(path: Path) -> bool:
+    """Whether path is a regular file itself (a symbolic link, even to a file, is not)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _listing(folder: Path) -> list[str]:
+    """The recordings in the folder: regular files only, never what a symbolic link points to."""
+    with os.scandir(folder) as entries:
+        return sorted(e.name for e in entries if e.is_file(follow_symlinks=False) and is_recording_name(e.name))
+
+
+def shared_stems(names: list[str]) -> frozenset[str]:
+    """The stems two or more recordings of a scan share (a.mp3 and a.wav)."""
+    stems = [Path(n).stem for n in names]
+    return frozenset(stem for stem in stems if stems.count(stem) > 1)
+
+
+def _beside(folder: Path, name: str, suffix: str, shared: frozenset[str] = frozenset()) -> Path | None:
+    """`<name><suffix>` or `<stem><suffix>` beside the file, if present as a regular file; the stem form only when no
+    other recording shares the stem, in the folder now or in this scan's listing (`shared`): a.mp3 and a.wav each
+    need their own a.mp3.json, a.wav.json."""
+    full = folder / f"{name}{suffix}"
+    if _regular(full):
+        return full
+    stem = Path(name).stem
+    by_stem = folder / f"{stem}{suffix}"
+    if _regular(by_stem) and stem not in shared and stem not in shared_stems(sorted({*_listing(folder), name})):
+        return by_stem
     return None
 
 
 def _manifest(folder: Path) -> Path | None:
     named = folder / "manifest.csv"
-    if named.is_file():
+    if _regular(named):
         return named
-    found = sorted(p for p in folder.glob("*.csv") if p.is_file())
+    found = sorted(p for p in folder.glob("*.csv") if _regular(p))
     return found[0] if len(found) == 1 else None
 
 
@@ -108,7 +147,7 @@ def _manifest(folder: Path) -> Path | None:
 def _folder_lock(folder: Path) -> Iterator[bool]:
     """Hold the folder's scan lock; yields False when another scanner holds it."""
     try:
-        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as e:
         log.warning("drop folder %s: no lock file (%s); scanning unlocked", folder, e)
         yield True
@@ -130,10 +169,24 @@ def _waiting_row(folder: str, name: str) -> SourceFile | None:
                              .order_by(SourceFile.id.desc()).limit(1))
 
 
-def _is_complete(path: Path, row: SourceFile | None, now: datetime, stable_s: float) -> tuple[bool, int]:
+def _unmoved_row(folder: str, name: str, st: os.stat_result) -> SourceFile | None:
+    """The row of this very file when an earlier scan handled it but could not move it out of the folder (a
+    read-only share, `processed` a plain file): same name, size and modification time. Not imported again."""
+    rows = db.session.scalars(select(SourceFile).where(SourceFile.folder == folder, SourceFile.name == name,
+                                                       SourceFile.status != SourceStatus.WAITING)
+                              .order_by(SourceFile.id.desc()).limit(1))
+    for row in rows:
+        left = (row.details or {}).get("unmoved")
+        if isinstance(left, dict) and left.get("size") == st.st_size and left.get("mtime_ns") == st.st_mtime_ns:
+            return row
+    return None
+
+
+def _is_complete(path: Path, row: SourceFile | None, now: datetime, stable_s: float,
+                 shared: frozenset[str] = frozenset()) -> tuple[bool, int]:
     """(complete, size): a `.done` marker, or a size unchanged for stable_s seconds. FileNotFoundError if gone."""
-    st = path.stat()
-    if _beside(path.parent, path.name, ".done") is not None:
+    st = path.stat(follow_symlinks=False)
+    if _beside(path.parent, path.name, ".done", shared) is not None:
         return True, st.st_size
     modified = datetime.fromtimestamp(st.st_mtime, tz=now.tzinfo)
     if row is None or row.stable_since is None:
@@ -143,15 +196,17 @@ def _is_complete(path: Path, row: SourceFile | None, now: datetime, stable_s: fl
     return now - max(row.stable_since, modified) >= timedelta(seconds=stable_s), st.st_size
 
 
-def read_meta(folder: Path, name: str, manifest: dict[str, RecordingMeta], pattern: str) -> RecordingMeta:
+def read_meta(folder: Path, name: str, manifest: dict[str, RecordingMeta], pattern: str,
+              shared: frozenset[str] = frozenset()) -> RecordingMeta:
     """The metadata of one recording: its sidecar, then the manifest's row, then its name. MetadataUnreadable."""
     meta = RecordingMeta()
-    sidecar = _beside(folder, name, ".json")
+    sidecar = _beside(folder, name, ".json", shared)
     if sidecar is not None:
         meta = read_sidecar(sidecar)
-    if name in manifest:
-        meta.fill_from(manifest[name])
-    meta.fill_from(meta_from_name(name, pattern))
+    shown = display_name(name)
+    if shown in manifest:
+        meta.fill_from(manifest[shown])
+    meta.fill_from(meta_from_name(shown, pattern))
     return meta
 
 
@@ -171,19 +226,21 @@ def scan_folder(folder: Path, *, now: datetime | None = None, stable_s: float | 
         if not locked:
             report.skipped = _("Another scan of this folder is running.")
             return report
-        names = sorted(p.name for p in folder.iterdir() if p.is_file() and is_recording_name(p.name))
+        names = _listing(folder)
+        shared = shared_stems(names)
         manifest, manifest_problem = _read_manifest(folder, dry_run)
         if not dry_run:
-            report.files.extend(_forget_vanished(str(folder), set(names)))
+            report.files.extend(_forget_vanished(str(folder), {display_name(n) for n in names}))
         for number, name in enumerate(names, start=1):
             try:
                 file_report = _one_file(folder, name, manifest, manifest_problem, pattern, now or utcnow(), stable,
-                                        dry_run)
+                                        dry_run, shared)
             except Exception as e:  # this file stays where it is; the others go on
                 db.session.rollback()
-                log.exception("drop folder %s: %s could not be handled", folder, name)
-                file_report = FileReport(name, SourceStatus.WAITING.value, _("%(kind)s: %(why)s; tried again on the "
-                                         "next scan.", kind=type(e).__name__, why=str(e)[:300]))
+                log.exception("drop folder %s: %s could not be handled", folder, display_name(name))
+                file_report = FileReport(display_name(name), SourceStatus.WAITING.value,
+                                         _("%(kind)s: %(why)s; tried again on the next scan.", kind=type(e).__name__,
+                                           why=str(e)[:300]))
             report.files.append(file_report)
             if file_report.fate in (SourceStatus.IMPORTED.value, SourceStatus.UNASSIGNED.value) and \
                     file_report.call_id is not None and not dry_run:
@@ -217,66 +274,74 @@ def _where(e: MetadataUnreadable) -> str:
 
 
 def _one_file(folder: Path, name: str, manifest: dict[str, RecordingMeta], manifest_problem: str | None,
-              pattern: str, now: datetime, stable_s: float, dry_run: bool) -> FileReport:
-    path = folder / name
-    key = str(folder)
-    row = _waiting_row(key, name)
+              pattern: str, now: datetime, stable_s: float, dry_run: bool,
+              shared: frozenset[str] = frozenset()) -> FileReport:
+    path = folder / name  # the raw name (maybe not UTF-8) for the file; `shown` for the database and the pages
+    key, shown = str(folder), display_name(name)
     try:
-        complete, size = _is_complete(path, row, now, stable_s)
+        done = _unmoved_row(key, shown, path.stat(follow_symlinks=False))
     except FileNotFoundError:
-        return _gone(row, name, dry_run)
+        done = None
+    if done is not None:
+        return FileReport(shown, done.status.value, done.reason)
+    row = _waiting_row(key, shown)
+    try:
+        complete, size = _is_complete(path, row, now, stable_s, shared)
+    except FileNotFoundError:
+        return _gone(row, shown, dry_run)
     if not complete:
         if not dry_run:
-            row = row or services.new_source("folder", name, key)
+            row = row or services.new_source("folder", shown, key)
             if row.size_bytes != size or row.stable_since is None:
                 row.size_bytes, row.stable_since = size, now
             services.set_fate(row, SourceStatus.WAITING, _("Still being written (its size changes); imported once "
                                                            "it is unchanged for %(s)s seconds or a .done marker "
                                                            "appears.", s=f"{stable_s:g}"))
             db.session.commit()
-        return FileReport(name, "incomplete", _("still being written"))
-    if manifest_problem and _beside(folder, name, ".json") is None:
+        return FileReport(shown, "incomplete", _("still being written"))
+    if manifest_problem and _beside(folder, name, ".json", shared) is None:
         if not dry_run:
-            row = row or services.new_source("folder", name, key)
+            row = row or services.new_source("folder", shown, key)
             row.size_bytes = size
             services.set_fate(row, SourceStatus.WAITING, manifest_problem)
             db.session.commit()
-        return FileReport(name, SourceStatus.WAITING.value, manifest_problem)
+        return FileReport(shown, SourceStatus.WAITING.value, manifest_problem)
     try:
-        meta = read_meta(folder, name, manifest, pattern)
+        meta = read_meta(folder, name, manifest, pattern, shared)
     except MetadataUnreadable as e:
         reason = _("The metadata %(where)s does not parse: %(why)s. Fix it, then move both files back into the "
                    "folder.", where=_where(e), why=e.why)
-        return _finish(folder, name, row, size, SourceStatus.FAILED, reason, None, dry_run)
+        return _finish(folder, name, row, size, SourceStatus.FAILED, reason, None, dry_run, shared=shared)
     except OSError as e:
-        reason = _("The metadata beside %(name)s cannot be read: %(why)s.", name=name, why=e.strerror or str(e))
-        return _finish(folder, name, row, size, SourceStatus.FAILED, reason, None, dry_run)
+        reason = _("The metadata beside %(name)s cannot be read: %(why)s.", name=shown, why=e.strerror or str(e))
+        return _finish(folder, name, row, size, SourceStatus.FAILED, reason, None, dry_run, shared=shared)
     if dry_run:
         resolved = services.resolve_meta(meta)
         notes = list(resolved.notes)
         if not resolved.rep_known:
             notes.append(_("The rep is not known: enablement assigns one."))
-        return FileReport(name, "would import", " ".join(notes) or None)
-    source = row or services.new_source("folder", name, key)
+        return FileReport(shown, "would import", " ".join(notes) or None)
+    source = row or services.new_source("folder", shown, key)
     source.size_bytes = size
     try:
         status = services.import_recording(path, source, meta)
     except StorageFull as e:
         db.session.rollback()
-        return _wait_for_disk(key, name, size, e.message)
+        return _wait_for_disk(key, shown, size, e.message)
     except calls.MediaRefused as e:
         db.session.rollback()
-        if not path.exists():
-            return _gone(_waiting_row(key, name), name, dry_run)
-        return _finish(folder, name, _waiting_row(key, name), size, SourceStatus.FAILED, e.message, None, dry_run)
+        if not os.path.lexists(path):
+            return _gone(_waiting_row(key, shown), shown, dry_run)
+        return _finish(folder, name, _waiting_row(key, shown), size, SourceStatus.FAILED, e.message, None, dry_run,
+                       shared=shared)
     except Exception as e:
         if not is_disk_full(e):
             raise
         db.session.rollback()
-        return _wait_for_disk(key, name, size, reasons.text("call.disk_full", {}))
+        return _wait_for_disk(key, shown, size, reasons.text("call.disk_full", {}))
     call = db.session.get(Call, source.call_id) if source.call_id is not None else None
     call_id, duration = source.call_id, call.duration_s if call is not None else None
-    return _finish(folder, name, source, size, status, source.reason, call_id, dry_run, duration)
+    return _finish(folder, name, source, size, status, source.reason, call_id, dry_run, duration, shared)
 
 
 def _forget_vanished(folder: str, names: set[str]) -> list[FileReport]:
@@ -310,19 +375,29 @@ def _wait_for_disk(folder: str, name: str, size: int, reason: str) -> FileReport
 
 
 def _finish(folder: Path, name: str, row: SourceFile | None, size: int, status: SourceStatus, reason: str | None,
-            call_id: int | None, dry_run: bool, duration_s: float | None = None) -> FileReport:
-    """Record the file's fate, commit, then move it (with its sidecar and marker) to processed/ or failed/."""
+            call_id: int | None, dry_run: bool, duration_s: float | None = None,
+            shared: frozenset[str] = frozenset()) -> FileReport:
+    """Record the file's fate, commit, then move it (with its sidecar and marker) to processed/ or failed/. A file
+    that cannot be moved keeps its size and time on its row, so that later scans leave it alone."""
+    shown = display_name(name)
     if dry_run:
-        return FileReport(name, status.value, reason, call_id)
-    source = row or services.new_source("folder", name, str(folder))
+        return FileReport(shown, status.value, reason, call_id)
+    source = row or services.new_source("folder", shown, str(folder))
     source.size_bytes = size
     services.set_fate(source, status, reason, call_id)
     db.session.commit()
-    moved = _move(folder, name, MOVED[status], reason if status == SourceStatus.FAILED else None)
+    try:
+        before = (folder / name).stat(follow_symlinks=False)
+    except OSError:
+        before = None
+    moved = _move(folder, name, MOVED[status], reason if status == SourceStatus.FAILED else None, shared)
     if moved is not None:
         services.set_fate(source, status, " ".join(filter(None, [source.reason, moved])), call_id)
+        if before is not None and os.path.lexists(folder / name):
+            source.details = {**(source.details or {}),
+                              "unmoved": {"size": before.st_size, "mtime_ns": before.st_mtime_ns}}
         db.session.commit()
-    return FileReport(name, status.value, source.reason, call_id, duration_s)
+    return FileReport(shown, status.value, source.reason, call_id, duration_s)
 
 
 def _free_name(target: Path, name: str) -> str:
@@ -336,14 +411,20 @@ def _free_name(target: Path, name: str) -> str:
     return f"{stem} ({n}){suffix}"
 
 
-def _move(folder: Path, name: str, where: str, reason: str | None) -> str | None:
-    """Move the recording and what belongs to it into folder/where; None, or why it could not be moved."""
+def _move(folder: Path, name: str, where: str, reason: str | None, shared: frozenset[str] = frozenset()) -> str | None:
+    """Move the recording and what belongs to it into folder/where; None, or why it could not be moved. A where/
+    that is a symbolic link (or not a folder) is refused: the file stays."""
     target = folder / where
     try:
         target.mkdir(exist_ok=True)
+        if stat.S_ISLNK(os.lstat(target).st_mode):
+            log.error("drop folder %s: %s/ is a symbolic link; %s is not moved", folder, where, display_name(name))
+            return _("It was not moved: %(where)s/ is a symbolic link, which Enable does not follow. Make it a "
+                     "folder.", where=where)
         new_name = _free_name(target, name)
         new_stem = Path(new_name).stem
-        companions = [p for p in (_beside(folder, name, ".json"), _beside(folder, name, ".done")) if p is not None]
+        companions = [p for p in (_beside(folder, name, ".json", shared), _beside(folder, name, ".done", shared))
+                      if p is not None]
         os.replace(folder / name, target / new_name)
         for companion in companions:
             rest = companion.name[len(name):] if companion.name.startswith(name) else \
@@ -353,9 +434,9 @@ def _move(folder: Path, name: str, where: str, reason: str | None) -> str | None
         if reason:
             _write_reason(target / new_name, reason)
     except OSError as e:
-        if e.errno == errno.ENOENT and not (folder / name).exists():
+        if e.errno == errno.ENOENT and not os.path.lexists(folder / name):
             return _("The file was removed from the folder before it could be moved.")
-        log.error("drop folder %s: %s could not be moved to %s/: %s", folder, name, where, e)
+        log.error("drop folder %s: %s could not be moved to %s/: %s", folder, display_name(name), where, e)
         return _("It could not be moved to %(where)s/: %(why)s.", where=where, why=e.strerror or str(e))
     return None
 
@@ -363,7 +444,10 @@ def _move(folder: Path, name: str, where: str, reason: str | None) -> str | None
 def _write_reason(path: Path, reason: str) -> None:
     """`<name>.reason.txt` beside the file: why it failed, for whoever looks in the folder."""
     try:
-        path.with_name(f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+        fd = os.open(path.with_name(f"{path.name}.reason.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                     0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(reason + "\n")
     except OSError as e:
         log.error("could not write the reason beside %s: %s", path, e)
 

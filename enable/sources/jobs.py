@@ -36,12 +36,17 @@ def download_recording(source_id: int) -> None:
 
 @on_consumer_start
 def _resume_downloads() -> None:
-    """Downloads a stopped worker left unfinished are queued again."""
+    """Downloads a stopped worker left unfinished are queued again: now, or when the lease of the job that held
+    (or will retry) it runs out. A job that finds its download held by another does nothing (recordings.claim)."""
     from sqlalchemy import select
 
     from enable.sources.models import SourceFile, SourceStatus
 
     ids = list(db.session.scalars(select(SourceFile.id).where(SourceFile.status == SourceStatus.DOWNLOADING)))
+    waits = {source_id: recordings.held_until(source_id) for source_id in ids}
     db.session.commit()
-    for source_id in ids:
-        download_recording(source_id)
+    for source_id, wait_s in waits.items():
+        if wait_s is None:
+            download_recording(source_id)
+        else:
+            download_recording.schedule((source_id,), delay=wait_s + 1)

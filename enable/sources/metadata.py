@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -233,7 +234,8 @@ def meta_from_name(filename: str, pattern: str) -> RecordingMeta:
 
 
 def _read_bytes(path: Path) -> bytes:
-    with path.open("rb") as fh:
+    """The file's first bytes; a symbolic link is refused (O_NOFOLLOW: ELOOP), never followed."""
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as fh:
         data = fh.read(MAX_METADATA_BYTES + 1)
     if len(data) > MAX_METADATA_BYTES:
         raise MetadataUnreadable(path.name, None, "larger than 1 MB")

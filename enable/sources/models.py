@@ -60,7 +60,9 @@ class SourceFile(Model):
                                                  default=SourceStatus.WAITING, index=True)
     reason: Mapped[str | None] = mapped_column(Text)  # why it failed or waits, or what was ignored
     size_bytes: Mapped[int] = mapped_column(default=0)
-    stable_since: Mapped[datetime | None]  # since when its size has not changed (a file still being written)
+    # a folder's file: since when its size has not changed (a file still being written); a download: its lease,
+    # until when one job holds it (recordings.claim)
+    stable_since: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the metadata read (sidecar, manifest, event)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]

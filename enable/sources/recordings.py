@@ -8,15 +8,18 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from enable import netguard, reasons
 from enable.calls import services as calls
+from enable.db import utcnow
 from enable.errors import StorageFull, is_disk_full
 from enable.extensions import db
 from enable.sources import services, signing
@@ -30,6 +33,7 @@ ZOOM_AUDIO_FIRST = ("audio_only", "shared_screen_with_speaker_view", "active_spe
                     "shared_screen_with_gallery_view", "gallery_view", "shared_screen")
 MAX_ATTEMPTS = 4
 RETRY_S = 300
+LEASE_S = 3600  # a download job holds its source this long (a worker that died mid-download frees it after)
 
 
 @dataclass(frozen=True)
@@ -133,8 +137,15 @@ def _announce(origin: str, external_id: str, name: str, url: str, token: str, me
     existing = db.session.scalar(select(SourceFile).where(SourceFile.external_id == external_id))
     if existing is not None:  # Zoom retries and resends: one recording, one call
         return Answer(200, {"source": existing.id, "status": existing.status.value})
-    source = services.new_source(origin, name, external_id=external_id,
-                                 details={"url": url, "token": token, "meta": meta.as_dict()})
+    try:
+        with db.session.begin_nested():  # the same event delivered twice at once: one insert wins
+            source = services.new_source(origin, name, external_id=external_id,
+                                         details={"url": url, "token": token, "meta": meta.as_dict()})
+    except IntegrityError:
+        existing = db.session.scalar(select(SourceFile).where(SourceFile.external_id == external_id))
+        if existing is None:
+            raise
+        return Answer(200, {"source": existing.id, "status": existing.status.value})
     services.set_fate(source, SourceStatus.DOWNLOADING)
     return Answer(202, {"source": source.id, "status": source.status.value}, source.id)
 
@@ -142,6 +153,8 @@ def _announce(origin: str, external_id: str, name: str, url: str, token: str, me
 def download_and_import(source_id: int) -> tuple[int | None, float | None]:
     """Fetch an announced recording and make a call of it; commits. (the new call's id to queue, or None; the
     seconds after which to try again, or None)."""
+    if not claim(source_id):  # done, or another job is downloading it (a consumer start queues it again)
+        return None, None
     source = db.session.get(SourceFile, source_id)
     if source is None or source.status != SourceStatus.DOWNLOADING:
         return None, None
@@ -182,15 +195,41 @@ def download_and_import(source_id: int) -> tuple[int | None, float | None]:
     finally:
         dest.unlink(missing_ok=True)
     source.details = {k: v for k, v in (source.details or {}).items() if k != "token"}  # a secret, spent
+    source.stable_since = None  # the lease, no longer needed
     db.session.commit()
     new = status in (SourceStatus.IMPORTED, SourceStatus.UNASSIGNED)
     return (source.call_id if new else None), None
+
+
+def claim(source_id: int) -> bool:
+    """Take the download of one source for this job, atomically; commits. True when this job holds it now: the
+    source is still downloading and no other job holds it (its lease, kept in `stable_since` as "held until", is
+    unset or past). A second job for the same recording gets False and leaves it alone."""
+    now = utcnow()
+    taken = db.session.execute(
+        update(SourceFile).where(SourceFile.id == source_id, SourceFile.status == SourceStatus.DOWNLOADING,
+                                 or_(SourceFile.stable_since.is_(None), SourceFile.stable_since <= now))
+        .values(stable_since=now + timedelta(seconds=LEASE_S)).execution_options(synchronize_session=False))
+    db.session.commit()
+    return bool(getattr(taken, "rowcount", 0) == 1)
+
+
+def held_until(source_id: int) -> float | None:
+    """Seconds until another job's lease on this download runs out (None: nobody holds it)."""
+    until = db.session.scalar(select(SourceFile.stable_since).where(SourceFile.id == source_id))
+    if until is None:
+        return None
+    left = (until - utcnow()).total_seconds()
+    return left if left > 0 else None
 
 
 def _after_failure(source_id: int, reason: str, retry_s: float | None) -> None:
     source = db.session.get(SourceFile, source_id)
     if source is None:
         return
+    # the lease: nobody takes it before half the wait (the retry scheduled at retry_s surely can; a consumer
+    # starting meanwhile schedules it at the lease's end, and whichever comes second finds it taken or done)
+    source.stable_since = utcnow() + timedelta(seconds=retry_s / 2) if retry_s is not None else None
     if retry_s is not None:
         services.set_fate(source, SourceStatus.DOWNLOADING,
                           _("%(why)s Tried again in %(minutes)s minutes.", why=reason, minutes=int(retry_s // 60)))

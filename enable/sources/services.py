@@ -4,6 +4,7 @@ people on them kept, the deal found from their emails, the unassigned ones given
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -97,7 +98,8 @@ def import_recording(path: Path, source: SourceFile, meta: RecordingMeta) -> Sou
     full; nothing stored) for the caller to decide. Flushes, never commits; the caller queues the call after."""
     resolved = resolve_meta(meta)
     source.details = {**(source.details or {}), "meta": meta.as_dict()}
-    result = calls.accept_file(path, resolved.details)
+    result = calls.accept_file(path, resolved.details, nofollow=True,  # never a link's target
+                               filename=os.fsencode(path.name).decode("utf-8", "replace"))  # a cp1251 name shows
     call = result.call
     if not result.created:
         set_fate(source, SourceStatus.DUPLICATE,

@@ -25,6 +25,12 @@ def _hex(secret: str, message: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+def _same(expected: str, given: str) -> bool:
+    """A constant-time comparison that never raises: a header with non-ASCII characters is just not a match
+    (hmac.compare_digest raises TypeError on such str)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+
+
 def _fresh(timestamp: str, tolerance_s: int, now: float | None) -> int | None:
     try:
         ts = int(timestamp)
@@ -44,7 +50,7 @@ def zoom_verify(secret: str, body: bytes, timestamp: str, signature: str, tolera
     """True when `signature` is Zoom's for `body` at a recent `timestamp`."""
     if not secret or _fresh(timestamp, tolerance_s, now) is None:
         return False
-    return hmac.compare_digest(zoom_signature(secret, timestamp, body), signature or "")
+    return _same(zoom_signature(secret, timestamp, body), signature or "")
 
 
 def zoom_encrypted_token(secret: str, plain_token: str) -> str:
@@ -64,4 +70,4 @@ def verify(secret: str, body: bytes, timestamp: str, signature: str, tolerance_s
     if not secret or ts is None:
         return False
     expected = sign(secret, ts, body)
-    return any(hmac.compare_digest(expected, part.strip()) for part in (signature or "").split(","))
+    return any(_same(expected, part.strip()) for part in (signature or "").split(","))

@@ -1,5 +1,6 @@
 """A real recording server on a loopback port, as Zoom's download host: it serves a file only to a request bearing
-the expected token, and can redirect first (as Zoom does to its storage)."""
+the expected token, and can redirect first (as Zoom does to its storage), to its own port or to `redirect_base`
+(another server); with `gate` set, it holds each answer until the gate opens (a download in progress)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,20 @@ class RecordingServer:
     def __init__(self, files: dict[str, Path], token: str | None) -> None:
         self.files, self.token = files, token
         self.requests: list[dict] = []
+        self.redirect_base: str | None = None
+        self.gate: threading.Event | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.requests.append({"path": self.path, "authorization": self.headers.get("Authorization")})
+                if server.gate is not None:
+                    server.gate.wait(15)
+                if self.path.startswith("/away/") and server.redirect_base:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirect_base + "/rec/" + self.path.removeprefix("/away/"))
+                    self.end_headers()
+                    return
                 if self.path.startswith("/redirect/"):
                     self.send_response(302)
                     self.send_header("Location", "/rec/" + self.path.removeprefix("/redirect/"))
