@@ -41,7 +41,7 @@ from enable.search import playlists as lists
 from enable.search import services as search
 from enable.search.forms import QUERY_MAX_CHARS, VALUES_PER_FILTER, parse_search_args
 from enable.search.index import FILTER_FIELDS, SORTS
-from enable.search.indexing import index_bites, remove_bites
+from enable.search.indexing import index_bites, index_edit
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -209,7 +209,9 @@ def bites_rename(bite_id: int):
 def bites_trim(bite_id: int):
     body = json_body()
     start, end = body.get("start_s"), body.get("end_s")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, end)):
+    # Within the documented bounds before float(): a 400-digit integer would overflow it (and NaN fails every bound).
+    if not all(isinstance(v, int | float) and not isinstance(v, bool)
+               and SECONDS["minimum"] <= v <= SECONDS["maximum"] for v in (start, end)):  # type: ignore[operator]
         raise invalid(_("Send the start and the end as {\"start_s\": 12.5, \"end_s\": 80}."))
     return _edited(editing.trim(_bite(bite_id), float(start), float(end), user()))  # type: ignore[arg-type]
 
@@ -219,9 +221,7 @@ def _edited(result: editing.EditResult):
     bite_id = result.bite.id
     db.session.commit()
     try:
-        if result.removed:
-            remove_bites(result.removed)
-        index_bites(result.reindex)
+        index_edit(result.reindex, result.removed, result.call_id)
     except Exception:  # the change is saved; `flask search rebuild` carries it to search
         log.exception("bites %s changed but could not be re-indexed", result.reindex)
     return reply(bite_json(_bite(bite_id)))

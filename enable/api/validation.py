@@ -63,7 +63,9 @@ def _is_type(value: Any, kind: str) -> bool:
     if kind == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        # An int is finite however long (math.isfinite would overflow converting a 400-digit one to a float).
+        return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float)
+                                                                            and math.isfinite(value))
     return isinstance(value, {"string": str, "boolean": bool, "array": list, "object": dict,
                               "null": type(None)}.get(kind, object))
 

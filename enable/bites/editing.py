@@ -16,7 +16,11 @@ Services are commit-free; each takes the bites' row locks first (`database.lock_
 same bite at once apply one after the other, each on what the other committed. Splits and merges, which renumber the
 call's later bites, take the call's row lock before any bite's (on PostgreSQL two of them could otherwise lock the
 later bites in opposite orders). The caller commits, then updates the
-search index with `EditResult.reindex` and `EditResult.removed`.
+search index with `EditResult.reindex` and `EditResult.removed`, and the sentence index (search by meaning: which bite
+holds each sentence) with `EditResult.call_id` (``search.indexing.index_edit`` does both).
+
+Who may edit: enablement and admins every bite; a manager the bites of the calls they may change (their team's and
+those they uploaded), as for the call itself.
 """
 
 from __future__ import annotations
@@ -85,15 +89,18 @@ class EditResult:
     bite: Bite
     reindex: list[int] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
+    call_id: int = 0  # whose sentences the meaning index re-reads (which bite holds each sentence)
 
 
-def can_curate(user: User) -> bool:
-    return user.has_role(Role.MANAGER)
+def can_curate(user: User, call: Call) -> bool:
+    """Enablement and admins edit the bites of every call; a manager those of the calls they may change (their
+    team's and those they uploaded: ``calls.services.can_manage``)."""
+    return user.has_role(Role.MANAGER) and call_services.can_manage(user, call)
 
 
-def _check(user: User) -> None:
-    if not can_curate(user):
-        raise NotAllowed(_("Only managers and enablement can edit bites."))
+def _check(user: User, call: Call) -> None:
+    if not can_curate(user, call):
+        raise NotAllowed(_("Only enablement, admins and the team's manager can edit this call's bites."))
 
 
 def _locked(bite: Bite) -> Bite:
@@ -115,7 +122,7 @@ def _curated(bite: Bite, user: User, now: datetime) -> None:
 
 def rename(bite: Bite, title: str, user: User, *, now: datetime | None = None) -> EditResult:
     """Give the bite a title of its own; retagging and re-runs keep it."""
-    _check(user)
+    _check(user, bite.call)
     title = " ".join((title or "").split())
     if not title:
         raise EditRefused(_("Give the bite a title."))
@@ -128,7 +135,7 @@ def rename(bite: Bite, title: str, user: User, *, now: datetime | None = None) -
     _curated(bite, user, now)
     audit.record(user, "bite.rename", bite, {"from": before, "to": title}, at=now)
     db.session.flush()
-    return EditResult(bite, reindex=[bite.id])
+    return EditResult(bite, reindex=[bite.id], call_id=bite.call_id)
 
 
 # -- the words of a call -----------------------------------------------------------------------------------------
@@ -200,12 +207,15 @@ def snap(words: Sequence[WordLike], start_s: float, end_s: float) -> tuple[int, 
 
 def trim(bite: Bite, start_s: float, end_s: float, user: User, *, now: datetime | None = None) -> EditResult:
     """Move the bite's start and end to the word boundaries nearest `start_s` and `end_s` (seconds of the call)."""
-    _check(user)
+    _check(user, bite.call)
     if not (math.isfinite(start_s) and math.isfinite(end_s)):
         raise EditRefused(_("Give the start and the end in seconds from the call's start."))
     if start_s >= end_s:
         raise EditRefused(_("The start must come before the end."))
     cw = call_words(bite.call)  # before the lock: reading the transcript and the taxonomy holds no one up
+    # The call's lock first, as splits and merges take it: the neighbours read below stay as they are until the
+    # commit (two trims of adjacent bites, or a trim and a split, apply one after the other).
+    lock_row(bite.call)
     bite = _locked(bite)
     if start_s < 0 or end_s > cw.end_s + END_SLACK_S:
         raise EditRefused(_("The call's speech runs from 0:00 to %(end)s; choose a start and an end within it.",
@@ -228,7 +238,7 @@ def trim(bite: Bite, start_s: float, end_s: float, user: User, *, now: datetime 
     _curated(bite, user, now)
     audit.record(user, "bite.trim", bite, {"from": list(before), "to": [bite.start_s, bite.end_s]}, at=now)
     db.session.flush()
-    return EditResult(bite, reindex=[bite.id])
+    return EditResult(bite, reindex=[bite.id], call_id=bite.call_id)
 
 
 # -- split ------------------------------------------------------------------------------------------------------
@@ -272,7 +282,7 @@ def split(bite: Bite, at_word: int, user: User, *, now: datetime | None = None) 
     names it); the second is a new bite, placed after the first in every playlist holding it."""
     from enable.search.models import PlaylistItem
 
-    _check(user)
+    _check(user, bite.call)
     cw = call_words(bite.call)
     lock_row(bite.call)  # splits and merges of one call in turn: they renumber the call's later bites
     bite = _locked(bite)
@@ -304,7 +314,7 @@ def split(bite: Bite, at_word: int, user: User, *, now: datetime | None = None) 
     events.emit(events.BITE_CREATED, _event(second))
     db.session.flush()
     db.session.expire(bite.call, ["bites"])
-    return EditResult(bite, reindex=[bite.id, second.id])
+    return EditResult(bite, reindex=[bite.id, second.id], call_id=bite.call_id)
 
 
 # -- merge ------------------------------------------------------------------------------------------------------
@@ -314,7 +324,7 @@ def merge_next(bite: Bite, user: User, *, now: datetime | None = None) -> EditRe
     one (playlists, track steps, quiz questions, usage history, tracker examples, its tags people decided on)."""
     from enable.usage import UsageEvent
 
-    _check(user)
+    _check(user, bite.call)
     cw = call_words(bite.call)
     lock_row(bite.call)  # splits and merges of one call in turn: they renumber the call's later bites
     bite = _locked(bite)
@@ -347,7 +357,7 @@ def merge_next(bite: Bite, user: User, *, now: datetime | None = None) -> EditRe
                                       "end_s": gone_range[1], "replaced_by": bite.id})
     db.session.flush()
     db.session.expire(bite.call, ["bites"])
-    return EditResult(bite, reindex=[bite.id], removed=[gone_id])
+    return EditResult(bite, reindex=[bite.id], removed=[gone_id], call_id=bite.call_id)
 
 
 def _event(bite: Bite) -> dict[str, object]:

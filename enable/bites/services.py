@@ -21,6 +21,7 @@ from enable.bites.tagging import TagPhrase as PhraseSpec
 from enable.bites.titles import TitleTag, moment_title
 from enable.calls import services as call_services
 from enable.calls.models import Call, CallStatus
+from enable.database import lock_row
 from enable.db import utcnow
 from enable.extensions import db
 from enable.meaning.embedding import MODELS, Embedder, EmbeddingUnavailable, get_embedder
@@ -200,10 +201,14 @@ def replace_bites(call: Call, transcript: Transcript, taxonomy: Taxonomy | None 
     cfg = current_app.config
     segments = transcript.segments
     words = flatten_words(segments)
+    said = call_sentences(call.id, words, taxonomy, skip=untagged_words(segments))  # embedding: before the lock
+    # The call's lock, as bite edits take it, then its bites read afresh: a split or merge committing meanwhile is
+    # seen whole (never a cut made from the bites as they were before it).
+    lock_row(call)
+    db.session.expire(call, ["bites"])
     curated = sorted((b for b in call.bites if b.curated_at is not None), key=lambda b: (b.start_s, b.id))
     ranges = _cut_around(segments, words, curated, target_s=float(cfg["BITE_TARGET_S"]),
                          min_s=float(cfg["BITE_MIN_S"]), max_s=float(cfg["BITE_MAX_S"]))
-    said = call_sentences(call.id, words, taxonomy, skip=untagged_words(segments))
     language = transcript.language or call.effective_language
     stage = taxonomy.stage(call.stage)
     old = sorted((b for b in call.bites if b.curated_at is None), key=lambda b: (b.start_s, b.id))

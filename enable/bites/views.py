@@ -26,7 +26,7 @@ from enable.playbooks import governance
 from enable.request_args import MAX_ID, query_int
 from enable.search import playlists as lists
 from enable.search.forms import AddToPlaylistForm, PlaylistForm
-from enable.search.indexing import index_bites, remove_bites
+from enable.search.indexing import index_bites, index_edit
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def detail(bite_id: int):
     if bite is None:
         abort(404)
     page = bite_page(bite, with_addable=current_user.has_role(Role.ENABLEMENT),
-                     with_split_points=editing.can_curate(current_user))
+                     with_split_points=editing.can_curate(current_user, bite.call))
     opens_at = _number(request.args.get("t"))
     start = opens_at if opens_at is not None and bite.start_s <= opens_at <= bite.end_s else bite.start_s
     deal_id = query_int(request.args, "deal")
@@ -107,7 +107,7 @@ def detail(bite_id: int):
             # The deals capability is optional: without it the page offers no "used on this deal" button.
             can_mark_used="deals.mark_used" in current_app.view_functions,
             freshness=governance.item_status("bite", bite, current_user, utcnow().date()),
-            can_curate=editing.can_curate(current_user),
+            can_curate=editing.can_curate(current_user, bite.call),
         )
     return html
 
@@ -224,9 +224,7 @@ def _edit(bite_id: int, change, done: str):
     shown = result.bite.id
     db.session.commit()
     try:
-        if result.removed:
-            remove_bites(result.removed)
-        index_bites(result.reindex)
+        index_edit(result.reindex, result.removed, result.call_id)
     except Exception:  # The change is saved either way; a rebuild will carry it to search.
         log.exception("bites %s changed but could not be re-indexed", result.reindex)
         flash(_("Saved, but search will show the change only after the index is rebuilt."), "info")

@@ -34,9 +34,9 @@ from enable.deals.models import Deal, DealOutcome
 from enable.extensions import db
 from enable.meaning.vector_index import NearSentence
 from enable.search import by_meaning
-from enable.search.index import SearchQuery, speaker_role
+from enable.search.index import IndexCorrupt, SearchQuery, speaker_role
 from enable.search.indexing import get_index
-from enable.search.services import bites_by_id, log_search
+from enable.search.services import bites_by_id, log_search, unavailable
 from enable.transcription.store import TranscriptUnreadable
 
 log = logging.getLogger(__name__)
@@ -183,10 +183,18 @@ def answer_sentences(bite: Bite, matched: NearSentence) -> list[AnswerSentence]:
 
 def ask_library(question: str, user: User | None) -> Answer:
     """Answer a question with moments of the library (see the module docstring); the search is logged for the
-    search-gap report with the number of moments. Without the sentence model, moments are found by words."""
+    search-gap report with the number of moments. Without the sentence model, moments are found by words. An
+    unreadable word index raises SearchUnavailable (a message for the user), as a search does."""
     question = question.strip()[:QUESTION_MAX_CHARS]
     if not question:
         return Answer(question, [])
+    try:
+        return _answer(question, user)
+    except IndexCorrupt as exc:
+        raise unavailable(exc) from exc
+
+
+def _answer(question: str, user: User | None) -> Answer:
     near = _nearest(question)
     passing, _worded = get_index().among(SearchQuery(), list(near))
     scored = sorted((near[i] for i in passing), key=lambda s: -s.score)

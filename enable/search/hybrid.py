@@ -9,7 +9,8 @@ measures it against ``weighted_fusion`` (min-max normalised scores, mixed) and a
 
 How a page is made (facets apply to both sides):
 
-1. The word side: the index's own search, asked for the first ``depth`` hits (the end of the page asked for).
+1. The word side: the index's own search, asked for its first ``FUSION_DEPTH`` hits (``depth``), whatever the page:
+   every page is cut from the one fused list, so pages neither repeat nor skip a result.
 2. The meaning side: the ``MEANING_DEPTH`` moments nearest the query, kept when they pass the filters and dates
    (``SearchIndex.among``), in the order of their cosine. Those whose words also match are in the word side's list
    somewhere.
@@ -32,6 +33,7 @@ from enable.search.index import MAX_PER_PAGE, SearchHit, SearchIndex, SearchQuer
 
 RRF_K = 60  # the constant of the original paper; it damps the difference between the very first ranks
 MEANING_DEPTH = 50  # moments by meaning taken into a search (each costs a filter check in the word index)
+FUSION_DEPTH = MAX_PER_PAGE  # word hits fused with the moments by meaning, the same for every page
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,9 @@ class HybridSearch:
             return counted
         per_page = max(1, min(q.per_page, MAX_PER_PAGE))
         start = (max(q.page, 1) - 1) * per_page
-        depth = min(start + per_page, MAX_PER_PAGE)
+        # One depth for every page: each page is cut from the same fused list (a depth growing with the page would
+        # fuse another list per page, and pages would repeat some results and skip others).
+        depth = FUSION_DEPTH
         words = self.index.search(replace(q, page=1, per_page=depth))
         by_id = {m.bite_id: m for m in near}
         hits_of = {h.id: h for h in words.hits}

@@ -186,6 +186,17 @@ def remove_bites(ids: Iterable[int]) -> None:
     get_index().delete(list(ids))
 
 
+def index_edit(reindex: Iterable[int], removed: Iterable[int], call_id: int) -> None:
+    """After a committed bite edit (``bites.editing``): the changed bites in the word index, the removed ones out,
+    and the call's sentences in the sentence index again (a split or a merge moves sentences to another bite)."""
+    removed = list(removed)
+    if removed:
+        remove_bites(removed)
+    index_bites(reindex)
+    if call_id:
+        by_meaning.index_call_sentences([call_id])
+
+
 class IndexNotWritten(UserError):
     """The index could not take a call's bites (a full disk, a read-only folder); the index is as it was."""
 

@@ -158,10 +158,14 @@ def run_index_query(q: SearchQuery) -> SearchResult:
             return get_index().search(q)
         return HybridSearch(get_index(), _moments).search(q)
     except IndexCorrupt as exc:
-        log.error("search index unreadable: %s", exc)
-        raise SearchUnavailable(
-            _("Search is unavailable because its index cannot be read. Ask an admin to run “flask search rebuild”.")
-        ) from exc
+        raise unavailable(exc) from exc
+
+
+def unavailable(exc: IndexCorrupt) -> SearchUnavailable:
+    """What a user is told (and the log says) when the word index cannot be read."""
+    log.error("search index unreadable: %s", exc)
+    return SearchUnavailable(
+        _("Search is unavailable because its index cannot be read. Ask an admin to run “flask search rebuild”."))
 
 
 def search_bites(q: SearchQuery, user: User | None, locale: str, *, record: bool = True,

@@ -18,6 +18,7 @@ from enable.search.index import SearchQuery
 from enable.search.indexing import get_index
 from enable.search.models import Playlist, PlaylistItem
 from enable.usage import UsageEvent, UsageKind, record_usage
+from tests.factories import PASSWORD, make_team, make_user
 from tests.search.factories import (
     AUDIO,
     index_everything,
@@ -40,12 +41,15 @@ LINES = [
 
 @pytest.fixture
 def bites(app, users):
-    """A call with audio, a scripted transcript and three bites (words 0-8, 9-26, 27-end); returns ids."""
+    """A call of the manager's team with audio, a scripted transcript and three bites (words 0-8, 9-26, 27-end);
+    returns ids."""
     with app.app_context():
         seed_taxonomy()
         rep = db.session.get(User, users[Role.REP])
+        team = make_team(name="East")
+        db.session.get(User, users[Role.MANAGER]).team_id = team.id
         call = make_call(media=AUDIO / "short_en.ogg", title="Northwind pricing call", rep_id=rep.id,
-                         stage="negotiation")
+                         stage="negotiation", team_id=team.id)
         transcript = transcript_from_lines(LINES)
         write_transcript(call, transcript)
         words = list(transcript.words())
@@ -142,6 +146,32 @@ def test_a_rep_cannot_edit_bites(login, bites):
         assert client.post(f"/bites/{bites['middle']}/{action}", data=data).status_code == 403
 
 
+def test_a_manager_edits_only_the_bites_of_their_team(app, login, bites):
+    """A manager of another team neither sees the edit panel nor can rename, trim, split or merge; nothing changes.
+    The call's own team manager and enablement may."""
+    with app.app_context():
+        make_user(role=Role.MANAGER, email="west-manager@example.test", team_id=make_team(name="West").id)
+        db.session.commit()
+        before = [(b.id, b.title, b.first_word, b.last_word, b.curated_at) for b in
+                  db.session.scalars(select(Bite).where(Bite.call_id == bites["call"]).order_by(Bite.seq))]
+        at = editing.page_split_points(_bite(bites["middle"]))[0].first_word
+    west = app.test_client()
+    assert west.post("/auth/login", data={"email": "west-manager@example.test", "password": PASSWORD}).status_code \
+        == 302
+    page = west.get(f"/bites/{bites['middle']}")
+    assert page.status_code == 200 and "Edit this bite" not in page.get_data(as_text=True)
+    for action, data in [("rename", {"title": "Mine now"}), ("trim", {"start": "5", "end": "7"}), ("merge", {}),
+                         ("split", {"at_word": str(at)})]:
+        assert west.post(f"/bites/{bites['middle']}/{action}", data=data).status_code == 403, action
+    with app.app_context():
+        db.session.expire_all()
+        after = [(b.id, b.title, b.first_word, b.last_word, b.curated_at) for b in
+                 db.session.scalars(select(Bite).where(Bite.call_id == bites["call"]).order_by(Bite.seq))]
+        assert after == before
+    for role in (Role.MANAGER, Role.ENABLEMENT):
+        assert "Edit this bite" in login(role).get(f"/bites/{bites['middle']}").get_data(as_text=True)
+
+
 def test_a_split_keeps_the_id_for_the_first_part_and_puts_the_second_after_it(app, login, users, bites):
     with app.app_context():
         playlist = Playlist(name="Pricing", owner_id=users[Role.MANAGER])
@@ -226,3 +256,34 @@ def test_a_rerun_of_the_call_keeps_curated_bites_as_they_are(app, bites):
         covered = [i for first, last in spans for i in range(first, last + 1)]
         assert len(covered) == len(set(covered))  # no word in two bites
         assert (9, 15) in spans
+
+
+def test_a_rerun_sees_a_split_committed_while_it_was_starting(app, bites):
+    """A re-run that loaded the call's bites before a curator's split committed: it takes the call's lock and reads
+    the bites again, so both parts of the split stay as the curator left them and no word is in two bites."""
+    import threading
+
+    with app.app_context():
+        call = db.session.get(Call, bites["call"])
+        assert len(call.bites) == 3  # loaded as they were before the split
+        transcript = read_transcript(call.id)
+        at = editing.page_split_points(_bite(bites["middle"]))[0].first_word
+        db.session.commit()  # end the read (a re-run's earlier steps), keeping the loaded bites
+        call = db.session.get(Call, bites["call"])
+        assert len(call.bites) == 3
+
+        def curator() -> None:
+            with app.app_context():
+                manager = db.session.scalar(select(User).where(User.email == "manager@example.test"))
+                editing.split(db.session.get(Bite, bites["middle"]), at, manager)
+                db.session.commit()
+
+        thread = threading.Thread(target=curator)
+        thread.start()
+        thread.join(timeout=60)
+        replace_bites(call, transcript)
+        db.session.commit()
+        spans = _words_in_order(bites["call"])
+        covered = [i for first, last in spans for i in range(first, last + 1)]
+        assert len(covered) == len(set(covered)), spans  # no word in two bites
+        assert (9, at - 1) in spans and (at, 26) in spans, spans

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -84,3 +85,45 @@ def test_a_split_and_a_merge_at_once_leave_the_call_whole(app, bites):  # noqa: 
         assert sorted(covered) == covered and len(covered) == len(set(covered)) == 39
         seqs = db.session.scalars(select(Bite.seq).where(Bite.call_id == bites["call"]).order_by(Bite.seq)).all()
         assert seqs == list(range(len(seqs)))
+
+
+def test_two_trims_into_the_same_gap_at_once_never_overlap(app, bites, monkeypatch):  # noqa: F811
+    """Two curators grow adjacent bites into the words between them at once: each trim takes the call's lock first
+    and checks the neighbour as the other left it, so one is refused and no word ends up in two bites.
+
+    To make the moment certain, each trim, once it has read its neighbours, waits (a few seconds at most) for the
+    other to have read them too: without the call's lock both read the neighbours as they were before either trim."""
+    read_both = threading.Barrier(2)
+    others = editing._others
+
+    def _others_then_wait(bite):
+        found = others(bite)
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other trim waits for this one's lock
+            read_both.wait(timeout=3)
+        return found
+
+    with served(app) as base:
+        a, b = _session(base, "enablement@example.test"), _session(base, "manager@example.test")
+        gap = a.post(f"{base}/bites/{bites['last']}/trim", data={"start": "15.5", "end": "18"}, allow_redirects=False,
+                     timeout=60)  # "We already use Gong for coaching." now between the middle and the last bite
+        assert gap.status_code == 302
+        monkeypatch.setattr(editing, "_others", _others_then_wait)
+        gate = threading.Barrier(2)
+
+        def send(job):
+            gate.wait(timeout=30)
+            return job()
+
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(send, [
+                lambda: a.post(f"{base}/bites/{bites['middle']}/trim", data={"start": "4.5", "end": "15.1"},
+                               allow_redirects=False, timeout=60),
+                lambda: b.post(f"{base}/bites/{bites['last']}/trim", data={"start": "12.4", "end": "18"},
+                               allow_redirects=False, timeout=60),
+            ]))
+    assert all(r.status_code == 302 for r in results)
+    with app.app_context():
+        spans = _words_in_order(bites["call"])
+        covered = [i for first, last in spans for i in range(first, last + 1)]
+        assert sorted(covered) == covered and len(covered) == len(set(covered)), spans
+        assert spans[1][1] == 32 or spans[2][0] <= 27, spans  # one of the two trims took the gap

@@ -41,6 +41,19 @@ def test_pages_of_fused_results_hold_every_match_once(words):
     assert snippet == '<mark class="by-meaning">sentence 35</mark>'
 
 
+def test_page_two_goes_on_where_page_one_ends(words):
+    """Moments whose words also match, but far down the word side, lift them above the first page's end: every
+    page is cut from the one fused list, so page 2 neither repeats page 1 nor skips what a longer page shows."""
+    near = [Moment(i, 0.9 - n / 100, f"sentence {i}", 1.0) for n, i in enumerate((29, 27, 35, 25, 37, 23))]
+    hybrid = HybridSearch(words, lambda _text: near)
+    whole = [h.id for h in hybrid.search(SearchQuery(text="price", per_page=40)).hits]
+    assert sorted(whole) == sorted([*range(1, 31), 35, 37])
+    one = [h.id for h in hybrid.search(SearchQuery(text="price", page=1, per_page=10)).hits]
+    two = [h.id for h in hybrid.search(SearchQuery(text="price", page=2, per_page=10)).hits]
+    assert not set(one) & set(two)
+    assert one + two == whole[:20]
+
+
 def test_filters_apply_to_the_meaning_side_and_counts_cover_both(words):
     near = [Moment(i, 0.9, f"sentence {i}", 1.0) for i in (34, 35)]  # 34 is Russian
     hybrid = HybridSearch(words, lambda _text: near)

@@ -157,3 +157,26 @@ def test_asking_without_the_model_finds_moments_by_words(app, two_calls, login):
     assert "<mark dir=\"auto\">Honestly, it costs a lot more than we had expected.</mark>" in page.get_data(
         as_text=True)
     assert login(Role.REP).get("/search/ask").status_code == 200  # the empty box
+
+
+@pytest.mark.parametrize("model", [MODEL, "off"])
+def test_asking_with_a_damaged_index_is_a_clear_503(app, two_calls, login, users, model):
+    """A damaged word index: the question page and the API say to rebuild it (never a 500), by meaning or by words."""
+    from pathlib import Path
+
+    app.config["EMBEDDING_MODEL"] = model
+    with app.app_context():
+        from enable.search.indexing import get_index
+
+        get_index().close()
+        app.extensions.pop("search", None)
+        for segment in Path(app.config["INDEX_DIR"]).glob("*.seg"):
+            segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+        _token, secret = tokens.create_token(db.session.get(User, users[Role.REP]), name="t",
+                                             scope=tokens.TokenScope.READ)
+        db.session.commit()
+    page = login(Role.REP).get("/search/ask?q=what do we answer to 'more than we had expected'")
+    assert page.status_code == 503 and "flask search rebuild" in page.get_data(as_text=True)
+    api = app.test_client().get("/api/v1/ask?q=what do we answer to 'more than we had expected'",
+                                headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 503 and "flask search rebuild" in api.get_json()["error"]["message"]
