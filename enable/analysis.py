@@ -50,6 +50,7 @@ path. Renaming them, or changing what they produce, requires rebuilding the inde
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -140,6 +141,8 @@ _ADVERB_LIKE = frozenset({"ADVB", "PRED", "PRCL"})
 @lru_cache(maxsize=1)
 def _morph() -> pymorphy3.MorphAnalyzer:
     # Loaded on the first Russian word, once per process (about 0.1 s, 15 MB of dictionary).
+    # Its loader announces the dictionary at INFO on every process start; a note for nobody, in every CLI command.
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 
