@@ -4,11 +4,8 @@ with the reason once the database can take it, never left "indexing"; retried af
 
 from __future__ import annotations
 
-import errno
 import io
-import os
 import sqlite3
-import subprocess
 import threading
 import time
 from contextlib import closing
@@ -30,25 +27,15 @@ from enable.search.models import SearchLog
 from tests.calls.helpers import AUDIO, call_of, ingest_sample, load_content, sample_transcript
 from tests.conftest import base_config
 from tests.factories import PASSWORD, make_user
-
-FILLER = "filler.bin"
+from tests.small_disk import FILLER, mounted_tmpfs
+from tests.small_disk import fill as fill_to_the_last_byte
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path):
     """A 16 MB tmpfs mounted for this test (root only), unmounted afterwards."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root and mount permission): {done.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "disk", "16m") as mount:
         yield mount
-    finally:
-        if subprocess.run(["umount", str(mount)]).returncode != 0:  # a file left open on it: a leak to report
-            subprocess.run(["umount", "--lazy", str(mount)], check=True)
-            pytest.fail(f"{mount} was still in use after the test (a file left open)")
 
 
 def fill(folder: Path, *, database_on_it: bool = True) -> None:
@@ -57,17 +44,7 @@ def fill(folder: Path, *, database_on_it: bool = True) -> None:
     if database_on_it:
         db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.commit()
-    fd = os.open(folder / FILLER, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    try:
-        for chunk in (1 << 16, 4096, 512, 1):
-            try:
-                while os.write(fd, b"\0" * chunk):
-                    pass
-            except OSError as e:
-                assert e.errno == errno.ENOSPC
-    finally:
-        os.close(fd)
-    assert os.statvfs(folder).f_bavail == 0
+    fill_to_the_last_byte(folder)
 
 
 def free(folder: Path) -> None:

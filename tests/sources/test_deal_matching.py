@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from enable.auth.models import Role
@@ -17,7 +16,6 @@ from enable.deals.importing import import_deals
 from enable.deals.models import Deal, DealContact
 from enable.extensions import db
 from enable.sources import folders
-from tests.conftest import base_config
 from tests.sources.helpers import speech_wav
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -31,18 +29,6 @@ HUBSPOT = (
     "5,Initech support,Appointment scheduled,900,2026-06-01,2026-01-02,rep@example.test,Initech,"
     "ops@initech.example\n"
 )
-
-
-@pytest.fixture
-def drop(tmp_path: Path) -> Path:
-    folder = tmp_path / "drop"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def app_config(tmp_path: Path, drop: Path) -> dict:
-    return base_config(tmp_path, DROP_DIRS=str(drop))
 
 
 def test_contacts_are_read_as_exports_write_them():

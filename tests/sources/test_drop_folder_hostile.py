@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from enable.auth.models import Role
@@ -17,20 +15,7 @@ from enable.calls.models import Call
 from enable.extensions import db
 from enable.sources import folders
 from enable.sources.models import SourceFile, SourceStatus
-from tests.conftest import base_config
 from tests.sources.helpers import age, speech_m4a, speech_wav
-
-
-@pytest.fixture
-def drop(tmp_path: Path) -> Path:
-    folder = tmp_path / "drop"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def app_config(tmp_path: Path, drop: Path) -> dict:
-    return base_config(tmp_path, DROP_DIRS=str(drop), DROP_STABLE_S=30.0)
 
 
 def _calls() -> int:

@@ -4,10 +4,7 @@ processed/ or to failed/ with its reason; metadata from sidecars, a CSV manifest
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,21 +20,16 @@ from enable.sources.models import CallParticipant, SourceFile, SourceStatus
 from tests.calls.helpers import load_content
 from tests.conftest import base_config
 from tests.deals.makers import make_deal
+from tests.small_disk import fill, mounted_tmpfs
 from tests.sources.helpers import age, speech_wav
 
 PATTERN = r"^(?P<email>[^_]+@[^_]+)__"
 
 
 @pytest.fixture
-def drop(tmp_path: Path) -> Path:
-    folder = tmp_path / "drop"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def app_config(tmp_path: Path, drop: Path) -> dict:
-    return base_config(tmp_path, DROP_DIRS=str(drop), DROP_STABLE_S=30.0, DROP_REP_PATTERN=PATTERN)
+def app_config(app_config: dict) -> dict:
+    app_config["DROP_REP_PATTERN"] = PATTERN
+    return app_config
 
 
 def _sources() -> dict[str, SourceFile]:
@@ -167,28 +159,10 @@ def test_a_manifest_gives_metadata_and_one_that_does_not_parse_keeps_the_files_w
 @pytest.fixture
 def full_media(tmp_path: Path):
     """MEDIA_DIR on a 1 MB tmpfs filled to the last byte (root only)."""
-    mount = tmp_path / "media"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    filler = mount / "filler.bin"
-    (mount / ".incoming").mkdir()  # where uploads are written first
-    try:
-        fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-        try:
-            for chunk in (1 << 16, 4096, 512, 1):
-                try:
-                    while os.write(fd, b"\0" * chunk):
-                        pass
-                except OSError as e:
-                    assert e.errno == errno.ENOSPC
-        finally:
-            os.close(fd)
+    with mounted_tmpfs(tmp_path / "media", "1m") as mount:
+        (mount / ".incoming").mkdir()  # where uploads are written first
+        filler = fill(mount)
         yield mount, filler
-    finally:
-        subprocess.run(["umount", "--lazy", str(mount)], check=True)
 
 
 def test_a_full_disk_leaves_the_file_waiting_in_the_folder_and_the_watcher_goes_on(tmp_path, drop, full_media):

@@ -4,9 +4,7 @@ rep, and enablement assigning one; `flask calls import-folder` with a dry run an
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from enable.auth.models import Role
@@ -14,20 +12,7 @@ from enable.calls.models import Call
 from enable.extensions import db
 from enable.sources import folders
 from enable.sources.models import SourceFile, SourceStatus
-from tests.conftest import base_config
 from tests.sources.helpers import speech_wav
-
-
-@pytest.fixture
-def drop(tmp_path: Path) -> Path:
-    folder = tmp_path / "drop"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def app_config(tmp_path: Path, drop: Path) -> dict:
-    return base_config(tmp_path, DROP_DIRS=str(drop))
 
 
 def test_the_sources_page_shows_each_files_fate_and_enablement_assigns_a_rep(app, users, drop, login):
