@@ -7,6 +7,7 @@ import pytest
 
 from enable.auth.models import Role, User
 from enable.extensions import db
+from tests.e2e import open_nav
 from tests.factories import PASSWORD
 from tests.notifications.conftest import free_port, parts, start_server
 
@@ -56,7 +57,7 @@ def test_an_admin_sends_a_test_mail_and_sees_it_sent(app, live_server, page, use
     app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=inbox.port, MAIL_SECURITY="none")
     try:
         _sign_in(page, live_server, "admin@example.test")
-        page.click("nav >> text=Email outbox")
+        open_nav(page, "Email outbox", menu="Administration")
         page.click("text=Send me a test email")
         assert page.locator("text=A test email to admin@example.test is queued").is_visible()
         page.reload()  # jobs run at once in tests; a real worker sends it moments later
