@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -53,18 +54,30 @@ def _json(body: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def zoom_event(body: bytes, timestamp: str, signature: str) -> Answer:
-    """Answer one Zoom webhook request: 404 when Zoom is not configured, 401 for a bad or old signature, the
-    validation answer for `endpoint.url_validation`, and for `recording.completed` a source waiting for download."""
-    secret = str(current_app.config.get("ZOOM_WEBHOOK_SECRET_TOKEN") or "")
+def _signed_body(setting: str, verify: Callable[[str, bytes, str, str], bool], name: str, off: str, body: bytes,
+                 timestamp: str, signature: str) -> tuple[str, dict[str, Any]] | Answer:
+    """The secret and the JSON object of a signed webhook request, or the answer refusing it: 404 when `setting`
+    holds no secret (the source is off), 401 for a bad or old signature, 400 for a body that is no JSON object."""
+    secret = str(current_app.config.get(setting) or "")
     if not secret:
-        return Answer(404, {"error": "Zoom recordings are not enabled on this site"})
-    if not signing.zoom_verify(secret, body, timestamp, signature):
-        log.warning("zoom webhook refused: bad or old signature")
+        return Answer(404, {"error": off})
+    if not verify(secret, body, timestamp, signature):
+        log.warning("%s refused: bad or old signature", name)
         return Answer(401, {"error": "invalid signature"})
     data = _json(body)
     if data is None:
         return Answer(400, {"error": "the body is not a JSON object"})
+    return secret, data
+
+
+def zoom_event(body: bytes, timestamp: str, signature: str) -> Answer:
+    """Answer one Zoom webhook request: 404 when Zoom is not configured, 401 for a bad or old signature, the
+    validation answer for `endpoint.url_validation`, and for `recording.completed` a source waiting for download."""
+    checked = _signed_body("ZOOM_WEBHOOK_SECRET_TOKEN", signing.zoom_verify, "zoom webhook",
+                           "Zoom recordings are not enabled on this site", body, timestamp, signature)
+    if isinstance(checked, Answer):
+        return checked
+    secret, data = checked
     event = data.get("event")
     payload: dict[str, Any] = data["payload"] if isinstance(data.get("payload"), dict) else {}
     if event == "endpoint.url_validation":
@@ -112,15 +125,11 @@ def _zoom_file(files: Any) -> dict[str, Any] | None:
 def recording_ready(body: bytes, timestamp: str, signature: str) -> Answer:
     """Answer a generic "recording ready" request: {"id", "url", optional "token" (sent as a bearer token),
     "filename" and the metadata keys of a sidecar}."""
-    secret = str(current_app.config.get("RECORDING_WEBHOOK_SECRET") or "")
-    if not secret:
-        return Answer(404, {"error": "the recording webhook is not enabled on this site"})
-    if not signing.verify(secret, body, timestamp, signature):
-        log.warning("recording webhook refused: bad or old signature")
-        return Answer(401, {"error": "invalid signature"})
-    data = _json(body)
-    if data is None:
-        return Answer(400, {"error": "the body is not a JSON object"})
+    checked = _signed_body("RECORDING_WEBHOOK_SECRET", signing.verify, "recording webhook",
+                           "the recording webhook is not enabled on this site", body, timestamp, signature)
+    if isinstance(checked, Answer):
+        return checked
+    _secret, data = checked
     url, ident = str(data.get("url") or ""), str(data.get("id") or "")
     if not url or not ident:
         return Answer(400, {"error": "give the recording's url and a unique id"})

@@ -18,6 +18,7 @@ from enable.search.index import SearchQuery
 from enable.search.indexing import get_index
 from enable.search.models import Playlist, PlaylistItem
 from enable.usage import UsageEvent, UsageKind, record_usage
+from tests.bites.test_views import LINES  # the same scripted call as the bite page's tests
 from tests.factories import PASSWORD, make_team, make_user
 from tests.search.factories import (
     AUDIO,
@@ -29,14 +30,6 @@ from tests.search.factories import (
     transcript_from_lines,
     write_transcript,
 )
-
-LINES = [
-    ("rep", "Thanks for joining. Shall we look at the proposal?", 0.0, 4.0),
-    ("customer", "Honestly this is too expensive for us.", 4.5, 8.0),
-    ("rep", "I hear you. Let me show where the cost pays back.", 8.5, 12.0),
-    ("customer", "We already use Gong for coaching.", 12.5, 15.0),
-    ("rep", "Many teams switch for the library.", 15.5, 18.0),
-]
 
 
 @pytest.fixture
